@@ -1,0 +1,104 @@
+package chat
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// Sealer encrypts message bodies at rest with AES-256-GCM. It holds several
+// keys by id: new data is sealed with the current key, and data sealed with
+// any known key can be opened, so keys rotate without downtime (RotateKeys in
+// the PostgreSQL store re-seals old rows).
+type Sealer struct {
+	current string
+	aeads   map[string]cipher.AEAD
+}
+
+// ParseKeys reads "id:base64key,id:base64key": the first key is the current
+// one. Each key must be 32 bytes (AES-256); ids are short names such as "k1".
+func ParseKeys(spec string) (*Sealer, error) {
+	s := &Sealer{aeads: map[string]cipher.AEAD{}}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, b64, ok := strings.Cut(part, ":")
+		if !ok || id == "" || len(id) > 32 {
+			return nil, fmt.Errorf("encryption key %q: want id:base64key (generate one with `helpline keygen`)", redact(part))
+		}
+		key, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("encryption key %q: the key must be 32 bytes in standard base64 (generate one with `helpline keygen`)", id)
+		}
+		if _, dup := s.aeads[id]; dup {
+			return nil, fmt.Errorf("encryption key id %q appears twice", id)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		s.aeads[id] = aead
+		if s.current == "" {
+			s.current = id
+		}
+	}
+	if s.current == "" {
+		return nil, fmt.Errorf("no encryption key given (generate one with `helpline keygen`)")
+	}
+	return s, nil
+}
+
+func redact(part string) string {
+	id, _, _ := strings.Cut(part, ":")
+	return id + ":…"
+}
+
+// NewKey returns a fresh random key in the form ParseKeys reads.
+func NewKey(id string) string {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err)
+	}
+	return id + ":" + base64.StdEncoding.EncodeToString(key)
+}
+
+// CurrentKey is the id of the key new data is sealed with.
+func (s *Sealer) CurrentKey() string { return s.current }
+
+// Seal encrypts plaintext with the current key. aad binds the ciphertext to
+// where it is stored, so a row's ciphertext cannot be moved to another row.
+func (s *Sealer) Seal(plaintext, aad []byte) (keyID string, sealed []byte) {
+	aead := s.aeads[s.current]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err)
+	}
+	return s.current, aead.Seal(nonce, nonce, plaintext, aad)
+}
+
+// Open decrypts data sealed by Seal under keyID.
+func (s *Sealer) Open(keyID string, sealed, aad []byte) ([]byte, error) {
+	aead, ok := s.aeads[keyID]
+	if !ok {
+		return nil, fmt.Errorf("data sealed with unknown key %q: add that key to HELPLINE_ENCRYPTION_KEYS", keyID)
+	}
+	n := aead.NonceSize()
+	if len(sealed) < n {
+		return nil, fmt.Errorf("sealed data too short")
+	}
+	return aead.Open(nil, sealed[:n], sealed[n:], aad)
+}
+
+// messageAAD binds a message body to its conversation and sequence number.
+func messageAAD(conversationID string, seq int64) []byte {
+	return fmt.Appendf(nil, "msg:%s:%d", conversationID, seq)
+}

@@ -1,0 +1,217 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+var _ Store = (*MemoryStore)(nil)
+
+// MemoryStore keeps everything in process memory. It is the zero-setup store:
+// nothing survives a restart, and only one server instance can use it.
+type MemoryStore struct {
+	now Clock
+
+	mu       sync.Mutex
+	convs    map[string]*memConversation
+	byClient map[clientKey]int64 // → seq
+}
+
+type memConversation struct {
+	conv     Conversation
+	messages []Message // index i holds seq i+1
+}
+
+type clientKey struct {
+	conversationID string
+	sender         Sender
+	clientID       string
+}
+
+// NewMemoryStore returns an empty store. now may be nil for the real clock.
+func NewMemoryStore(now Clock) *MemoryStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}}
+}
+
+// NewID returns a random UUID (version 4) in text form.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (s *MemoryStore) CreateConversation(_ context.Context, n NewConversation) (Conversation, error) {
+	now := s.now().UTC()
+	c := Conversation{ID: NewID(), Status: StatusWaiting, Audience: n.Audience, Language: n.Language,
+		Region: n.Region, CreatedAt: now, QueuedAt: now}
+	s.mu.Lock()
+	s.convs[c.ID] = &memConversation{conv: c}
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *MemoryStore) Conversation(_ context.Context, id string) (Conversation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[id]
+	if !ok {
+		return Conversation{}, ErrNotFound
+	}
+	return mc.conv, nil
+}
+
+func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendResult {
+	results := make([]AppendResult, len(batch))
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, a := range batch {
+		mc, ok := s.convs[a.ConversationID]
+		if !ok {
+			results[i].Err = ErrNotFound
+			continue
+		}
+		if a.ClientID != "" {
+			if seq, dup := s.byClient[clientKey{a.ConversationID, a.Sender, a.ClientID}]; dup {
+				results[i] = AppendResult{Message: mc.messages[seq-1], Duplicate: true}
+				continue
+			}
+		}
+		if err := mayWrite(mc.conv, a); err != nil {
+			results[i].Err = err
+			continue
+		}
+		results[i].Message = s.appendLocked(mc, a, now)
+	}
+	return results
+}
+
+// mayWrite decides whether a sender may add to a conversation in its current
+// state. It is the one rule both stores apply.
+func mayWrite(c Conversation, a Append) error {
+	if a.Sender == SenderCounselor && (c.Status == StatusWaiting || c.CounselorID != a.SenderID) {
+		return ErrNotFound
+	}
+	if c.Status == StatusEnded {
+		return Errorf(CodeConflict, "the conversation has ended")
+	}
+	return nil
+}
+
+func (s *MemoryStore) appendLocked(mc *memConversation, a Append, now time.Time) Message {
+	mc.conv.LastSeq++
+	kind := a.Kind
+	if kind == "" {
+		kind = KindText
+	}
+	m := Message{ConversationID: a.ConversationID, Seq: mc.conv.LastSeq, Sender: a.Sender, SenderID: a.SenderID,
+		Kind: kind, Body: a.Body, Name: a.Name, ClientID: a.ClientID, SentAt: now}
+	mc.messages = append(mc.messages, m)
+	if a.ClientID != "" {
+		s.byClient[clientKey{a.ConversationID, a.Sender, a.ClientID}] = m.Seq
+	}
+	return m
+}
+
+func (s *MemoryStore) Messages(_ context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if afterSeq < 0 {
+		afterSeq = 0
+	}
+	if afterSeq >= int64(len(mc.messages)) {
+		return nil, nil
+	}
+	out := mc.messages[afterSeq:]
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return append([]Message(nil), out...), nil
+}
+
+func (s *MemoryStore) Assign(_ context.Context, conversationID string, counselorID int64, name string, capacity int) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	if mc.conv.Status != StatusWaiting {
+		return Conversation{}, Message{}, Errorf(CodeConflict, "the conversation is no longer waiting")
+	}
+	active := 0
+	for _, other := range s.convs {
+		if other.conv.Status == StatusActive && other.conv.CounselorID == counselorID {
+			active++
+		}
+	}
+	if active >= capacity {
+		return Conversation{}, Message{}, Errorf(CodeConflict, "you are at your capacity of %d conversations", capacity)
+	}
+	mc.conv.Status, mc.conv.CounselorID, mc.conv.CounselorName, mc.conv.AssignedAt = StatusActive, counselorID, name, now
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindJoined, Name: name}, now)
+	return mc.conv, m, nil
+}
+
+func (s *MemoryStore) End(_ context.Context, conversationID, endedBy string) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	if mc.conv.Status == StatusEnded {
+		return Conversation{}, Message{}, Errorf(CodeConflict, "the conversation has already ended")
+	}
+	mc.conv.Status, mc.conv.EndedAt, mc.conv.EndedBy = StatusEnded, now, endedBy
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindEnded, Body: endedBy}, now)
+	return mc.conv, m, nil
+}
+
+func (s *MemoryStore) Waiting(_ context.Context) ([]Conversation, error) {
+	s.mu.Lock()
+	var out []Conversation
+	for _, mc := range s.convs {
+		if mc.conv.Status == StatusWaiting {
+			out = append(out, mc.conv)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].QueuedAt.Equal(out[j].QueuedAt) {
+			return out[i].QueuedAt.Before(out[j].QueuedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (s *MemoryStore) ActiveFor(_ context.Context, counselorID int64) ([]Conversation, error) {
+	s.mu.Lock()
+	var out []Conversation
+	for _, mc := range s.convs {
+		if mc.conv.Status == StatusActive && mc.conv.CounselorID == counselorID {
+			out = append(out, mc.conv)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].AssignedAt.Before(out[j].AssignedAt) })
+	return out, nil
+}

@@ -1,0 +1,94 @@
+// Package migrationstest gives tests a freshly migrated PostgreSQL schema of
+// their own on the database named by HELPLINE_TEST_DATABASE_URL.
+//
+// Without that variable database tests skip, unless HELPLINE_REQUIRE_DB=1
+// (set by .ci/run), in which case they fail: a green run that skipped them
+// would prove nothing.
+package migrationstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"helpline/migrations"
+)
+
+// URL returns the test database URL, skipping or failing tb when there is none.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	url := os.Getenv("HELPLINE_TEST_DATABASE_URL")
+	if url == "" {
+		if os.Getenv("HELPLINE_REQUIRE_DB") == "1" {
+			tb.Fatal("HELPLINE_REQUIRE_DB=1 but HELPLINE_TEST_DATABASE_URL is not set")
+		}
+		tb.Skip("HELPLINE_TEST_DATABASE_URL not set: skipping PostgreSQL test")
+	}
+	return url
+}
+
+// MustOpen creates a new schema, migrates it and returns a pool whose
+// connections use it. The schema is dropped when tb ends. The returned URL
+// points at the same schema, for tests that start whole servers.
+func MustOpen(tb testing.TB) (*pgxpool.Pool, string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	base := URL(tb)
+
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("connecting to the test database: %v (is PostgreSQL running? see README)", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("creating schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, base); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+
+	url := withSearchPath(tb, base, schema)
+	pool := MustPool(tb, url)
+	if err := migrations.Up(ctx, pool); err != nil {
+		tb.Fatal(err)
+	}
+	return pool, url
+}
+
+// MustPool opens a pool on url and closes it when tb ends.
+func MustPool(tb testing.TB, url string) *pgxpool.Pool {
+	tb.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
+}
+
+func withSearchPath(tb testing.TB, base, schema string) string {
+	if _, err := pgx.ParseConfig(base); err != nil || !strings.Contains(base, "://") {
+		tb.Fatalf("HELPLINE_TEST_DATABASE_URL must be a postgres:// URL: %v", err)
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
