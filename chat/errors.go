@@ -75,3 +75,6 @@ func HTTPStatus(err error) int {
 		return 500
 	}
 }
+
+func asError(err error, target **Error) bool           { return errors.As(err, target) }
+func asStoreError(err error, target **storeError) bool { return errors.As(err, target) }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 )
 
 // Sealer encrypts message bodies at rest with AES-256-GCM. It holds several
@@ -21,45 +20,21 @@ type Sealer struct {
 // ParseKeys reads "id:base64key,id:base64key": the first key is the current
 // one. Each key must be 32 bytes (AES-256); ids are short names such as "k1".
 func ParseKeys(spec string) (*Sealer, error) {
-	s := &Sealer{aeads: map[string]cipher.AEAD{}}
-	for _, part := range strings.Split(spec, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		id, b64, ok := strings.Cut(part, ":")
-		if !ok || id == "" || len(id) > 32 {
-			return nil, fmt.Errorf("encryption key %q: want id:base64key (generate one with `helpline keygen`)", redact(part))
-		}
-		key, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(key) != 32 {
-			return nil, fmt.Errorf("encryption key %q: the key must be 32 bytes in standard base64 (generate one with `helpline keygen`)", id)
-		}
-		if _, dup := s.aeads[id]; dup {
-			return nil, fmt.Errorf("encryption key id %q appears twice", id)
-		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		s.aeads[id] = aead
-		if s.current == "" {
-			s.current = id
-		}
+	keys, err := parseKeySpec("encryption keys", spec)
+	if err != nil {
+		return nil, err
 	}
-	if s.current == "" {
-		return nil, fmt.Errorf("no encryption key given (generate one with `helpline keygen`)")
+	s := &Sealer{current: keys[0].id, aeads: map[string]cipher.AEAD{}}
+	for _, k := range keys {
+		block, err := aes.NewCipher(k.key)
+		if err != nil {
+			return nil, err
+		}
+		if s.aeads[k.id], err = cipher.NewGCM(block); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
-}
-
-func redact(part string) string {
-	id, _, _ := strings.Cut(part, ":")
-	return id + ":…"
 }
 
 // NewKey returns a fresh random key in the form ParseKeys reads.

@@ -1,0 +1,109 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var _ Broker = (*PostgresBroker)(nil)
+
+// EventChannel carries JSON-encoded Events between instances.
+const EventChannel = "helpline_events"
+
+// PostgresBroker carries events between instances with LISTEN/NOTIFY: no
+// broker besides the database. Message events come from the store's own
+// notifications on NotifyChannel, sent in the same transaction as the
+// messages, so an instance hears of every committed message.
+type PostgresBroker struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+func NewPostgresBroker(pool *pgxpool.Pool, log *slog.Logger) *PostgresBroker {
+	return &PostgresBroker{pool: pool, log: log}
+}
+
+func (b *PostgresBroker) Publish(ctx context.Context, e Event) error {
+	_, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, EventChannel, encodeEvent(e))
+	return err
+}
+
+// Run listens on a dedicated connection, reconnecting with back-off. After
+// any reconnect it hands out EventResync, since notifications sent while it
+// was away are lost.
+func (b *PostgresBroker) Run(ctx context.Context, handle func(Event)) error {
+	backoff := 100 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := b.listen(ctx, handle, func() {
+			backoff = 100 * time.Millisecond
+			if !first {
+				handle(Event{Type: EventResync})
+			}
+			first = false
+		})
+		if ctx.Err() != nil {
+			break
+		}
+		b.log.Warn("event listener lost its database connection; reconnecting", "error", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+	return nil
+}
+
+func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listening func()) error {
+	pooled, err := b.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection carries LISTEN state, so it never goes back to the pool.
+	conn := pooled.Hijack()
+	defer conn.Close(context.Background())
+	for _, ch := range []string{NotifyChannel, EventChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	listening()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if e, ok := decodeNotification(n.Channel, n.Payload); ok {
+			handle(e)
+		} else {
+			b.log.Warn("ignoring a malformed notification", "channel", n.Channel)
+		}
+	}
+}
+
+func decodeNotification(channel, payload string) (Event, bool) {
+	switch channel {
+	case NotifyChannel:
+		id, seq, ok := strings.Cut(payload, ":")
+		n, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || !isUUID(id) {
+			return Event{}, false
+		}
+		return Event{Type: EventMessages, ConversationID: id, Seq: n}, true
+	case EventChannel:
+		var e Event
+		if err := json.Unmarshal([]byte(payload), &e); err != nil || e.Type == "" {
+			return Event{}, false
+		}
+		return e, true
+	}
+	return Event{}, false
+}

@@ -1,0 +1,225 @@
+// Package chatclient is a Go client of the wire protocol (../PROTOCOL.md).
+// Tests and the load generator use it to drive a real server exactly as a
+// browser would. A Client is used by one goroutine at a time.
+package chatclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Frame is any server frame, every field optional.
+type Frame struct {
+	Type           string          `json:"type"`
+	Role           string          `json:"role"`
+	Conversations  []Conversation  `json:"conversations"`
+	Staff          *Staff          `json:"staff"`
+	Conversation   *Conversation   `json:"conversation"`
+	ConversationID string          `json:"conversation_id"`
+	Seq            int64           `json:"seq"`
+	LastSeq        int64           `json:"last_seq"`
+	Sender         string          `json:"sender"`
+	Kind           string          `json:"kind"`
+	Body           string          `json:"body"`
+	Name           string          `json:"name"`
+	ClientID       string          `json:"client_id"`
+	SentAt         time.Time       `json:"sent_at"`
+	Typing         bool            `json:"typing"`
+	Waiting        []QueueEntry    `json:"waiting"`
+	Code           string          `json:"code"`
+	Message        string          `json:"message"`
+	Ref            string          `json:"ref"`
+	Raw            json.RawMessage `json:"-"`
+}
+
+// Conversation is PROTOCOL.md §3.2.
+type Conversation struct {
+	ID            string    `json:"id"`
+	Status        string    `json:"status"`
+	Audience      string    `json:"audience"`
+	Language      string    `json:"language"`
+	Region        string    `json:"region"`
+	CounselorName string    `json:"counselor_name"`
+	CreatedAt     time.Time `json:"created_at"`
+	LastSeq       int64     `json:"last_seq"`
+	EndedBy       string    `json:"ended_by"`
+}
+
+// Staff is the signed-in staff member.
+type Staff struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	Capacity    int    `json:"capacity"`
+}
+
+// QueueEntry is one waiting conversation.
+type QueueEntry struct {
+	ConversationID string    `json:"conversation_id"`
+	Audience       string    `json:"audience"`
+	Language       string    `json:"language"`
+	Region         string    `json:"region"`
+	WaitingSince   time.Time `json:"waiting_since"`
+}
+
+// Client is one WebSocket connection.
+type Client struct {
+	WS    *websocket.Conn
+	Ready Frame
+
+	backlog []Frame // read by WaitFor but not yet wanted
+}
+
+// WSURL turns a server's base URL (http://host:port) into its WebSocket URL.
+func WSURL(base string) string {
+	return "ws" + strings.TrimPrefix(base, "http") + "/ws"
+}
+
+// Dial connects, authenticates with token and waits for ready. An auth
+// failure is returned as a *CloseError when the server closed the socket.
+func Dial(ctx context.Context, base, token string) (*Client, error) {
+	ws, _, err := websocket.Dial(ctx, WSURL(base), &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": []string{base}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &Client{WS: ws}
+	if err := c.Send(ctx, map[string]any{"type": "auth", "token": token}); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	for {
+		f, err := c.Next(ctx)
+		if err != nil {
+			ws.CloseNow()
+			return nil, err
+		}
+		if f.Type == "ready" {
+			c.Ready = f
+			return c, nil
+		}
+		if f.Type == "error" {
+			// The close frame follows; report it.
+			if _, err := c.Next(ctx); err != nil {
+				ws.CloseNow()
+				return nil, err
+			}
+		}
+	}
+}
+
+// Send writes one frame (any JSON-encodable value).
+func (c *Client) Send(ctx context.Context, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.WS.Write(ctx, websocket.MessageText, data)
+}
+
+// SendRaw writes bytes as a text frame, unchecked.
+func (c *Client) SendRaw(ctx context.Context, data []byte) error {
+	return c.WS.Write(ctx, websocket.MessageText, data)
+}
+
+// Next returns the oldest frame not yet consumed.
+func (c *Client) Next(ctx context.Context) (Frame, error) {
+	if len(c.backlog) > 0 {
+		f := c.backlog[0]
+		c.backlog = c.backlog[1:]
+		return f, nil
+	}
+	return c.read(ctx)
+}
+
+func (c *Client) read(ctx context.Context) (Frame, error) {
+	_, data, err := c.WS.Read(ctx)
+	if err != nil {
+		return Frame{}, err
+	}
+	var f Frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Frame{}, fmt.Errorf("server sent invalid JSON: %w", err)
+	}
+	f.Raw = data
+	return f, nil
+}
+
+// WaitFor returns the first frame (earlier unconsumed ones included) that
+// satisfies match; frames passed over stay for later Next and WaitFor calls.
+func (c *Client) WaitFor(ctx context.Context, match func(Frame) bool) (Frame, error) {
+	for i, f := range c.backlog {
+		if match(f) {
+			c.backlog = append(c.backlog[:i:i], c.backlog[i+1:]...)
+			return f, nil
+		}
+	}
+	for {
+		f, err := c.read(ctx)
+		if err != nil {
+			return Frame{}, err
+		}
+		if match(f) {
+			return f, nil
+		}
+		c.backlog = append(c.backlog, f)
+	}
+}
+
+// Discard forgets every frame read but not yet consumed.
+func (c *Client) Discard() { c.backlog = nil }
+
+// Sync asks for messages after afterSeq and collects them until synced.
+// Message frames of that conversation that arrived before are dropped: the
+// replay covers them.
+func (c *Client) Sync(ctx context.Context, conversationID string, afterSeq int64) ([]Frame, error) {
+	kept := c.backlog[:0]
+	for _, f := range c.backlog {
+		if !(f.Type == "message" && f.ConversationID == conversationID) {
+			kept = append(kept, f)
+		}
+	}
+	c.backlog = kept
+	if err := c.Send(ctx, map[string]any{"type": "sync", "conversation_id": conversationID, "after_seq": afterSeq}); err != nil {
+		return nil, err
+	}
+	var msgs []Frame
+	for {
+		f, err := c.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case f.Type == "message" && f.ConversationID == conversationID:
+			msgs = append(msgs, f)
+		case f.Type == "synced" && f.ConversationID == conversationID:
+			return msgs, nil
+		case f.Type == "error" && f.Ref == conversationID:
+			return msgs, fmt.Errorf("sync refused: %s: %s", f.Code, f.Message)
+		default:
+			c.backlog = append(c.backlog, f)
+		}
+	}
+}
+
+// Close closes the connection normally.
+func (c *Client) Close() { c.WS.Close(websocket.StatusNormalClosure, "") }
+
+// CloseStatus returns the close code of an error from Next, or -1.
+func CloseStatus(err error) websocket.StatusCode {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return -1
+}

@@ -1,0 +1,419 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Connection limits (PROTOCOL.md §3).
+const (
+	maxFrameBytes    = 16 << 10
+	authTimeout      = 10 * time.Second
+	idleTimeout      = 75 * time.Second // clients ping every 20 s
+	writeTimeout     = 10 * time.Second
+	pingInterval     = 30 * time.Second
+	sessionRecheck   = 30 * time.Second
+	outQueueFrames   = 64
+	storePage        = 200
+	framesPerSecond  = 20
+	frameBurst       = 40
+	floodStrikeLimit = 50
+)
+
+// Conn is one authenticated WebSocket. Its reader goroutine handles client
+// frames; its writer goroutine is the only one that writes, and the only one
+// that touches cursors.
+type Conn struct {
+	svc       *Service
+	ws        *websocket.Conn
+	principal Principal
+	staff     StaffInfo
+	ctx       context.Context
+	cancel    context.CancelFunc
+
+	wake chan struct{}
+	out  chan serverFrame
+
+	mu       sync.Mutex
+	convs    map[string]bool  // conversations this connection may see
+	syncReqs map[string]int64 // sync frames not yet served by the writer
+
+	cursors map[string]int64 // writer goroutine only
+
+	closeOnce sync.Once
+}
+
+// ServeHTTP accepts a WebSocket at /ws and runs it until it closes.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		OriginPatterns:  s.cfg.OriginPatterns,
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(maxFrameBytes)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, staff, err := s.authenticateSocket(ctx, ws)
+	if err != nil {
+		return
+	}
+	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), out: make(chan serverFrame, outQueueFrames),
+		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+	if !s.register(c) {
+		ws.Close(StatusGoingAway, "server restarting")
+		return
+	}
+	defer s.unregister(c)
+	if err := c.start(); err != nil {
+		c.close(StatusReconnect, "please reconnect")
+		return
+	}
+	go c.writeLoop()
+	c.readLoop()
+}
+
+func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, error) {
+	actx, cancel := context.WithTimeout(ctx, authTimeout)
+	defer cancel()
+	_, data, err := ws.Read(actx)
+	if err != nil {
+		if actx.Err() != nil {
+			ws.Close(StatusAuthTimeout, "send auth first")
+		}
+		return Principal{}, StaffInfo{}, err
+	}
+	f, err := decodeClientFrame(data)
+	if err == nil && f.Type != frameAuth {
+		err = Errorf(CodeInvalid, "the first frame must be auth")
+	}
+	if err != nil {
+		writeFrame(ctx, ws, errorFrame(err, ""))
+		ws.Close(StatusBadToken, "auth required")
+		return Principal{}, StaffInfo{}, err
+	}
+	p, staff, err := s.Authenticate(ctx, f.Token)
+	if err != nil {
+		writeFrame(ctx, ws, errorFrame(err, ""))
+		ws.Close(StatusBadToken, "credential invalid or expired")
+		return Principal{}, StaffInfo{}, err
+	}
+	return p, staff, nil
+}
+
+func (s *Service) register(c *Conn) bool {
+	s.connsMu.Lock()
+	defer s.connsMu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	if c.principal.Role.IsStaff() {
+		s.hub.addStaff(c)
+	}
+	return true
+}
+
+func (s *Service) unregister(c *Conn) {
+	c.cancel()
+	s.connsMu.Lock()
+	delete(s.conns, c)
+	s.connsMu.Unlock()
+	s.hub.removeStaff(c)
+	c.mu.Lock()
+	ids := make([]string, 0, len(c.convs))
+	for id := range c.convs {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		s.hub.leave(c, id)
+	}
+}
+
+// start subscribes the connection to its conversations and sends ready.
+func (c *Conn) start() error {
+	var convs []Conversation
+	if c.principal.Role == RoleSeeker {
+		conv, err := c.svc.Conversation(c.ctx, c.principal, c.principal.ConversationID)
+		if err != nil {
+			return err
+		}
+		convs = []Conversation{conv}
+	} else {
+		var err error
+		if convs, err = c.svc.store.ActiveFor(c.ctx, c.principal.StaffID); err != nil {
+			return err
+		}
+	}
+	ready := serverFrame{Type: "ready", Role: c.principal.Role, Conversations: []ConversationView{}}
+	for _, conv := range convs {
+		c.subscribe(conv.ID)
+		ready.Conversations = append(ready.Conversations, conv.View())
+	}
+	if c.principal.Role.IsStaff() {
+		ready.Staff = ptr(c.staff.View())
+	}
+	c.enqueue(ready)
+	if c.principal.Role.IsStaff() {
+		q, err := c.svc.queueFrame(c.ctx)
+		if err != nil {
+			return err
+		}
+		c.enqueue(q)
+	}
+	return nil
+}
+
+func (c *Conn) subscribe(conversationID string) {
+	c.mu.Lock()
+	already := c.convs[conversationID]
+	c.convs[conversationID] = true
+	c.mu.Unlock()
+	if !already {
+		c.svc.hub.join(c, conversationID)
+	}
+}
+
+func (c *Conn) member(conversationID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.convs[conversationID]
+}
+
+func (c *Conn) sender() Sender {
+	if c.principal.Role == RoleSeeker {
+		return SenderSeeker
+	}
+	return SenderCounselor
+}
+
+func (c *Conn) wakeUp() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue hands a frame to the writer without blocking. A connection whose
+// queue is full cannot keep up; it is closed with 4001 and will resync
+// everything when it reconnects, so nothing is lost.
+func (c *Conn) enqueue(f serverFrame) {
+	select {
+	case c.out <- f:
+	default:
+		go c.close(StatusSlow, "too slow, reconnect")
+	}
+}
+
+func (c *Conn) close(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() {
+		c.ws.Close(code, reason)
+		c.cancel()
+	})
+}
+
+func writeFrame(ctx context.Context, ws *websocket.Conn, f serverFrame) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return ws.Write(wctx, websocket.MessageText, data)
+}
+
+func (c *Conn) readLoop() {
+	limiter := rate.NewLimiter(framesPerSecond, frameBurst)
+	strikes := 0
+	for {
+		rctx, cancel := context.WithTimeout(c.ctx, idleTimeout)
+		typ, data, err := c.ws.Read(rctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		if !limiter.Allow() {
+			if strikes++; strikes > floodStrikeLimit {
+				c.close(StatusFlood, "too many frames")
+				return
+			}
+			c.enqueue(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
+			continue
+		}
+		strikes = 0
+		if typ != websocket.MessageText {
+			c.enqueue(errorFrame(Errorf(CodeInvalid, "frames must be JSON text"), ""))
+			continue
+		}
+		f, err := decodeClientFrame(data)
+		if err != nil {
+			c.enqueue(errorFrame(err, refOf(f)))
+			continue
+		}
+		c.handle(f)
+	}
+}
+
+func refOf(f clientFrame) string {
+	if f.ClientID != "" && CheckClientID(f.ClientID) == nil {
+		return f.ClientID
+	}
+	if len(f.ConversationID) <= 64 && CheckClientID(f.ConversationID) == nil {
+		return f.ConversationID
+	}
+	return ""
+}
+
+func (c *Conn) handle(f clientFrame) {
+	ctx := c.ctx
+	if f.Type != framePing && f.Type != frameAccept && f.Type != frameAuth && !c.member(f.ConversationID) {
+		c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+		return
+	}
+	switch f.Type {
+	case frameAuth:
+		c.enqueue(errorFrame(Errorf(CodeInvalid, "already authenticated"), ""))
+	case framePing:
+		c.enqueue(serverFrame{Type: "pong"})
+	case frameSync:
+		c.mu.Lock()
+		c.syncReqs[f.ConversationID] = *f.AfterSeq
+		c.mu.Unlock()
+		c.wakeUp()
+	case frameSend:
+		res := c.svc.Send(ctx, c.principal, c.staff, f.ConversationID, f.ClientID, f.Body)
+		if res.Err != nil {
+			c.enqueue(errorFrame(res.Err, f.ClientID))
+			return
+		}
+		sentAt := res.Message.SentAt
+		c.enqueue(serverFrame{Type: "ack", ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
+	case frameTyping:
+		c.svc.Typing(ctx, c.principal, f.ConversationID, f.Typing)
+	case frameEnd:
+		if err := c.svc.End(ctx, c.principal, f.ConversationID, f.Reason); err != nil {
+			c.enqueue(errorFrame(err, f.ConversationID))
+		}
+	case frameAccept:
+		if _, err := c.svc.Accept(ctx, c.principal, c.staff, f.ConversationID); err != nil {
+			c.enqueue(errorFrame(err, refOf(f)))
+		}
+	}
+}
+
+func (c *Conn) writeLoop() {
+	defer c.cancel()
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	var recheck <-chan time.Time
+	if c.principal.Role.IsStaff() {
+		t := time.NewTicker(sessionRecheck)
+		defer t.Stop()
+		recheck = t.C
+	}
+	for {
+		var err error
+		select {
+		case <-c.ctx.Done():
+			return
+		case f := <-c.out:
+			err = writeFrame(c.ctx, c.ws, f)
+		case <-c.wake:
+			err = c.deliver()
+		case <-ping.C:
+			go func() {
+				pctx, cancel := context.WithTimeout(c.ctx, 2*pingInterval)
+				defer cancel()
+				if c.ws.Ping(pctx) != nil && c.ctx.Err() == nil {
+					c.close(StatusReconnect, "no answer to ping")
+				}
+			}()
+		case <-recheck:
+			if _, err := c.svc.cfg.Staff.CheckSession(c.ctx, c.principal); IsUnauthorized(err) {
+				c.close(StatusRevoked, "signed out")
+				return
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				c.close(StatusReconnect, "please reconnect")
+			}
+			return
+		}
+	}
+}
+
+// deliver sends, for every synced conversation, each message after the
+// connection's cursor: from the hub's ring when it has them, else from the
+// store. Cursors only move forward by one, so nothing is skipped or repeated.
+func (c *Conn) deliver() error {
+	c.mu.Lock()
+	reqs := c.syncReqs
+	if len(reqs) > 0 {
+		c.syncReqs = map[string]int64{}
+	}
+	c.mu.Unlock()
+	for id, after := range reqs {
+		c.cursors[id] = after
+	}
+	for id, cursor := range c.cursors {
+		_, asked := reqs[id]
+		for first := true; ; first = false {
+			msgs, fromStore := c.svc.hub.after(id, cursor)
+			// A sync always consults the store once: the ring only knows
+			// what happened since this instance's first subscriber came.
+			if len(msgs) == 0 && (fromStore || asked && first) {
+				var err error
+				if msgs, err = c.svc.store.Messages(c.ctx, id, cursor, storePage); err != nil {
+					if ErrorCode(err) == CodeNotFound {
+						break
+					}
+					return err
+				}
+			}
+			start := cursor
+			for _, m := range msgs {
+				if m.Seq != cursor+1 {
+					continue
+				}
+				if err := writeFrame(c.ctx, c.ws, messageFrame(m, c.isAuthor(m))); err != nil {
+					return err
+				}
+				cursor = m.Seq
+			}
+			if cursor == start {
+				break // nothing new, or nothing that follows on: done for now
+			}
+		}
+		c.cursors[id] = cursor
+		if asked {
+			last := cursor
+			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: "synced", ConversationID: id, LastSeq: &last}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Conn) isAuthor(m Message) bool {
+	switch m.Sender {
+	case SenderSeeker:
+		return c.principal.Role == RoleSeeker
+	case SenderCounselor:
+		return c.principal.Role.IsStaff() && m.SenderID == c.principal.StaffID
+	}
+	return false
+}

@@ -1,0 +1,211 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// clientFrame is every field a client frame may carry (PROTOCOL.md §3.3).
+// Decoding is strict: an unknown field is an error, except the fields the
+// server owns, which are accepted and ignored.
+type clientFrame struct {
+	Type           string `json:"type"`
+	Token          string `json:"token"`
+	ConversationID string `json:"conversation_id"`
+	AfterSeq       *int64 `json:"after_seq"`
+	ClientID       string `json:"client_id"`
+	Body           string `json:"body"`
+	Typing         bool   `json:"typing"`
+	Reason         string `json:"reason"`
+
+	// Owned by the server: ignored if sent.
+	Sender json.RawMessage `json:"sender"`
+	Seq    json.RawMessage `json:"seq"`
+	SentAt json.RawMessage `json:"sent_at"`
+	Role   json.RawMessage `json:"role"`
+}
+
+// Client frame types.
+const (
+	frameAuth   = "auth"
+	frameSync   = "sync"
+	frameSend   = "send"
+	frameTyping = "typing"
+	frameEnd    = "end"
+	frameAccept = "accept"
+	framePing   = "ping"
+)
+
+// decodeClientFrame parses and validates one frame. Every failure is a
+// CodeInvalid *Error that says what is wrong.
+func decodeClientFrame(data []byte) (clientFrame, error) {
+	var f clientFrame
+	if !utf8.Valid(data) {
+		// Checked here because encoding/json would silently replace the bad bytes.
+		return f, Errorf(CodeInvalid, "frame is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return f, Errorf(CodeInvalid, "malformed frame: %s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return f, Errorf(CodeInvalid, "malformed frame: extra data after the JSON object")
+	}
+	needConversation := func() error {
+		if f.ConversationID == "" {
+			return Errorf(CodeInvalid, "%s needs conversation_id", f.Type)
+		}
+		if len(f.ConversationID) > 64 {
+			return ErrNotFound
+		}
+		return nil
+	}
+	switch f.Type {
+	case frameAuth:
+		if f.Token == "" || len(f.Token) > 4096 {
+			return f, Errorf(CodeInvalid, "auth needs a token")
+		}
+	case frameSync:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+		if f.AfterSeq == nil || *f.AfterSeq < 0 {
+			return f, Errorf(CodeInvalid, "sync needs after_seq, a number ≥ 0")
+		}
+	case frameSend:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+		if err := CheckClientID(f.ClientID); err != nil {
+			return f, err
+		}
+		if err := CheckText(f.Body, MaxBodyChars, false); err != nil {
+			return f, err
+		}
+	case frameTyping, frameAccept:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+	case frameEnd:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+		if f.Reason != "" && f.Reason != EndedByLeft {
+			return f, Errorf(CodeInvalid, `end reason must be "" or "left"`)
+		}
+	case framePing:
+	case "":
+		return f, Errorf(CodeInvalid, "frame has no type")
+	default:
+		return f, Errorf(CodeInvalid, "unknown frame type %q", truncate(f.Type, 32))
+	}
+	return f, nil
+}
+
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("field %q must be a %s", typeErr.Field, typeErr.Type.String())
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("invalid JSON at byte %d", syntaxErr.Offset)
+	case errors.Is(err, io.EOF):
+		return "empty frame"
+	default:
+		return truncate(err.Error(), 120)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// serverFrame is every field a server frame may carry (PROTOCOL.md §3.4).
+type serverFrame struct {
+	Type           string             `json:"type"`
+	Role           Role               `json:"role,omitempty"`
+	Conversations  []ConversationView `json:"conversations,omitempty"`
+	Staff          *StaffView         `json:"staff,omitempty"`
+	Conversation   *ConversationView  `json:"conversation,omitempty"`
+	ConversationID string             `json:"conversation_id,omitempty"`
+	Seq            int64              `json:"seq,omitempty"`
+	LastSeq        *int64             `json:"last_seq,omitempty"`
+	Sender         Sender             `json:"sender,omitempty"`
+	Kind           string             `json:"kind,omitempty"`
+	Body           *string            `json:"body,omitempty"`
+	Name           string             `json:"name,omitempty"`
+	ClientID       string             `json:"client_id,omitempty"`
+	SentAt         *time.Time         `json:"sent_at,omitempty"`
+	Typing         *bool              `json:"typing,omitempty"`
+	Waiting        *[]QueueEntry      `json:"waiting,omitempty"`
+	Code           Code               `json:"code,omitempty"`
+	Message        string             `json:"message,omitempty"`
+	Ref            string             `json:"ref,omitempty"`
+}
+
+// ConversationView is the Conversation object of PROTOCOL.md §3.2.
+type ConversationView struct {
+	ID            string    `json:"id"`
+	Status        Status    `json:"status"`
+	Audience      Audience  `json:"audience"`
+	Language      string    `json:"language"`
+	Region        string    `json:"region"`
+	CounselorName string    `json:"counselor_name"`
+	CreatedAt     time.Time `json:"created_at"`
+	LastSeq       int64     `json:"last_seq"`
+	EndedBy       string    `json:"ended_by"`
+}
+
+// View is the client's view of a conversation: no staff ids.
+func (c Conversation) View() ConversationView {
+	return ConversationView{ID: c.ID, Status: c.Status, Audience: c.Audience, Language: c.Language, Region: c.Region,
+		CounselorName: c.CounselorName, CreatedAt: c.CreatedAt, LastSeq: c.LastSeq, EndedBy: c.EndedBy}
+}
+
+// StaffView is a staff member as shown to themselves.
+type StaffView struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        Role   `json:"role"`
+	Capacity    int    `json:"capacity"`
+}
+
+// View is how a staff account is shown on the wire.
+func (s StaffInfo) View() StaffView {
+	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role, Capacity: s.Capacity}
+}
+
+// QueueEntry is one waiting conversation as staff see it in the queue.
+type QueueEntry struct {
+	ConversationID string    `json:"conversation_id"`
+	Audience       Audience  `json:"audience"`
+	Language       string    `json:"language"`
+	Region         string    `json:"region"`
+	WaitingSince   time.Time `json:"waiting_since"`
+}
+
+func messageFrame(m Message, forAuthor bool) serverFrame {
+	body, sentAt := m.Body, m.SentAt
+	f := serverFrame{Type: "message", ConversationID: m.ConversationID, Seq: m.Seq, Sender: m.Sender, Kind: m.Kind,
+		Body: &body, Name: m.Name, SentAt: &sentAt}
+	if forAuthor {
+		f.ClientID = m.ClientID
+	}
+	return f
+}
+
+func errorFrame(err error, ref string) serverFrame {
+	return serverFrame{Type: "error", Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
+}

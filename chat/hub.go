@@ -1,0 +1,195 @@
+package chat
+
+import (
+	"context"
+	"sync"
+)
+
+// Hub is one instance's view of who is connected to what. It keeps, per
+// conversation with local subscribers, a short ring of the newest messages so
+// that live delivery rarely touches the store, and the highest sequence
+// number known to exist. Connections pull messages by sequence number: the
+// hub never queues a message per connection, so a slow connection costs
+// nobody else anything.
+type Hub struct {
+	store Store
+
+	mu    sync.Mutex
+	rooms map[string]*room
+	staff map[*Conn]struct{}
+}
+
+const ringSize = 32
+
+type room struct {
+	mu    sync.Mutex
+	subs  map[*Conn]struct{}
+	ring  []Message // contiguous sequence numbers, oldest first
+	known int64     // highest seq known to be stored
+}
+
+func newHub(store Store) *Hub {
+	return &Hub{store: store, rooms: map[string]*room{}, staff: map[*Conn]struct{}{}}
+}
+
+func (h *Hub) join(c *Conn, conversationID string) {
+	h.mu.Lock()
+	r := h.rooms[conversationID]
+	if r == nil {
+		r = &room{subs: map[*Conn]struct{}{}}
+		h.rooms[conversationID] = r
+	}
+	h.mu.Unlock()
+	r.mu.Lock()
+	r.subs[c] = struct{}{}
+	r.mu.Unlock()
+}
+
+func (h *Hub) leave(c *Conn, conversationID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[conversationID]
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	delete(r.subs, c)
+	empty := len(r.subs) == 0
+	r.mu.Unlock()
+	if empty {
+		delete(h.rooms, conversationID)
+	}
+}
+
+func (h *Hub) room(conversationID string) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rooms[conversationID]
+}
+
+func (h *Hub) addStaff(c *Conn) {
+	h.mu.Lock()
+	h.staff[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *Hub) removeStaff(c *Conn) {
+	h.mu.Lock()
+	delete(h.staff, c)
+	h.mu.Unlock()
+}
+
+// staffConns returns the connected staff (all of them when staffID is 0).
+func (h *Hub) staffConns(staffID int64) []*Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*Conn
+	for c := range h.staff {
+		if staffID == 0 || c.principal.StaffID == staffID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (r *room) subscribers() []*Conn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*Conn, 0, len(r.subs))
+	for c := range r.subs {
+		out = append(out, c)
+	}
+	return out
+}
+
+// publish records stored messages (in sequence order per conversation) and
+// wakes the local subscribers of their conversations.
+func (h *Hub) publish(msgs []Message) {
+	for i := 0; i < len(msgs); {
+		j := i + 1
+		for j < len(msgs) && msgs[j].ConversationID == msgs[i].ConversationID {
+			j++
+		}
+		if r := h.room(msgs[i].ConversationID); r != nil {
+			r.add(msgs[i:j])
+			r.wake()
+		}
+		i = j
+	}
+}
+
+func (r *room) add(msgs []Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range msgs {
+		switch {
+		case len(r.ring) > 0 && m.Seq <= r.ring[len(r.ring)-1].Seq:
+			continue // already here
+		case len(r.ring) > 0 && m.Seq != r.ring[len(r.ring)-1].Seq+1:
+			r.ring = r.ring[:0] // a gap: start again; readers fill gaps from the store
+		case len(r.ring) == ringSize:
+			copy(r.ring, r.ring[1:])
+			r.ring = r.ring[:ringSize-1]
+		}
+		r.ring = append(r.ring, m)
+		r.known = max(r.known, m.Seq)
+	}
+}
+
+func (r *room) announce(seq int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if seq <= r.known {
+		return false
+	}
+	r.known = seq
+	return true
+}
+
+func (r *room) wake() {
+	for _, c := range r.subscribers() {
+		c.wakeUp()
+	}
+}
+
+// after returns the messages after cursor that the ring holds. When the ring
+// cannot serve them but more are known to exist, fromStore is true and the
+// caller reads them from the store.
+func (h *Hub) after(conversationID string, cursor int64) (msgs []Message, fromStore bool) {
+	r := h.room(conversationID)
+	if r == nil {
+		return nil, true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.ring); n > 0 && r.ring[0].Seq <= cursor+1 && r.ring[n-1].Seq > cursor {
+		return append([]Message(nil), r.ring[cursor+1-r.ring[0].Seq:]...), false
+	}
+	return nil, r.known > cursor
+}
+
+// resync rereads the newest sequence number of every local conversation,
+// after events may have been missed.
+func (h *Hub) resync(ctx context.Context) {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.rooms))
+	for id := range h.rooms {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	for _, id := range ids {
+		c, err := h.store.Conversation(ctx, id)
+		if err != nil {
+			continue
+		}
+		if r := h.room(id); r != nil {
+			r.announce(c.LastSeq)
+			r.wake()
+			for _, conn := range r.subscribers() {
+				conn.enqueue(serverFrame{Type: "conversation", Conversation: ptr(c.View())})
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

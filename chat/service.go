@@ -1,0 +1,351 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// StaffInfo is what chat needs to know about a signed-in staff member.
+type StaffInfo struct {
+	ID          int64
+	Username    string
+	DisplayName string
+	Role        Role
+	Capacity    int
+}
+
+// StaffDirectory answers for staff sign-ins; the counselors package
+// implements it.
+type StaffDirectory interface {
+	// CheckSession returns the account behind a staff principal while its
+	// sign-in is valid and the account enabled, else a CodeUnauthorized error.
+	CheckSession(ctx context.Context, p Principal) (StaffInfo, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	Store          Store
+	Broker         Broker
+	Tokens         *Tokens
+	Staff          StaffDirectory
+	Log            *slog.Logger
+	Now            Clock
+	SeekerTokenTTL time.Duration
+	Languages      map[string]bool // languages a seeker may choose
+	OriginPatterns []string        // extra WebSocket origins besides the page's own host
+	WriteWorkers   int             // concurrent store batches (default 4)
+}
+
+// Service is the chat core of one server instance: every action a seeker or
+// counsellor can take, with authorisation decided in one place (mayAccess)
+// for HTTP and WebSocket alike.
+type Service struct {
+	cfg    Config
+	store  Store
+	broker Broker
+	tokens *Tokens
+	log    *slog.Logger
+	now    Clock
+	hub    *Hub
+	writer *Writer
+
+	queueDirty chan struct{}
+
+	connsMu sync.Mutex
+	conns   map[*Conn]struct{}
+	closing bool
+}
+
+// NewService builds a Service; call Run to start hearing events.
+func NewService(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SeekerTokenTTL == 0 {
+		cfg.SeekerTokenTTL = 24 * time.Hour
+	}
+	if cfg.WriteWorkers == 0 {
+		cfg.WriteWorkers = 4
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Service{cfg: cfg, store: cfg.Store, broker: cfg.Broker, tokens: cfg.Tokens, log: cfg.Log, now: cfg.Now,
+		hub: newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{}}
+	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, s.hub.publish)
+	return s
+}
+
+// Run hears events from every instance and keeps staff queues current, until
+// ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	go s.refreshQueues(ctx)
+	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
+}
+
+// Shutdown closes every WebSocket with 1001 "going away" so that clients
+// reconnect (to another instance, or to this one after a restart), then
+// stops the writer once nothing can submit to it.
+func (s *Service) Shutdown() {
+	s.connsMu.Lock()
+	s.closing = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.connsMu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close(StatusGoingAway, "server restarting")
+		}()
+	}
+	wg.Wait()
+	s.writer.Close()
+}
+
+func (s *Service) handleEvent(ctx context.Context, e Event) {
+	switch e.Type {
+	case EventMessages:
+		if r := s.hub.room(e.ConversationID); r != nil && r.announce(e.Seq) {
+			r.wake()
+		}
+	case EventConversation:
+		if e.Conversation == nil {
+			return
+		}
+		view := e.Conversation.View()
+		frame := serverFrame{Type: "conversation", Conversation: &view}
+		if e.StaffID != 0 {
+			for _, c := range s.hub.staffConns(e.StaffID) {
+				c.subscribe(e.ConversationID)
+			}
+		}
+		if r := s.hub.room(e.ConversationID); r != nil {
+			for _, c := range r.subscribers() {
+				c.enqueue(frame)
+			}
+		}
+	case EventTyping:
+		if r := s.hub.room(e.ConversationID); r != nil {
+			typing := e.Typing
+			frame := serverFrame{Type: "typing", ConversationID: e.ConversationID, Sender: e.Sender, Typing: &typing}
+			for _, c := range r.subscribers() {
+				if c.sender() != e.Sender {
+					c.enqueue(frame)
+				}
+			}
+		}
+	case EventQueue:
+		s.markQueueDirty()
+	case EventRevoke:
+		for _, c := range s.hub.staffConns(e.StaffID) {
+			if e.SessionID == "" || c.principal.SessionID == e.SessionID {
+				go c.close(StatusRevoked, "signed out")
+			}
+		}
+	case EventResync:
+		go s.hub.resync(ctx)
+		s.markQueueDirty()
+	}
+}
+
+func (s *Service) publish(ctx context.Context, e Event) {
+	if err := s.broker.Publish(ctx, e); err != nil {
+		s.log.Error("publishing an event failed; clients will catch up on reconnect", "event", e.Type, "error", err)
+	}
+}
+
+func (s *Service) markQueueDirty() {
+	select {
+	case s.queueDirty <- struct{}{}:
+	default:
+	}
+}
+
+// refreshQueues sends every connected staff member the waiting list when it
+// changes, at most every 100 ms so that a burst of arrivals costs one read.
+func (s *Service) refreshQueues(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.queueDirty:
+		}
+		conns := s.hub.staffConns(0)
+		if len(conns) > 0 {
+			if frame, err := s.queueFrame(ctx); err == nil {
+				for _, c := range conns {
+					c.enqueue(frame)
+				}
+			} else if ctx.Err() == nil {
+				s.log.Error("reading the queue failed", "error", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {
+	waiting, err := s.store.Waiting(ctx)
+	if err != nil {
+		return serverFrame{}, err
+	}
+	entries := make([]QueueEntry, 0, len(waiting))
+	for _, c := range waiting {
+		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
+			Region: c.Region, WaitingSince: c.QueuedAt})
+	}
+	return serverFrame{Type: "queue", Waiting: &entries}, nil
+}
+
+// StartConversation opens a conversation for an anonymous seeker and returns
+// the credential that is their only proof of it.
+func (s *Service) StartConversation(ctx context.Context, n NewConversation) (Conversation, string, time.Time, error) {
+	if err := n.Validate(s.cfg.Languages); err != nil {
+		return Conversation{}, "", time.Time{}, err
+	}
+	c, err := s.store.CreateConversation(ctx, n)
+	if err != nil {
+		return Conversation{}, "", time.Time{}, err
+	}
+	token, exp := s.tokens.IssueSeeker(c.ID, s.cfg.SeekerTokenTTL)
+	s.publish(ctx, Event{Type: EventQueue})
+	return c, token, exp, nil
+}
+
+// Authenticate turns a bearer token into a principal; for staff it also
+// checks that the sign-in is still valid.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, StaffInfo, error) {
+	p, err := s.tokens.Verify(token)
+	if err != nil {
+		return Principal{}, StaffInfo{}, err
+	}
+	if p.Role == RoleSeeker {
+		return p, StaffInfo{}, nil
+	}
+	staff, err := s.cfg.Staff.CheckSession(ctx, p)
+	return p, staff, err
+}
+
+// mayAccess is the one authorisation rule for a conversation's content: its
+// seeker, or the staff member it is assigned to. Anything else is "not
+// found", exactly as if it did not exist.
+func mayAccess(p Principal, c Conversation) error {
+	switch {
+	case p.Role == RoleSeeker && p.ConversationID == c.ID:
+		return nil
+	case p.Role.IsStaff() && c.CounselorID != 0 && c.CounselorID == p.StaffID:
+		return nil
+	}
+	return ErrNotFound
+}
+
+// Conversation returns a conversation the principal may access.
+func (s *Service) Conversation(ctx context.Context, p Principal, id string) (Conversation, error) {
+	c, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	return c, mayAccess(p, c)
+}
+
+// Send stores one text message and returns once it is durably stored.
+func (s *Service) Send(ctx context.Context, p Principal, staff StaffInfo, conversationID, clientID, body string) AppendResult {
+	a := Append{ConversationID: conversationID, Sender: SenderSeeker, ClientID: clientID, Body: body, Kind: KindText}
+	switch {
+	case p.Role == RoleSeeker:
+		if p.ConversationID != conversationID {
+			return AppendResult{Err: ErrNotFound}
+		}
+	case p.Role.IsStaff():
+		a.Sender, a.SenderID, a.Name = SenderCounselor, p.StaffID, staff.DisplayName
+	default:
+		return AppendResult{Err: ErrNotFound}
+	}
+	res := s.writer.Append(ctx, a)
+	var se *storeError
+	if res.Err != nil && asStoreError(res.Err, &se) {
+		s.log.Error("storing a message failed", "error", se.cause)
+		res.Err = Errorf(CodeUnavailable, "the message could not be stored; send it again")
+	}
+	return res
+}
+
+// Accept assigns a waiting conversation to a staff member with free capacity.
+func (s *Service) Accept(ctx context.Context, p Principal, staff StaffInfo, conversationID string) (Conversation, error) {
+	if !p.Role.IsStaff() {
+		return Conversation{}, ErrNotFound
+	}
+	c, m, err := s.store.Assign(ctx, conversationID, p.StaffID, staff.DisplayName, staff.Capacity)
+	if err != nil {
+		return Conversation{}, s.safe(err)
+	}
+	s.hub.publish([]Message{m})
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, StaffID: p.StaffID, Conversation: &c})
+	s.publish(ctx, Event{Type: EventQueue})
+	return c, nil
+}
+
+// End ends a conversation on behalf of its seeker or its counsellor.
+func (s *Service) End(ctx context.Context, p Principal, conversationID, reason string) error {
+	c, err := s.Conversation(ctx, p, conversationID)
+	if err != nil {
+		return err
+	}
+	endedBy := EndedByCounselor
+	if p.Role == RoleSeeker {
+		endedBy = EndedBySeeker
+		if reason == EndedByLeft {
+			endedBy = EndedByLeft
+		}
+	}
+	c, m, err := s.store.End(ctx, c.ID, endedBy)
+	if err != nil {
+		return s.safe(err)
+	}
+	s.hub.publish([]Message{m})
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, Conversation: &c})
+	s.publish(ctx, Event{Type: EventQueue})
+	return nil
+}
+
+// Leave is quick exit: the seeker's credential arrives by beacon and the
+// conversation ends as "left". Leaving twice is not an error.
+func (s *Service) Leave(ctx context.Context, token string) error {
+	p, err := s.tokens.Verify(token)
+	if err != nil || p.Role != RoleSeeker {
+		return errBadToken
+	}
+	if err := s.End(ctx, p, p.ConversationID, EndedByLeft); err != nil && ErrorCode(err) != CodeConflict {
+		return err
+	}
+	return nil
+}
+
+// Typing tells the other side of a conversation that p is (not) typing.
+func (s *Service) Typing(ctx context.Context, p Principal, conversationID string, typing bool) {
+	sender := SenderCounselor
+	if p.Role == RoleSeeker {
+		sender = SenderSeeker
+	}
+	s.publish(ctx, Event{Type: EventTyping, ConversationID: conversationID, Sender: sender, Typing: typing})
+}
+
+// safe keeps database errors out of what clients see.
+func (s *Service) safe(err error) error {
+	var e *Error
+	if asError(err, &e) {
+		return err
+	}
+	s.log.Error("store operation failed", "error", err)
+	return Errorf(CodeUnavailable, "please try again")
+}

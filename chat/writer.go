@@ -1,0 +1,102 @@
+package chat
+
+import (
+	"context"
+	"sync"
+)
+
+// Writer batches appends from many connections into few store round trips:
+// a worker takes whatever requests are waiting (up to maxBatch), stores them
+// in one transaction, hands the stored messages to onStored (the hub), then
+// answers each caller. Under light load a batch is one message and adds no
+// delay; under heavy load batches grow on their own.
+type Writer struct {
+	store    Store
+	onStored func([]Message)
+	reqs     chan *appendReq
+	wg       sync.WaitGroup
+}
+
+type appendReq struct {
+	ctx  context.Context
+	a    Append
+	done chan AppendResult
+}
+
+var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan AppendResult, 1)} }}
+
+const maxBatch = 256
+
+// NewWriter starts workers store-writing goroutines; Close stops them.
+func NewWriter(store Store, workers int, onStored func([]Message)) *Writer {
+	w := &Writer{store: store, onStored: onStored, reqs: make(chan *appendReq, 4*maxBatch)}
+	for range workers {
+		w.wg.Add(1)
+		go w.work()
+	}
+	return w
+}
+
+// Append stores one message and returns once it is durably stored (or not).
+func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
+	r := reqPool.Get().(*appendReq)
+	r.ctx, r.a = ctx, a
+	select {
+	case w.reqs <- r:
+	case <-ctx.Done():
+		reqPool.Put(r)
+		return AppendResult{Err: Errorf(CodeUnavailable, "not stored: the request was cancelled")}
+	}
+	// Wait even if ctx ends now: the worker owns r until it answers.
+	res := <-r.done
+	r.ctx, r.a = nil, Append{}
+	reqPool.Put(r)
+	return res
+}
+
+// Close stops the workers after the requests already queued.
+func (w *Writer) Close() {
+	close(w.reqs)
+	w.wg.Wait()
+}
+
+func (w *Writer) work() {
+	defer w.wg.Done()
+	batch := make([]*appendReq, 0, maxBatch)
+	appends := make([]Append, 0, maxBatch)
+	stored := make([]Message, 0, maxBatch)
+	for first := range w.reqs {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-w.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		appends = appends[:0]
+		for _, r := range batch {
+			appends = append(appends, r.a)
+		}
+		// The batch is stored on a context of its own: one caller giving up
+		// must not fail the others' messages.
+		results := w.store.AppendBatch(context.Background(), appends)
+		stored = stored[:0]
+		for _, res := range results {
+			if res.Err == nil && !res.Duplicate {
+				stored = append(stored, res.Message)
+			}
+		}
+		if len(stored) > 0 && w.onStored != nil {
+			w.onStored(stored)
+		}
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+}

@@ -1,0 +1,210 @@
+// Command helpline runs the helpline service and its admin tasks.
+//
+//	helpline                      run the server (configuration: environment, see README)
+//	helpline user add ...         create a staff account
+//	helpline user disable NAME    disable an account and sign it out everywhere
+//	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"helpline/chat"
+	"helpline/cmd/internal/server"
+	"helpline/counselors"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "helpline:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "serve" {
+		return serve(ctx, getenv, stdout, stderr)
+	}
+	switch args[0] {
+	case "keygen":
+		id := "k1"
+		if len(args) > 1 {
+			id = args[1]
+		}
+		fmt.Fprintln(stdout, chat.NewKey(id))
+		return nil
+	case "user":
+		if len(args) < 2 {
+			return errors.New("usage: helpline user add|disable …")
+		}
+		switch args[1] {
+		case "add":
+			return userAdd(ctx, args[2:], getenv, stdin, stdout, stderr)
+		case "disable", "enable":
+			return userSetDisabled(ctx, args[1] == "disable", args[2:], getenv, stdout, stderr)
+		}
+	case "help", "-h", "--help":
+		printHelp(stdout)
+		return nil
+	}
+	printHelp(stderr)
+	return fmt.Errorf("unknown command %q", strings.Join(args, " "))
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, `usage:
+  helpline                     run the server
+  helpline user add --role counselor|supervisor|admin --username NAME [--name "Shown name"] [--capacity 3]
+                    [--languages es,en] [--audiences self,young,other] [--password-stdin]
+  helpline user disable NAME   disable an account and close its sessions
+  helpline user enable NAME
+  helpline keygen [ID]         print a new 32-byte key as ID:base64
+
+environment:`)
+	for _, s := range server.Settings {
+		fmt.Fprintf(w, "  %-26s %s (default %q)\n", s.Name, s.Help, s.Default)
+	}
+}
+
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := server.LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := server.NewLogger(stderr, cfg.LogLevel)
+	srv, err := server.Open(ctx, cfg, log, stdout)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("HELPLINE_ADDR=%s: %w", cfg.Addr, err)
+	}
+	log.Info("helpline is listening", "addr", ln.Addr().String(), "postgres", cfg.DatabaseURL != "")
+	fmt.Fprintf(stdout, "  Help-seeker page: http://%s/\n  Counsellor console: http://%s/console\n", displayAddr(ln), displayAddr(ln))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+		log.Info("shutting down: clients are told to reconnect")
+		return srv.Close()
+	}
+}
+
+func displayAddr(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	if addr.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", addr.Port)
+	}
+	return addr.String()
+}
+
+// openStaff connects to the configured store for account commands.
+func openStaff(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*server.Server, error) {
+	cfg, err := server.LoadConfig(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set: accounts made now would vanish at once (in-memory mode prints its own demo accounts)")
+	}
+	cfg.Demo = false
+	return server.Open(ctx, cfg, server.NewLogger(stderr, "warn"), stdout)
+}
+
+func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "counselor", "counselor, supervisor or admin")
+	username := fs.String("username", "", "sign-in name (required)")
+	name := fs.String("name", "", "name shown to help-seekers (default: username)")
+	capacity := fs.Int("capacity", 3, "conversations at once")
+	languages := fs.String("languages", "", "languages spoken, comma-separated codes")
+	audiences := fs.String("audiences", "", "trained for: self, young, other (comma-separated)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of generating one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return errors.New("--username is required")
+	}
+	password := randomPassword()
+	if *fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("reading the password from standard input: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	srv, err := openStaff(ctx, getenv, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	a, err := srv.Staff.AddAccount(ctx, counselors.NewAccount{Username: *username, DisplayName: *name, Role: chat.Role(*role),
+		Password: password, Capacity: *capacity, Languages: splitList(*languages), Audiences: splitList(*audiences)}, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s %q (id %d)\n", a.Role, a.Username, a.ID)
+	if !*fromStdin {
+		fmt.Fprintf(stdout, "password: %s\n(give it to them privately; it is not shown again)\n", password)
+	}
+	return nil
+}
+
+func userSetDisabled(ctx context.Context, disabled bool, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: helpline user disable|enable USERNAME")
+	}
+	srv, err := openStaff(ctx, getenv, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	a, err := srv.Staff.Account(ctx, args[0])
+	if err != nil {
+		return fmt.Errorf("no account %q", args[0])
+	}
+	if err := srv.Staff.SetDisabled(ctx, a.ID, disabled, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: disabled=%v\n", a.Username, disabled)
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func randomPassword() string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,126 @@
+// Package server wires the whole service together from configuration: the
+// stores (PostgreSQL, or memory when no DATABASE_URL is set), the broker, the
+// chat and staff services and the HTTP handler. cmd/helpline runs it; tests
+// and the load generator's smoke test start it on a free port.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, read from the environment by LoadConfig.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	EncryptionKeys  string
+	TokenKeys       string
+	AllowedOrigins  []string
+	DefaultLanguage string
+	TextsDir        string
+	RetentionDays   int
+	SeekerTokenTTL  time.Duration
+	StaffTokenTTL   time.Duration
+	ExitURL         string
+	LogLevel        string
+	HSTS            bool
+	Demo            bool
+}
+
+// Setting documents one environment variable; README's table mirrors it.
+type Setting struct {
+	Name, Default, Help string
+}
+
+// Settings lists every environment variable the server reads.
+var Settings = []Setting{
+	{"HELPLINE_ADDR", ":8080", "address to listen on"},
+	{"DATABASE_URL", "", "PostgreSQL URL; empty runs on an in-memory store (nothing survives a restart)"},
+	{"HELPLINE_ENCRYPTION_KEYS", "", "message encryption keys id:base64,… (first encrypts); required with DATABASE_URL; make one with `helpline keygen`"},
+	{"HELPLINE_TOKEN_KEYS", "", "token signing keys id:base64,… (first signs); required with DATABASE_URL"},
+	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins (host patterns, comma-separated); the page's own host is always allowed"},
+	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
+	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
+	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
+	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
+	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
+	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
+	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
+	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts and print their sign-in details"},
+}
+
+// LoadConfig reads and validates the environment. Every problem is reported
+// at once, each saying what to set.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, s := range Settings {
+			if s.Name == name {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 24h or 30m", name, get(name)))
+		}
+		return d
+	}
+	boolean := func(name string) bool {
+		b, err := strconv.ParseBool(get(name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, get(name)))
+		}
+		return b
+	}
+	c := Config{
+		Addr:            get("HELPLINE_ADDR"),
+		DatabaseURL:     get("DATABASE_URL"),
+		EncryptionKeys:  get("HELPLINE_ENCRYPTION_KEYS"),
+		TokenKeys:       get("HELPLINE_TOKEN_KEYS"),
+		DefaultLanguage: get("HELPLINE_DEFAULT_LANGUAGE"),
+		TextsDir:        get("HELPLINE_TEXTS_DIR"),
+		SeekerTokenTTL:  duration("HELPLINE_SEEKER_TOKEN_TTL"),
+		StaffTokenTTL:   duration("HELPLINE_STAFF_TOKEN_TTL"),
+		ExitURL:         get("HELPLINE_EXIT_URL"),
+		LogLevel:        get("HELPLINE_LOG_LEVEL"),
+		HSTS:            boolean("HELPLINE_HSTS"),
+		Demo:            boolean("HELPLINE_DEMO"),
+	}
+	for _, o := range strings.Split(get("HELPLINE_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	days, err := strconv.Atoi(get("HELPLINE_RETENTION_DAYS"))
+	if err != nil || days < 1 || days > 3650 {
+		errs = append(errs, fmt.Errorf("HELPLINE_RETENTION_DAYS=%q: want a whole number of days from 1 to 3650", get("HELPLINE_RETENTION_DAYS")))
+	}
+	c.RetentionDays = days
+	if c.DatabaseURL != "" {
+		if c.EncryptionKeys == "" {
+			errs = append(errs, errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))
+		}
+		if c.TokenKeys == "" {
+			errs = append(errs, errors.New("HELPLINE_TOKEN_KEYS is required with DATABASE_URL, so that every instance signs alike (make a key with `helpline keygen`)"))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("HELPLINE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	if !strings.HasPrefix(c.ExitURL, "https://") && !strings.HasPrefix(c.ExitURL, "http://") {
+		errs = append(errs, fmt.Errorf("HELPLINE_EXIT_URL=%q: want an http(s) address", c.ExitURL))
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"helpline/chat"
+	"helpline/counselors"
+	"helpline/migrations"
+	"helpline/web"
+)
+
+// Server is one running instance of the service.
+type Server struct {
+	Config  Config
+	Log     *slog.Logger
+	Chat    *chat.Service
+	Staff   *counselors.Service
+	Handler http.Handler
+
+	pool   *pgxpool.Pool
+	http   *http.Server
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Open builds a server from cfg: connects to and migrates PostgreSQL when
+// configured, else uses memory stores and says so loudly on out.
+func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Server, error) {
+	texts, err := web.LoadTexts(cfg.TextsDir, cfg.DefaultLanguage)
+	if err != nil {
+		return nil, err
+	}
+	languages := map[string]bool{}
+	for _, code := range texts.Codes() {
+		languages[code] = true
+	}
+	s := &Server{Config: cfg, Log: log, done: make(chan struct{})}
+
+	var (
+		chatStore  chat.Store
+		staffStore counselors.Store
+		broker     chat.Broker
+		tokenKeys  = cfg.TokenKeys
+	)
+	if cfg.DatabaseURL != "" {
+		seal, err := chat.ParseKeys(cfg.EncryptionKeys)
+		if err != nil {
+			return nil, fmt.Errorf("HELPLINE_ENCRYPTION_KEYS: %w", err)
+		}
+		if s.pool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		if err := s.pool.Ping(ctx); err != nil {
+			s.pool.Close()
+			return nil, fmt.Errorf("cannot reach PostgreSQL at DATABASE_URL: %w", err)
+		}
+		if err := migrations.Up(ctx, s.pool); err != nil {
+			s.pool.Close()
+			return nil, err
+		}
+		chatStore = chat.NewPostgresStore(s.pool, seal, nil)
+		staffStore = counselors.NewPostgresStore(s.pool)
+		broker = chat.NewPostgresBroker(s.pool, log)
+	} else {
+		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
+		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
+		chatStore, staffStore, broker = chat.NewMemoryStore(nil), counselors.NewMemoryStore(), chat.NewMemoryBroker()
+		if tokenKeys == "" {
+			tokenKeys = chat.NewKey("mem")
+		}
+	}
+	tokens, err := chat.NewTokens(tokenKeys, nil)
+	if err != nil {
+		s.closePool()
+		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
+	}
+	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
+	s.Chat = chat.NewService(chat.Config{Store: chatStore, Broker: broker, Tokens: tokens, Staff: s.Staff, Log: log,
+		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins})
+	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS})
+
+	if cfg.DatabaseURL == "" && cfg.Demo {
+		if err := s.addDemoAccounts(ctx, out); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Server) addDemoAccounts(ctx context.Context, out io.Writer) error {
+	fmt.Fprintln(out, "  Demo sign-in for the counsellor console (/console), valid until the server stops:")
+	for _, d := range []struct {
+		user, name string
+		role       chat.Role
+	}{{"counselor", "Alex", chat.RoleCounselor}, {"supervisor", "Sam", chat.RoleSupervisor}} {
+		password := randomPassword()
+		if _, err := s.Staff.AddAccount(ctx, counselors.NewAccount{Username: d.user, DisplayName: d.name, Role: d.role,
+			Password: password, Capacity: 3}, 0); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "    %-10s  username %-10s  password %s\n", d.role, d.user, password)
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Serve answers requests on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() {
+		defer close(s.done)
+		s.Chat.Run(ctx)
+	}()
+	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops accepting, tells every WebSocket client to reconnect (1001),
+// waits for stored work to finish, and closes the database.
+func (s *Server) Close() error {
+	var err error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = s.http.Shutdown(ctx)
+	}
+	s.Chat.Shutdown()
+	if s.cancel != nil {
+		s.cancel()
+		<-s.done
+	}
+	s.closePool()
+	return err
+}
+
+func (s *Server) closePool() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// NewLogger returns the JSON logger the server uses.
+func NewLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,70 @@
+package counselors
+
+import (
+	"context"
+	"time"
+
+	"helpline/chat"
+)
+
+// Account is one staff member.
+type Account struct {
+	ID           int64
+	Username     string
+	DisplayName  string // what help-seekers see; an alias is fine
+	Role         chat.Role
+	PasswordHash string
+	Capacity     int // conversations at once, set by the counsellor
+	MaxCapacity  int // the most a supervisor allows them
+	Languages    []string
+	Audiences    []string
+	DisabledAt   time.Time
+	CreatedAt    time.Time
+}
+
+// Session is one sign-in. Its id travels inside the staff token, so revoking
+// the row ends the token.
+type Session struct {
+	ID        string
+	StaffID   int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	ActorID int64
+	Action  string
+	Target  string
+	Detail  string
+}
+
+// Audit actions.
+const (
+	AuditSignIn        = "sign_in"
+	AuditSignInFailed  = "sign_in_failed"
+	AuditSignOut       = "sign_out"
+	AuditAccountAdd    = "account_add"
+	AuditAccountChange = "account_change"
+)
+
+// Store keeps accounts, sessions and the audit log. MemoryStore and
+// PostgresStore both pass store_test.go.
+type Store interface {
+	CreateAccount(ctx context.Context, a Account) (Account, error) // a taken username is CodeConflict
+	Account(ctx context.Context, id int64) (Account, error)
+	AccountByUsername(ctx context.Context, username string) (Account, error)
+	ListAccounts(ctx context.Context) ([]Account, error)
+	SetDisabled(ctx context.Context, id int64, disabled bool, at time.Time) error
+	CreateSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, id string) (Session, error)
+	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
+}
+
+// ErrNoAccount is returned for an unknown account or session.
+var ErrNoAccount = chat.Errorf(chat.CodeNotFound, "no such account")

@@ -1,0 +1,227 @@
+package counselors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+
+	"helpline/chat"
+)
+
+// Sign-in protection: after this many failures for one username, that
+// username is locked for lockFor (per instance; the message never says so).
+const (
+	maxFailures = 5
+	lockFor     = 15 * time.Minute
+)
+
+// Service signs staff in and out and manages their accounts.
+type Service struct {
+	store  Store
+	tokens *chat.Tokens
+	broker chat.Broker
+	ttl    time.Duration
+	now    chat.Clock
+	log    *slog.Logger
+	params *argon2id.Params
+
+	mu       sync.Mutex
+	failures map[string]*failure
+}
+
+type failure struct {
+	count int
+	until time.Time
+}
+
+var _ chat.StaffDirectory = (*Service)(nil)
+
+// NewService wires a Service. ttl is how long a sign-in lasts.
+func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.Duration, now chat.Clock, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, tokens: tokens, broker: broker, ttl: ttl, now: now, log: log,
+		params: argon2id.DefaultParams, failures: map[string]*failure{}}
+}
+
+// errSignIn is the one answer to every failed sign-in, so that it reveals
+// neither whether the username exists nor whether it is locked.
+var errSignIn = chat.Errorf(chat.CodeUnauthorized, "wrong username or password")
+
+// dummyHash is compared against when the username does not exist, so that
+// both failures take the same time.
+var dummyHash, _ = argon2id.CreateHash("not a password", argon2id.DefaultParams)
+
+// Login checks a username and password and starts a sign-in session.
+func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, Account, error) {
+	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
+		return "", time.Time{}, Account{}, errSignIn
+	}
+	if s.locked(username) {
+		argon2id.ComparePasswordAndHash(password, dummyHash)
+		return "", time.Time{}, Account{}, errSignIn
+	}
+	a, err := s.store.AccountByUsername(ctx, username)
+	hash := dummyHash
+	if err == nil {
+		hash = a.PasswordHash
+	} else if chat.ErrorCode(err) != chat.CodeNotFound {
+		return "", time.Time{}, Account{}, err
+	}
+	ok, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil || cmpErr != nil || !ok || !a.DisabledAt.IsZero() {
+		s.fail(username)
+		if err == nil {
+			s.audit(ctx, a.ID, AuditSignInFailed, "", "")
+		}
+		return "", time.Time{}, Account{}, errSignIn
+	}
+	s.clearFailures(username)
+	sess := Session{ID: chat.NewID(), StaffID: a.ID, CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(s.ttl).UTC()}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", time.Time{}, Account{}, err
+	}
+	token, exp := s.tokens.IssueStaff(a.ID, a.Role, sess.ID, s.ttl)
+	s.audit(ctx, a.ID, AuditSignIn, "", "")
+	return token, exp, a, nil
+}
+
+func (s *Service) locked(username string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.failures[username]
+	return f != nil && f.count >= maxFailures && s.now().Before(f.until)
+}
+
+func (s *Service) fail(username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.failures[username]
+	if f == nil || s.now().After(f.until) {
+		f = &failure{}
+		s.failures[username] = f
+	}
+	f.count++
+	f.until = s.now().Add(lockFor)
+}
+
+func (s *Service) clearFailures(username string) {
+	s.mu.Lock()
+	delete(s.failures, username)
+	s.mu.Unlock()
+}
+
+// Logout revokes the sign-in behind p and closes its sockets on every instance.
+func (s *Service) Logout(ctx context.Context, p chat.Principal) error {
+	if !p.Role.IsStaff() {
+		return chat.Errorf(chat.CodeUnauthorized, "not signed in")
+	}
+	if err := s.store.RevokeSessions(ctx, p.StaffID, p.SessionID, s.now().UTC()); err != nil {
+		return err
+	}
+	s.audit(ctx, p.StaffID, AuditSignOut, "", "")
+	return s.broker.Publish(ctx, chat.Event{Type: chat.EventRevoke, StaffID: p.StaffID, SessionID: p.SessionID})
+}
+
+// CheckSession implements chat.StaffDirectory.
+func (s *Service) CheckSession(ctx context.Context, p chat.Principal) (chat.StaffInfo, error) {
+	unauthorized := chat.Errorf(chat.CodeUnauthorized, "sign-in ended; sign in again")
+	if !p.Role.IsStaff() {
+		return chat.StaffInfo{}, unauthorized
+	}
+	sess, err := s.store.Session(ctx, p.SessionID)
+	if chat.ErrorCode(err) == chat.CodeNotFound {
+		return chat.StaffInfo{}, unauthorized
+	}
+	if err != nil {
+		return chat.StaffInfo{}, err
+	}
+	if sess.StaffID != p.StaffID || !sess.RevokedAt.IsZero() || s.now().After(sess.ExpiresAt) {
+		return chat.StaffInfo{}, unauthorized
+	}
+	a, err := s.store.Account(ctx, p.StaffID)
+	if chat.ErrorCode(err) == chat.CodeNotFound || (err == nil && !a.DisabledAt.IsZero()) {
+		return chat.StaffInfo{}, unauthorized
+	}
+	if err != nil {
+		return chat.StaffInfo{}, err
+	}
+	return chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity}, nil
+}
+
+// NewAccount is what `helpline user add` asks for.
+type NewAccount struct {
+	Username    string
+	DisplayName string
+	Role        chat.Role
+	Password    string
+	Capacity    int
+	Languages   []string
+	Audiences   []string
+}
+
+// AddAccount creates a staff account. actorID is who did it (0: the command line).
+func (s *Service) AddAccount(ctx context.Context, n NewAccount, actorID int64) (Account, error) {
+	if !n.Role.IsStaff() {
+		return Account{}, fmt.Errorf("role must be counselor, supervisor or admin")
+	}
+	if n.Username == "" || len(n.Username) > 64 || strings.ContainsAny(n.Username, " \t\r\n") {
+		return Account{}, fmt.Errorf("username must be 1–64 characters without spaces")
+	}
+	if utf8.RuneCountInString(n.Password) < 12 {
+		return Account{}, fmt.Errorf("password must be at least 12 characters")
+	}
+	if n.DisplayName == "" {
+		n.DisplayName = n.Username
+	}
+	if n.Capacity == 0 {
+		n.Capacity = 3
+	}
+	hash, err := argon2id.CreateHash(n.Password, s.params)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.CreateAccount(ctx, Account{Username: n.Username, DisplayName: n.DisplayName, Role: n.Role,
+		PasswordHash: hash, Capacity: n.Capacity, MaxCapacity: max(n.Capacity, 5), Languages: n.Languages, Audiences: n.Audiences})
+	if err != nil {
+		return Account{}, err
+	}
+	s.audit(ctx, actorID, AuditAccountAdd, strconv.FormatInt(a.ID, 10), string(a.Role))
+	return a, nil
+}
+
+// SetDisabled disables (or re-enables) an account; disabling also signs it
+// out everywhere and closes its open sockets.
+func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool, actorID int64) error {
+	now := s.now().UTC()
+	if err := s.store.SetDisabled(ctx, id, disabled, now); err != nil {
+		return err
+	}
+	s.audit(ctx, actorID, AuditAccountChange, strconv.FormatInt(id, 10), fmt.Sprintf("disabled=%v", disabled))
+	if !disabled {
+		return nil
+	}
+	if err := s.store.RevokeSessions(ctx, id, "", now); err != nil {
+		return err
+	}
+	return s.broker.Publish(ctx, chat.Event{Type: chat.EventRevoke, StaffID: id})
+}
+
+func (s *Service) audit(ctx context.Context, actor int64, action, target, detail string) {
+	if err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), ActorID: actor, Action: action, Target: target, Detail: detail}); err != nil {
+		s.log.Error("writing the audit log failed", "action", action, "error", err)
+	}
+}
+
+// Account finds an account by username.
+func (s *Service) Account(ctx context.Context, username string) (Account, error) {
+	return s.store.AccountByUsername(ctx, username)
+}

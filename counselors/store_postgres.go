@@ -1,0 +1,138 @@
+package counselors
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"helpline/chat"
+)
+
+var _ Store = (*PostgresStore)(nil)
+
+// PostgresStore keeps accounts, sessions and the audit log in PostgreSQL.
+type PostgresStore struct{ pool *pgxpool.Pool }
+
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+
+const accountColumns = `id, username, display_name, role, password_hash, capacity, max_capacity, languages, audiences,
+	coalesce(disabled_at, 'epoch'), created_at`
+
+func scanAccount(row pgx.Row) (Account, error) {
+	var a Account
+	err := row.Scan(&a.ID, &a.Username, &a.DisplayName, &a.Role, &a.PasswordHash, &a.Capacity, &a.MaxCapacity,
+		&a.Languages, &a.Audiences, &a.DisabledAt, &a.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, ErrNoAccount
+	}
+	if a.DisabledAt.Unix() == 0 {
+		a.DisabledAt = time.Time{}
+	}
+	return a, err
+}
+
+func (s *PostgresStore) CreateAccount(ctx context.Context, a Account) (Account, error) {
+	if a.Languages == nil {
+		a.Languages = []string{}
+	}
+	if a.Audiences == nil {
+		a.Audiences = []string{}
+	}
+	out, err := scanAccount(s.pool.QueryRow(ctx, `INSERT INTO staff (username, display_name, role, password_hash, capacity, max_capacity, languages, audiences)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+accountColumns,
+		a.Username, a.DisplayName, a.Role, a.PasswordHash, a.Capacity, a.MaxCapacity, a.Languages, a.Audiences))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return Account{}, chat.Errorf(chat.CodeConflict, "username %q is taken", a.Username)
+	}
+	return out, err
+}
+
+func (s *PostgresStore) Account(ctx context.Context, id int64) (Account, error) {
+	return scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM staff WHERE id = $1`, id))
+}
+
+func (s *PostgresStore) AccountByUsername(ctx context.Context, username string) (Account, error) {
+	return scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM staff WHERE username = $1`, username))
+}
+
+func (s *PostgresStore) ListAccounts(ctx context.Context) ([]Account, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM staff ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (s *PostgresStore) SetDisabled(ctx context.Context, id int64, disabled bool, at time.Time) error {
+	var when any
+	if disabled {
+		when = at
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE staff SET disabled_at = $2 WHERE id = $1`, id, when)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNoAccount
+	}
+	return err
+}
+
+func (s *PostgresStore) CreateSession(ctx context.Context, sess Session) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO staff_sessions (id, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		sess.ID, sess.StaffID, sess.CreatedAt, sess.ExpiresAt)
+	return err
+}
+
+func (s *PostgresStore) Session(ctx context.Context, id string) (Session, error) {
+	var sess Session
+	err := s.pool.QueryRow(ctx, `SELECT id, staff_id, created_at, expires_at, coalesce(revoked_at, 'epoch') FROM staff_sessions WHERE id = $1`, id).
+		Scan(&sess.ID, &sess.StaffID, &sess.CreatedAt, &sess.ExpiresAt, &sess.RevokedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, ErrNoAccount
+	}
+	if sess.RevokedAt.Unix() == 0 {
+		sess.RevokedAt = time.Time{}
+	}
+	return sess, err
+}
+
+func (s *PostgresStore) RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE staff_sessions SET revoked_at = $3
+		WHERE staff_id = $1 AND ($2 = '' OR id = $2) AND revoked_at IS NULL`, staffID, sessionID, at)
+	return err
+}
+
+func (s *PostgresStore) AppendAudit(ctx context.Context, e AuditEntry) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO audit_log (at, actor_id, action, target, detail) VALUES ($1, nullif($2, 0), $3, $4, $5)`,
+		e.At, e.ActorID, e.Action, e.Target, e.Detail)
+	return err
+}
+
+func (s *PostgresStore) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, at, coalesce(actor_id, 0), action, target, detail FROM audit_log ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.Action, &e.Target, &e.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"helpline/chat"
+	"helpline/counselors"
+)
+
+// Config is what the HTTP layer needs.
+type Config struct {
+	Chat          *chat.Service
+	Staff         *counselors.Service
+	Texts         *Texts
+	Log           *slog.Logger
+	RetentionDays int
+	ExitURL       string
+	HSTS          bool // send Strict-Transport-Security (served over TLS, directly or by a proxy)
+}
+
+// maxBody bounds every JSON request body.
+const maxBody = 64 << 10
+
+// NewHandler returns the whole HTTP surface of the service.
+func NewHandler(cfg Config) http.Handler {
+	h := &handler{cfg: cfg}
+	static, _ := fs.Sub(assets, "static")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.page(static, "seeker.html"))
+	mux.HandleFunc("GET /console", h.page(static, "console.html"))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /i18n/{file}", h.translations)
+	mux.HandleFunc("GET /api/config", h.config)
+	mux.HandleFunc("POST /api/seeker/conversations", h.startConversation)
+	mux.HandleFunc("POST /api/seeker/leave", h.leave)
+	mux.HandleFunc("POST /api/staff/login", h.login)
+	mux.HandleFunc("POST /api/staff/logout", h.logout)
+	mux.Handle("GET /ws", cfg.Chat)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	return h.secure(h.accessLog(mux))
+}
+
+type handler struct{ cfg Config }
+
+// secure sets the headers every answer carries: no inline or third-party
+// script or style, no framing, no referrer, no sniffing.
+func (h *handler) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if h.cfg.HSTS || r.TLS != nil {
+			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog records method, route, status and time: never the client's
+// address, user agent, query string or any header.
+func (h *handler) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		if r.URL.Path == "/ws" || strings.HasPrefix(r.URL.Path, "/static/") {
+			return // long-lived or uninteresting; connections are counted elsewhere
+		}
+		h.cfg.Log.Debug("http", "method", r.Method, "route", routeOf(r), "status", sw.status, "ms", time.Since(start).Milliseconds())
+	})
+}
+
+func routeOf(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+func (h *handler) page(static fs.FS, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			http.Error(w, "page missing from the build", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+	}
+}
+
+func (h *handler) translations(w http.ResponseWriter, r *http.Request) {
+	code, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	table, found := h.cfg.Texts.Table(code)
+	if !ok || !found {
+		writeError(w, chat.Errorf(chat.CodeNotFound, "no translation for that language"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(table)
+}
+
+func (h *handler) config(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"languages":         h.cfg.Texts.Language,
+		"default_language":  h.cfg.Texts.Default,
+		"retention_days":    h.cfg.RetentionDays,
+		"audiences":         chat.Audiences,
+		"max_message_chars": chat.MaxBodyChars,
+		"exit_url":          h.cfg.ExitURL,
+	})
+}
+
+func (h *handler) startConversation(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Audience chat.Audience `json:"audience"`
+		Language string        `json:"language"`
+		Region   string        `json:"region"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	c, token, exp, err := h.cfg.Chat.StartConversation(r.Context(), chat.NewConversation{Audience: req.Audience, Language: req.Language, Region: strings.TrimSpace(req.Region)})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"conversation_id": c.ID, "token": token, "expires_at": exp.UTC()})
+}
+
+func (h *handler) leave(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if err := h.cfg.Chat.Leave(r.Context(), req.Token); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	token, exp, a, err := h.cfg.Staff.Login(r.Context(), req.Username, req.Password)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	info := chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token, "expires_at": exp.UTC(), "staff": info.View()})
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	p, _, err := h.staff(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := h.cfg.Staff.Logout(r.Context(), p); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// staff authenticates a request's bearer token as a signed-in staff member.
+func (h *handler) staff(r *http.Request) (chat.Principal, chat.StaffInfo, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return chat.Principal{}, chat.StaffInfo{}, chat.Errorf(chat.CodeUnauthorized, "sign in first")
+	}
+	p, info, err := h.cfg.Chat.Authenticate(r.Context(), token)
+	if err == nil && !p.Role.IsStaff() {
+		err = chat.Errorf(chat.CodeUnauthorized, "sign in first")
+	}
+	return p, info, err
+}
+
+// decode reads a JSON body strictly: bounded size, known fields only, one value.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "text/plain") {
+		writeError(w, chat.Errorf(chat.CodeInvalid, "send JSON (Content-Type: application/json)"))
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("extra data after the JSON object")
+		}
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, chat.Errorf(chat.CodeInvalid, "request body is larger than %d bytes", maxBody))
+		} else {
+			writeError(w, chat.Errorf(chat.CodeInvalid, "malformed request body: %s", describe(err)))
+		}
+		return false
+	}
+	return true
+}
+
+func describe(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return "field " + typeErr.Field + " has the wrong type"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	writeJSON(w, chat.HTTPStatus(err), map[string]any{"error": map[string]string{
+		"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}})
+}

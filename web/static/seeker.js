@@ -1,0 +1,313 @@
+/* seeker.js — the help-seeker page: intro → pre-chat questions → chat → closing.
+ * The screens are sections shown one at a time, all in one history entry, so that
+ * quick exit's location.replace leaves nothing of this site to go "back" to. */
+(function () {
+  'use strict';
+
+  const H = window.Helpline;
+  const $ = (id) => document.getElementById(id);
+  const DEFAULT_EXIT = 'https://www.google.com/';
+  const CONNECTION_KEYS = {
+    connecting: 'common.connection_connecting',
+    connected: 'common.connection_connected',
+    reconnecting: 'common.connection_reconnecting',
+    stopped: 'common.connection_offline',
+  };
+
+  let config = null;
+  let cred = null; // {conversation_id, token, expires_at}, also in localStorage "helpline.seeker"
+  let client = null;
+  let log = null;
+  let typingOut = null;
+  let typingIn = null;
+  let endedShown = false;
+
+  // ------------------------------------------------------------ quick exit
+
+  // Wired before anything else loads, so it works even while the page is still starting.
+  function exitUrl() {
+    const u = config && config.exit_url;
+    return u && /^https?:\/\//i.test(u) ? u : DEFAULT_EXIT;
+  }
+
+  function quickExit() {
+    document.documentElement.classList.add('exiting'); // blank the screen at once
+    const c = cred || H.store.get('local', 'seeker');
+    if (c && c.token) tellServerWeLeft(c.token);
+    if (client) client.stop();
+    H.store.clearAll();
+    location.replace(exitUrl());
+  }
+
+  // The beacon survives the page going away; keepalive fetch is the fallback if it is refused.
+  function tellServerWeLeft(token) {
+    const body = JSON.stringify({ token });
+    let queued = false;
+    try { queued = navigator.sendBeacon('/api/seeker/leave', new Blob([body], { type: 'application/json' })); } catch (e) { queued = false; }
+    if (!queued) {
+      try { fetch('/api/seeker/leave', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body }); } catch (e) { /* leaving anyway */ }
+    }
+  }
+
+  function wireQuickExit() {
+    $('quick-exit').addEventListener('click', quickExit);
+    let lastEscape = 0;
+    document.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      const now = Date.now();
+      if (now - lastEscape < 1000) { e.preventDefault(); quickExit(); }
+      lastEscape = now;
+    });
+  }
+
+  // ------------------------------------------------------------ screens
+
+  function show(screen, focusId) {
+    for (const id of ['intro', 'prechat', 'chat']) $(id).hidden = id !== screen;
+    if (focusId) $(focusId).focus();
+  }
+
+  function showIntro(expired) {
+    $('intro-notice').hidden = !expired;
+    show('intro', 'intro-heading');
+    window.scrollTo(0, 0);
+  }
+
+  function setupIntro() {
+    const days = config.retention_days;
+    if (days === null) H.setText($('intro-kept'), 'intro.kept_unknown');
+    else H.setText($('intro-kept'), 'intro.kept', { days });
+    $('start-prechat').addEventListener('click', () => show('prechat', 'prechat-heading'));
+  }
+
+  // ------------------------------------------------------------ pre-chat
+
+  // Audience choices and languages come from /api/config; "prefer not to say" is preselected.
+  function setupPrechat() {
+    const box = $('audience-options');
+    for (const a of config.audiences.concat([''])) {
+      const id = 'audience-' + (a || 'none');
+      box.append(H.el('div', { class: 'choice' }, [
+        H.el('input', { type: 'radio', name: 'audience', id, value: a, checked: a === '' }),
+        H.el('label', { for: id, i18n: [a ? 'prechat.audience_' + a : 'prechat.prefer_not'] }),
+      ]));
+    }
+    box.addEventListener('change', () => { $('young-note').hidden = audienceValue() !== 'young'; });
+
+    const select = $('language');
+    select.append(H.el('option', { value: '', selected: true, i18n: ['prechat.prefer_not'] }));
+    for (const l of config.languages) select.append(H.el('option', { value: l.code, lang: l.code, text: l.name }));
+
+    $('prechat-back').addEventListener('click', () => show('intro', 'intro-heading'));
+    $('prechat-form').addEventListener('submit', startConversation);
+  }
+
+  function audienceValue() {
+    const checked = document.querySelector('input[name="audience"]:checked');
+    return checked ? checked.value : '';
+  }
+
+  async function startConversation(e) {
+    e.preventDefault();
+    const button = $('start-chat');
+    const error = $('prechat-error');
+    const body = {
+      audience: audienceValue(),
+      language: $('language').value,
+      region: Array.from($('region').value.trim()).slice(0, 64).join(''), // 64 characters, not UTF-16 units
+    };
+    button.disabled = true;
+    H.setText(button, 'prechat.starting');
+    error.hidden = true;
+    try {
+      const res = await H.api('POST', '/api/seeker/conversations', body);
+      cred = { conversation_id: res.conversation_id, token: res.token, expires_at: res.expires_at || '' };
+      H.store.set('local', 'seeker', cred);
+      openChat('compose');
+    } catch (err) {
+      H.setText(error, H.errorKey(err.code));
+      error.hidden = false; // role="alert": announced without moving focus
+    } finally {
+      button.disabled = false;
+      H.setText(button, 'prechat.start');
+    }
+  }
+
+  // ------------------------------------------------------------ chat
+
+  function setupChat() {
+    typingIn = new H.TypingIndicator($('typing'), 'chat.typing');
+    log = new H.MessageLog($('messages'), {
+      self: 'seeker',
+      who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
+      systemText: (m) => {
+        if (m.kind === 'joined') return m.name ? ['chat.system_joined', { name: m.name }] : ['chat.system_joined_unnamed'];
+        if (m.kind === 'ended') return ['chat.system_ended_' + endedKey(m.body)];
+        return null;
+      },
+      onRetry: (clientId) => { client.retry(cred.conversation_id, clientId); $('compose').focus(); },
+    });
+
+    const compose = $('compose');
+    compose.maxLength = config.max_message_chars;
+    compose.addEventListener('keydown', (e) => {
+      // Enter sends, Shift+Enter is a new line; never while an input method is composing.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        $('composer').requestSubmit();
+      }
+    });
+    compose.addEventListener('input', () => {
+      if (!client) return;
+      if (compose.value) typingOut.input(cred.conversation_id); else typingOut.stop(cred.conversation_id);
+    });
+    $('composer').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = compose.value.trim();
+      if (!text || !client) return;
+      typingOut.stop(cred.conversation_id);
+      client.send(cred.conversation_id, text);
+      compose.value = '';
+      compose.focus();
+    });
+
+    $('end-chat').addEventListener('click', () => {
+      $('end-confirm').hidden = false;
+      $('end-confirm-no').focus();
+    });
+    $('end-confirm-no').addEventListener('click', () => {
+      $('end-confirm').hidden = true;
+      $('end-chat').focus();
+    });
+    $('end-confirm-yes').addEventListener('click', () => {
+      $('end-confirm').hidden = true;
+      $('end-chat').disabled = true;
+      // Queued if offline: it goes out as soon as we are connected again.
+      client.control({ type: 'end', conversation_id: cred.conversation_id, reason: '' }, true);
+    });
+    $('new-chat').addEventListener('click', () => {
+      forgetConversation();
+      showIntro(false);
+    });
+  }
+
+  function endedKey(by) {
+    return ['seeker', 'counselor', 'left', 'system'].includes(by) ? by : 'system';
+  }
+
+  function resetChat() {
+    log.clear();
+    endedShown = false;
+    $('composer').hidden = false;
+    $('end-chat').hidden = false;
+    $('end-chat').disabled = false;
+    $('end-confirm').hidden = true;
+    $('closing').hidden = true;
+    $('waiting-help').hidden = true;
+    $('compose').value = '';
+    H.clearText($('chat-notice'));
+    typingIn.set(false);
+  }
+
+  function openChat(focusId) {
+    resetChat();
+    H.setText($('chat-status'), 'chat.status_connecting');
+    show('chat', focusId);
+    client = new H.ChatClient({
+      self: 'seeker',
+      token: () => cred.token,
+      reconnectOnNormalClose: () => !endedShown,
+      on: {
+        ready: onReady,
+        conversation: (st) => { if (st.id === cred.conversation_id) renderStatus(st.conv); },
+        message: (st, msg) => {
+          log.upsertMessage(msg);
+          if (msg.sender === 'counselor') typingIn.set(false);
+        },
+        pending: (st, p) => {
+          log.upsertPending(p);
+          if (p.state === 'failed') H.setText($('chat-notice'), 'common.send_failed');
+        },
+        typing: (f) => { if (f.sender !== 'seeker') typingIn.set(!!f.typing); },
+        error: (f) => { if (f.code === 'rate_limited') H.setText($('chat-notice'), 'error.rate_limited'); },
+        status: renderConnection,
+        fatal: () => { forgetConversation(); showIntro(true); }, // 4401: credential expired or invalid
+      },
+    });
+    typingOut = new H.TypingNotifier(client);
+    client.start();
+  }
+
+  function onReady(f) {
+    const convs = Array.isArray(f.conversations) ? f.conversations : [];
+    const conv = convs.find((c) => c && c.id === cred.conversation_id) || convs[0];
+    if (!conv) { forgetConversation(); showIntro(true); return; }
+    if (conv.id !== cred.conversation_id) { cred.conversation_id = conv.id; H.store.set('local', 'seeker', cred); }
+    H.clearText($('chat-notice'));
+    renderStatus(conv);
+  }
+
+  function renderStatus(conv) {
+    const status = $('chat-status');
+    $('waiting-help').hidden = conv.status !== 'waiting';
+    if (conv.status === 'waiting') H.setText(status, 'chat.status_waiting');
+    else if (conv.status === 'active' && conv.counselor_name) H.setText(status, 'chat.status_active', { name: conv.counselor_name });
+    else if (conv.status === 'active') H.setText(status, 'chat.status_active_unnamed');
+    else if (conv.status === 'ended') showClosing(conv.ended_by);
+  }
+
+  // The transcript stays; writing stops; a kind word that depends on who ended it.
+  function showClosing(endedBy) {
+    H.setText($('chat-status'), 'chat.status_ended');
+    const by = endedKey(endedBy);
+    H.setText($('closing-text'), by === 'seeker' || by === 'counselor' ? 'chat.closing_' + by : 'chat.closing_other');
+    if (endedShown) return;
+    endedShown = true;
+    typingOut.stop(cred.conversation_id);
+    typingIn.set(false);
+    $('composer').hidden = true;
+    $('end-chat').hidden = true;
+    $('end-confirm').hidden = true;
+    $('waiting-help').hidden = true;
+    $('closing').hidden = false;
+    $('closing-heading').focus();
+  }
+
+  function renderConnection(s) {
+    const node = $('connection');
+    node.dataset.state = s;
+    H.setText(node, CONNECTION_KEYS[s] || CONNECTION_KEYS.stopped);
+    if (s === 'connected') H.clearText($('chat-notice'));
+  }
+
+  // Drops the stored credential and the connection; the next conversation starts fresh.
+  function forgetConversation() {
+    if (client) client.stop();
+    client = null;
+    cred = null;
+    H.store.remove('local', 'seeker');
+    H.clearText($('connection'));
+    delete $('connection').dataset.state;
+    resetChat();
+  }
+
+  // A stored credential that has plainly expired is not worth a connection attempt.
+  function storedCredential() {
+    const c = H.store.get('local', 'seeker');
+    if (!c || typeof c.token !== 'string' || typeof c.conversation_id !== 'string') return null;
+    if (c.expires_at && Date.parse(c.expires_at) < Date.now()) { H.store.remove('local', 'seeker'); return 'expired'; }
+    return c;
+  }
+
+  // ------------------------------------------------------------ start
+
+  wireQuickExit();
+  H.init().then((cfg) => {
+    config = cfg;
+    setupIntro();
+    setupPrechat();
+    setupChat();
+    const c = storedCredential();
+    if (c && c !== 'expired') { cred = c; openChat('chat-heading'); } else showIntro(c === 'expired');
+  });
+})();
