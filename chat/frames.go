@@ -149,6 +149,7 @@ type serverFrame struct {
 	SentAt         *time.Time         `json:"sent_at,omitempty"`
 	Typing         *bool              `json:"typing,omitempty"`
 	Waiting        *[]QueueEntry      `json:"waiting,omitempty"`
+	WaitingTotal   *int               `json:"waiting_total,omitempty"`
 	Code           Code               `json:"code,omitempty"`
 	Message        string             `json:"message,omitempty"`
 	Ref            string             `json:"ref,omitempty"`

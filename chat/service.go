@@ -194,17 +194,25 @@ func (s *Service) refreshQueues(ctx context.Context) {
 	}
 }
 
+// queueFrameEntries caps the waiting list sent to staff: a console shows the
+// oldest few, and the total.
+const queueFrameEntries = 50
+
 func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {
 	waiting, err := s.store.Waiting(ctx)
 	if err != nil {
 		return serverFrame{}, err
+	}
+	total := len(waiting)
+	if len(waiting) > queueFrameEntries {
+		waiting = waiting[:queueFrameEntries]
 	}
 	entries := make([]QueueEntry, 0, len(waiting))
 	for _, c := range waiting {
 		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
 			Region: c.Region, WaitingSince: c.QueuedAt})
 	}
-	return serverFrame{Type: "queue", Waiting: &entries}, nil
+	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total}, nil
 }
 
 // StartConversation opens a conversation for an anonymous seeker and returns

@@ -49,6 +49,7 @@ const (
 	AuditSignOut       = "sign_out"
 	AuditAccountAdd    = "account_add"
 	AuditAccountChange = "account_change"
+	AuditRead          = "read" // a staff read of conversation content or of the audit log
 )
 
 // Store keeps accounts, sessions and the audit log. MemoryStore and

@@ -225,3 +225,12 @@ func (s *Service) audit(ctx context.Context, actor int64, action, target, detail
 func (s *Service) Account(ctx context.Context, username string) (Account, error) {
 	return s.store.AccountByUsername(ctx, username)
 }
+
+// List returns every account.
+func (s *Service) List(ctx context.Context) ([]Account, error) { return s.store.ListAccounts(ctx) }
+
+// AuditLog returns the newest entries; reading it is itself audited.
+func (s *Service) AuditLog(ctx context.Context, p chat.Principal, limit int) ([]AuditEntry, error) {
+	s.audit(ctx, p.StaffID, AuditRead, "audit_log", "")
+	return s.store.Audit(ctx, limit)
+}

@@ -33,6 +33,7 @@ type Frame struct {
 	SentAt         time.Time       `json:"sent_at"`
 	Typing         bool            `json:"typing"`
 	Waiting        []QueueEntry    `json:"waiting"`
+	WaitingTotal   int             `json:"waiting_total"`
 	Code           string          `json:"code"`
 	Message        string          `json:"message"`
 	Ref            string          `json:"ref"`

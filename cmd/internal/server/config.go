@@ -28,6 +28,7 @@ type Config struct {
 	LogLevel        string
 	HSTS            bool
 	Demo            bool
+	DemoPassword    string
 }
 
 // Setting documents one environment variable; README's table mirrors it.
@@ -50,7 +51,8 @@ var Settings = []Setting{
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
-	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts and print their sign-in details"},
+	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details"},
+	{"HELPLINE_DEMO_PASSWORD", "", "in-memory mode only: password for the demo accounts (at least 12 characters; default: random, printed at start)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -95,6 +97,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:        get("HELPLINE_LOG_LEVEL"),
 		HSTS:            boolean("HELPLINE_HSTS"),
 		Demo:            boolean("HELPLINE_DEMO"),
+		DemoPassword:    get("HELPLINE_DEMO_PASSWORD"),
+	}
+	if c.DemoPassword != "" && len(c.DemoPassword) < 12 {
+		errs = append(errs, errors.New("HELPLINE_DEMO_PASSWORD must be at least 12 characters"))
 	}
 	for _, o := range strings.Split(get("HELPLINE_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {

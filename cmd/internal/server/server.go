@@ -104,8 +104,11 @@ func (s *Server) addDemoAccounts(ctx context.Context, out io.Writer) error {
 	for _, d := range []struct {
 		user, name string
 		role       chat.Role
-	}{{"counselor", "Alex", chat.RoleCounselor}, {"supervisor", "Sam", chat.RoleSupervisor}} {
-		password := randomPassword()
+	}{{"counselor", "Alex", chat.RoleCounselor}, {"supervisor", "Sam", chat.RoleSupervisor}, {"admin", "Admin", chat.RoleAdmin}} {
+		password := s.Config.DemoPassword
+		if password == "" {
+			password = randomPassword()
+		}
 		if _, err := s.Staff.AddAccount(ctx, counselors.NewAccount{Username: d.user, DisplayName: d.name, Role: d.role,
 			Password: password, Capacity: 3}, 0); err != nil {
 			return err
