@@ -288,6 +288,9 @@ func (c *Conn) handle(f clientFrame) {
 	case framePing:
 		c.enqueue(serverFrame{Type: "pong"})
 	case frameSync:
+		if c.principal.Role.IsStaff() {
+			c.svc.cfg.Staff.RecordRead(ctx, c.principal.StaffID, f.ConversationID)
+		}
 		c.mu.Lock()
 		c.syncReqs[f.ConversationID] = *f.AfterSeq
 		c.mu.Unlock()

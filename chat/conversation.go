@@ -13,6 +13,9 @@ const (
 	StatusWaiting Status = "waiting" // in the queue, no counsellor yet
 	StatusActive  Status = "active"  // a counsellor is assigned
 	StatusEnded   Status = "ended"   // over; no more messages
+	// StatusDeleted is never stored: it tells clients a conversation they
+	// held has just been erased by its seeker.
+	StatusDeleted Status = "deleted"
 )
 
 // Audience is the seeker's optional answer to "who are you?".

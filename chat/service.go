@@ -16,9 +16,11 @@ type StaffInfo struct {
 	Capacity    int
 }
 
-// StaffDirectory answers for staff sign-ins; the counselors package
-// implements it.
+// StaffDirectory answers for staff sign-ins and records what staff read; the
+// counselors package implements it.
 type StaffDirectory interface {
+	// RecordRead writes "staff member read this conversation" to the audit log.
+	RecordRead(ctx context.Context, staffID int64, conversationID string)
 	// CheckSession returns the account behind a staff principal while its
 	// sign-in is valid and the account enabled, else a CodeUnauthorized error.
 	CheckSession(ctx context.Context, p Principal) (StaffInfo, error)
@@ -52,11 +54,19 @@ type Service struct {
 	writer *Writer
 
 	queueDirty chan struct{}
+	sendLimit  *Limiter // per conversation and side
 
 	connsMu sync.Mutex
 	conns   map[*Conn]struct{}
 	closing bool
 }
+
+// One side of a conversation may send this many messages a second on
+// average (in bursts of sendBurst), however many sockets it opens.
+const (
+	sendsPerSecond = 5
+	sendBurst      = 30
+)
 
 // NewService builds a Service; call Run to start hearing events.
 func NewService(cfg Config) *Service {
@@ -73,7 +83,8 @@ func NewService(cfg Config) *Service {
 		cfg.Log = slog.Default()
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, broker: cfg.Broker, tokens: cfg.Tokens, log: cfg.Log, now: cfg.Now,
-		hub: newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{}}
+		hub: newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{},
+		sendLimit: NewLimiter(sendsPerSecond, sendBurst)}
 	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, s.hub.publish)
 	return s
 }
@@ -279,6 +290,9 @@ func (s *Service) Send(ctx context.Context, p Principal, staff StaffInfo, conver
 	default:
 		return AppendResult{Err: ErrNotFound}
 	}
+	if !s.sendLimit.Allow(conversationID + "/" + string(a.Sender)) {
+		return AppendResult{Err: Errorf(CodeRateLimited, "too many messages at once; wait a moment and send again")}
+	}
 	res := s.writer.Append(ctx, a)
 	var se *storeError
 	if res.Err != nil && asStoreError(res.Err, &se) {
@@ -336,6 +350,33 @@ func (s *Service) Leave(ctx context.Context, token string) error {
 	if err := s.End(ctx, p, p.ConversationID, EndedByLeft); err != nil && ErrorCode(err) != CodeConflict {
 		return err
 	}
+	return nil
+}
+
+// Delete is "delete this conversation": the seeker's own conversation,
+// ended first if need be, is removed with every message, leaving only the
+// anonymous daily count. The counsellor is told it is gone.
+func (s *Service) Delete(ctx context.Context, token string) error {
+	p, err := s.tokens.Verify(token)
+	if err != nil || p.Role != RoleSeeker {
+		return errBadToken
+	}
+	if err := s.End(ctx, p, p.ConversationID, ""); err != nil && ErrorCode(err) != CodeConflict {
+		return err
+	}
+	retention, ok := s.store.(Retention)
+	if !ok {
+		return Errorf(CodeInternal, "this store cannot delete")
+	}
+	c, err := s.store.Conversation(ctx, p.ConversationID)
+	if err != nil {
+		return err
+	}
+	if err := retention.DeleteConversation(ctx, c.ID); err != nil {
+		return s.safe(err)
+	}
+	c.Status = StatusDeleted
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, Conversation: &c})
 	return nil
 }
 

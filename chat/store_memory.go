@@ -9,7 +9,10 @@ import (
 	"time"
 )
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store     = (*MemoryStore)(nil)
+	_ Retention = (*MemoryStore)(nil)
+)
 
 // MemoryStore keeps everything in process memory. It is the zero-setup store:
 // nothing survives a restart, and only one server instance can use it.
@@ -19,6 +22,7 @@ type MemoryStore struct {
 	mu       sync.Mutex
 	convs    map[string]*memConversation
 	byClient map[clientKey]int64 // → seq
+	counts   map[DailyCount]int64 // Count zero in the key
 }
 
 type memConversation struct {
@@ -37,7 +41,7 @@ func NewMemoryStore(now Clock) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}}
+	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}, counts: map[DailyCount]int64{}}
 }
 
 // NewID returns a random UUID (version 4) in text form.
@@ -213,5 +217,66 @@ func (s *MemoryStore) ActiveFor(_ context.Context, counselorID int64) ([]Convers
 	}
 	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].AssignedAt.Before(out[j].AssignedAt) })
+	return out, nil
+}
+
+func (s *MemoryStore) DeleteExpired(_ context.Context, cutoff time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, mc := range s.convs {
+		if mc.conv.CreatedAt.Before(cutoff) {
+			s.forgetLocked(id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *MemoryStore) DeleteConversation(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[id]
+	if !ok {
+		return ErrNotFound
+	}
+	if mc.conv.Status != StatusEnded {
+		return Errorf(CodeConflict, "end the conversation before deleting it")
+	}
+	s.forgetLocked(id)
+	return nil
+}
+
+func (s *MemoryStore) forgetLocked(id string) {
+	c := s.convs[id].conv
+	s.counts[countKey(c)]++
+	delete(s.convs, id)
+	for k := range s.byClient {
+		if k.conversationID == id {
+			delete(s.byClient, k)
+		}
+	}
+}
+
+func countKey(c Conversation) DailyCount {
+	return DailyCount{Day: c.CreatedAt.UTC().Format(time.DateOnly), Audience: c.Audience, Language: c.Language,
+		EndedBy: c.EndedBy, Answered: !c.AssignedAt.IsZero()}
+}
+
+func (s *MemoryStore) DailyCounts(_ context.Context) ([]DailyCount, error) {
+	s.mu.Lock()
+	out := make([]DailyCount, 0, len(s.counts))
+	for k, n := range s.counts {
+		k.Count = n
+		out = append(out, k)
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Day != b.Day {
+			return a.Day < b.Day
+		}
+		return fmt.Sprint(a) < fmt.Sprint(b)
+	})
 	return out, nil
 }

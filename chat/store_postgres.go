@@ -13,7 +13,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-var _ Store = (*PostgresStore)(nil)
+var (
+	_ Store     = (*PostgresStore)(nil)
+	_ Retention = (*PostgresStore)(nil)
+)
 
 // NotifyChannel is the PostgreSQL channel on which a committed batch announces
 // "conversation X now has messages up to seq N", so that other instances can
@@ -446,4 +449,121 @@ func (s *PostgresStore) ActiveFor(ctx context.Context, counselorID int64) ([]Con
 		return nil, err
 	}
 	return collectConversations(rows)
+}
+
+// countAndDelete adds the chosen conversations to stats_daily and deletes
+// them (messages go with them: ON DELETE CASCADE), in one statement.
+const countAndDelete = `WITH gone AS (
+		DELETE FROM conversations WHERE %s
+		RETURNING (created_at AT TIME ZONE 'UTC')::date AS day, audience, language, ended_by, assigned_at IS NOT NULL AS answered
+	), counted AS (
+		SELECT day, audience, language, ended_by, answered, count(*) AS n FROM gone GROUP BY 1, 2, 3, 4, 5
+	), merged AS (
+		INSERT INTO stats_daily AS s (day, audience, language, ended_by, answered, count)
+		SELECT day, audience, language, ended_by, answered, n FROM counted
+		ON CONFLICT (day, audience, language, ended_by, answered) DO UPDATE SET count = s.count + excluded.count
+	)
+	SELECT coalesce(sum(n), 0) FROM counted`
+
+func (s *PostgresStore) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, fmt.Sprintf(countAndDelete, "created_at < $1"), cutoff).Scan(&n)
+	return n, err
+}
+
+func (s *PostgresStore) DeleteConversation(ctx context.Context, id string) error {
+	c, err := s.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.Status != StatusEnded {
+		return Errorf(CodeConflict, "end the conversation before deleting it")
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, fmt.Sprintf(countAndDelete, "id = $1 AND status = 'ended'"), id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *PostgresStore) DailyCounts(ctx context.Context) ([]DailyCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), audience, language, ended_by, answered, count
+		FROM stats_daily ORDER BY day, audience, language, ended_by, answered`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyCount
+	for rows.Next() {
+		var d DailyCount
+		if err := rows.Scan(&d.Day, &d.Audience, &d.Language, &d.EndedBy, &d.Answered, &d.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RotateKeys re-seals, batch by batch, every message not sealed with the
+// current key, and returns how many it re-sealed. Old keys can be removed
+// from HELPLINE_ENCRYPTION_KEYS once it returns.
+func (s *PostgresStore) RotateKeys(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.rotateBatch(ctx, 500)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+func (s *PostgresStore) rotateBatch(ctx context.Context, size int) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `SELECT conversation_id::text, seq, key_id, body FROM messages
+		WHERE key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`, s.seal.CurrentKey(), size)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	var seqs []int64
+	var keys []string
+	var bodies [][]byte
+	for rows.Next() {
+		var id, keyID string
+		var seq int64
+		var sealed []byte
+		if err := rows.Scan(&id, &seq, &keyID, &sealed); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		aad := messageAAD(id, seq)
+		plain, err := s.seal.Open(keyID, sealed, aad)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		newKey, resealed := s.seal.Seal(plain, aad)
+		ids, seqs, keys, bodies = append(ids, id), append(seqs, seq), append(keys, newKey), append(bodies, resealed)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE messages m SET key_id = u.k, body = u.b
+		FROM unnest($1::text[]::uuid[], $2::bigint[], $3::text[], $4::bytea[]) AS u(c, q, k, b)
+		WHERE m.conversation_id = u.c AND m.seq = u.q`, ids, seqs, keys, bodies); err != nil {
+		return 0, err
+	}
+	return len(ids), tx.Commit(ctx)
 }

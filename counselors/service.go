@@ -234,3 +234,9 @@ func (s *Service) AuditLog(ctx context.Context, p chat.Principal, limit int) ([]
 	s.audit(ctx, p.StaffID, AuditRead, "audit_log", "")
 	return s.store.Audit(ctx, limit)
 }
+
+// RecordRead implements chat.StaffDirectory: every staff read of a
+// conversation's content is audited.
+func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID string) {
+	s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
+}

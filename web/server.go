@@ -24,6 +24,9 @@ type Config struct {
 	RetentionDays int
 	ExitURL       string
 	HSTS          bool // send Strict-Transport-Security (served over TLS, directly or by a proxy)
+	// StartsPerMinute bounds new conversations per client address; 0 turns
+	// the bound off (load tests on loopback only).
+	StartsPerMinute int
 }
 
 // maxBody bounds every JSON request body.
@@ -32,6 +35,9 @@ const maxBody = 64 << 10
 // NewHandler returns the whole HTTP surface of the service.
 func NewHandler(cfg Config) http.Handler {
 	h := &handler{cfg: cfg}
+	// Starting conversations and signing in are what a flood or a password
+	// guesser would hammer; each address gets a modest, bursty allowance.
+	starts, logins := newAddressLimiter(float64(cfg.StartsPerMinute)/60, cfg.StartsPerMinute), newAddressLimiter(0.1, 10)
 	static, _ := fs.Sub(assets, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page(static, "seeker.html"))
@@ -39,9 +45,10 @@ func NewHandler(cfg Config) http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /i18n/{file}", h.translations)
 	mux.HandleFunc("GET /api/config", h.config)
-	mux.HandleFunc("POST /api/seeker/conversations", h.startConversation)
+	mux.HandleFunc("POST /api/seeker/conversations", starts.limited(h.startConversation))
 	mux.HandleFunc("POST /api/seeker/leave", h.leave)
-	mux.HandleFunc("POST /api/staff/login", h.login)
+	mux.HandleFunc("POST /api/seeker/delete", h.deleteConversation)
+	mux.HandleFunc("POST /api/staff/login", logins.limited(h.login))
 	mux.HandleFunc("POST /api/staff/logout", h.logout)
 	mux.HandleFunc("POST /api/admin/accounts", h.requireRole(h.addAccount, chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/accounts", h.requireRole(h.listAccounts, chat.RoleAdmin))
@@ -171,6 +178,20 @@ func (h *handler) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.cfg.Chat.Leave(r.Context(), req.Token); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) deleteConversation(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if err := h.cfg.Chat.Delete(r.Context(), req.Token); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -4,6 +4,7 @@
 //	helpline user add ...         create a staff account
 //	helpline user disable NAME    disable an account and sign it out everywhere
 //	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
+//	helpline rotate-keys          re-encrypt stored messages with the current key
 package main
 
 import (
@@ -47,6 +48,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		fmt.Fprintln(stdout, chat.NewKey(id))
 		return nil
+	case "rotate-keys":
+		srv, err := openStaff(ctx, getenv, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		n, err := srv.RotateKeys(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "re-encrypted %d messages with the current key; older keys may now be removed from HELPLINE_ENCRYPTION_KEYS\n", n)
+		return nil
 	case "user":
 		if len(args) < 2 {
 			return errors.New("usage: helpline user add|disable …")
@@ -73,6 +86,7 @@ func printHelp(w io.Writer) {
   helpline user disable NAME   disable an account and close its sessions
   helpline user enable NAME
   helpline keygen [ID]         print a new 32-byte key as ID:base64
+  helpline rotate-keys         re-encrypt stored messages with the first key of HELPLINE_ENCRYPTION_KEYS
 
 environment:`)
 	for _, s := range server.Settings {
@@ -124,7 +138,7 @@ func openStaff(ctx context.Context, getenv func(string) string, stdout, stderr i
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	if cfg.DatabaseURL == "" {
-		return nil, errors.New("DATABASE_URL is not set: accounts made now would vanish at once (in-memory mode prints its own demo accounts)")
+		return nil, errors.New("this command works on the PostgreSQL store: set DATABASE_URL (in-memory mode keeps nothing, and prints its own demo accounts)")
 	}
 	cfg.Demo = false
 	return server.Open(ctx, cfg, server.NewLogger(stderr, "warn"), stdout)

@@ -29,6 +29,7 @@ type Config struct {
 	HSTS            bool
 	Demo            bool
 	DemoPassword    string
+	StartsPerMinute int
 }
 
 // Setting documents one environment variable; README's table mirrors it.
@@ -49,6 +50,7 @@ var Settings = []Setting{
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
+	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details"},
@@ -112,6 +114,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HELPLINE_RETENTION_DAYS=%q: want a whole number of days from 1 to 3650", get("HELPLINE_RETENTION_DAYS")))
 	}
 	c.RetentionDays = days
+	starts, err := strconv.Atoi(get("HELPLINE_STARTS_PER_MINUTE"))
+	if err != nil || starts < 0 {
+		errs = append(errs, fmt.Errorf("HELPLINE_STARTS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_STARTS_PER_MINUTE")))
+	}
+	c.StartsPerMinute = starts
 	if c.DatabaseURL != "" {
 		if c.EncryptionKeys == "" {
 			errs = append(errs, errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))

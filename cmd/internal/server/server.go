@@ -28,7 +28,11 @@ type Server struct {
 	Staff   *counselors.Service
 	Handler http.Handler
 
-	pool   *pgxpool.Pool
+	pool      *pgxpool.Pool
+	retention chat.Retention
+	rotator   interface {
+		RotateKeys(context.Context) (int, error)
+	}
 	http   *http.Server
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -69,13 +73,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 			s.pool.Close()
 			return nil, err
 		}
-		chatStore = chat.NewPostgresStore(s.pool, seal, nil)
+		pg := chat.NewPostgresStore(s.pool, seal, nil)
+		chatStore, s.retention, s.rotator = pg, pg, pg
 		staffStore = counselors.NewPostgresStore(s.pool)
 		broker = chat.NewPostgresBroker(s.pool, log)
 	} else {
 		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
 		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
-		chatStore, staffStore, broker = chat.NewMemoryStore(nil), counselors.NewMemoryStore(), chat.NewMemoryBroker()
+		mem := chat.NewMemoryStore(nil)
+		chatStore, s.retention, staffStore, broker = mem, mem, counselors.NewMemoryStore(), chat.NewMemoryBroker()
 		if tokenKeys == "" {
 			tokenKeys = chat.NewKey("mem")
 		}
@@ -89,7 +95,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Chat = chat.NewService(chat.Config{Store: chatStore, Broker: broker, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins})
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
-		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS})
+		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -133,6 +139,13 @@ func (s *Server) Serve(ln net.Listener) error {
 		defer close(s.done)
 		s.Chat.Run(ctx)
 	}()
+	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
+		if err != nil {
+			s.Log.Error("deleting expired conversations failed; will retry", "error", err)
+		} else if n > 0 {
+			s.Log.Info("deleted expired conversations", "count", n, "retention_days", s.Config.RetentionDays)
+		}
+	})
 	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
 	err := s.http.Serve(ln)
@@ -171,4 +184,12 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// RotateKeys re-seals stored messages with the current encryption key.
+func (s *Server) RotateKeys(ctx context.Context) (int, error) {
+	if s.rotator == nil {
+		return 0, errors.New("key rotation needs DATABASE_URL")
+	}
+	return s.rotator.RotateKeys(ctx)
 }

@@ -40,7 +40,8 @@ func Start(tb testing.TB, store string, opts ...Options) *Server {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	env := map[string]string{"HELPLINE_ADDR": "127.0.0.1:0", "HELPLINE_DEMO": "false", "HELPLINE_LOG_LEVEL": "debug"}
+	env := map[string]string{"HELPLINE_ADDR": "127.0.0.1:0", "HELPLINE_DEMO": "false", "HELPLINE_LOG_LEVEL": "debug",
+		"HELPLINE_STARTS_PER_MINUTE": "0"} // tests start many conversations from one address; one test turns the limit back on
 	if store == "postgres" {
 		if o.DatabaseURL == "" {
 			_, o.DatabaseURL = migrationstest.MustOpen(tb)

@@ -1,0 +1,108 @@
+package routing
+
+import "time"
+
+// Match is one offer to make now.
+type Match struct {
+	ConversationID string
+	CounselorID    int64
+	// LanguageFallback: the seeker chose a language that no counsellor on shift
+	// (who could take them) speaks, so this counsellor speaks another. Tell the
+	// seeker so ("no one who speaks X is on shift now; a counsellor speaking Y
+	// can help") rather than leaving them to wait for no one.
+	LanguageFallback bool
+	// NewRound: every free counsellor who could take it had let it pass, so it
+	// goes round again. The caller clears the conversation's Passed set.
+	NewRound bool
+}
+
+// Choose decides which offers to make now. It walks the queue in Order and, for
+// each conversation, picks among the counsellors in its pool (see Pool) who are
+// available, have free capacity and have no pending offer: first those who
+// have not let it pass this round, then the most free capacity, then the
+// longest idle (earliest IdleSince), then the lowest id.
+//
+// Rules the caller should know:
+//   - A counsellor has at most one pending offer at a time, so nobody is handed
+//     several strangers at once; the next comes as soon as they answer.
+//   - Pending offers (Expires after now) hold their conversation and their
+//     counsellor; expired ones are ignored (handle them with Expired first).
+//   - A seeker who is disconnected (GoneSince set) is skipped but keeps their
+//     place, so a dropped phone costs them nothing.
+//   - A conversation nobody can take now is skipped; later ones may still be
+//     matched, so one seeker's rare language never holds up the rest.
+//
+// ws, cs and offers are not modified.
+func Choose(ws []Waiting, cs []Counselor, offers []Offer, now time.Time) []Match {
+	heldConv := make(map[string]bool)
+	heldCoun := make(map[int64]bool)
+	for _, o := range offers {
+		if now.Before(o.Expires) {
+			heldConv[o.ConversationID] = true
+			heldCoun[o.CounselorID] = true
+		}
+	}
+	var out []Match
+	for _, w := range Order(ws) {
+		if heldConv[w.ConversationID] || !w.GoneSince.IsZero() {
+			continue
+		}
+		pool, fallback := Pool(w, cs)
+		best := -1
+		for i, c := range pool {
+			if c.Status != StatusAvailable || c.Free() == 0 || heldCoun[c.ID] {
+				continue
+			}
+			if best < 0 || better(c, pool[best], w) {
+				best = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		c := pool[best]
+		heldCoun[c.ID] = true
+		out = append(out, Match{ConversationID: w.ConversationID, CounselorID: c.ID,
+			LanguageFallback: fallback, NewRound: w.Passed[c.ID]})
+	}
+	return out
+}
+
+// better reports whether a should be offered w before b.
+func better(a, b Counselor, w Waiting) bool {
+	if pa, pb := w.Passed[a.ID], w.Passed[b.ID]; pa != pb {
+		return pb
+	}
+	if fa, fb := a.Free(), b.Free(); fa != fb {
+		return fa > fb
+	}
+	if c := a.IdleSince.Compare(b.IdleSince); c != 0 {
+		return c < 0
+	}
+	return a.ID < b.ID
+}
+
+// Pool returns the counsellors on shift (any status but offline) who could take
+// w, whatever their capacity now. If the seeker chose a language and someone in
+// the pool speaks it, only those are in the pool; if no one does, the pool is
+// everyone trained for w and fallback is true. Training is never relaxed: a
+// young person's pool holds only counsellors trained for young people.
+//
+// len(pool) is the "counsellors on shift" to give Estimate for this seeker, and
+// an empty pool means no one on shift can help them now.
+func Pool(w Waiting, cs []Counselor) (pool []Counselor, fallback bool) {
+	var trained []Counselor
+	for _, c := range cs {
+		if !c.Status.OnShift() || !Trained(c, w) || w.Excluded[c.ID] {
+			continue
+		}
+		trained = append(trained, c)
+		if Eligible(c, w) {
+			pool = append(pool, c)
+		}
+	}
+	if w.Language != "" && len(pool) == 0 && len(trained) > 0 {
+		return trained, true
+	}
+	return pool, false
+}

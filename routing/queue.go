@@ -1,0 +1,83 @@
+package routing
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"helpline/chat"
+)
+
+// Priorities: higher goes first. A seeker who already reached a counsellor and
+// lost them (disconnect, transfer) should not start again at the back.
+const (
+	PriorityNew      = 0
+	PriorityReturned = 10 // their counsellor disconnected, or they were transferred
+)
+
+// DefaultGrace is how long a waiting seeker may be disconnected (a phone
+// switching networks, a locked screen) before they lose their place.
+const DefaultGrace = 2 * time.Minute
+
+// Waiting is one conversation in the queue.
+type Waiting struct {
+	ConversationID string
+	Audience       chat.Audience
+	Language       string // "" when the seeker did not choose
+	Priority       int
+	QueuedAt       time.Time
+	GoneSince      time.Time      // zero while the seeker is connected
+	Skill          chat.Audience  // training a transfer asked for; "" for none
+	Passed         map[int64]bool // counsellors who let it pass this round
+	Excluded       map[int64]bool // counsellors never to offer it to (e.g. transferred away from)
+}
+
+// FromConversation is the Waiting for a newly queued conversation.
+func FromConversation(c chat.Conversation) Waiting {
+	return Waiting{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
+		Priority: PriorityNew, QueuedAt: c.QueuedAt}
+}
+
+// Order returns the queue in serving order: higher Priority first, then the
+// longest waiting, then by id so that the order never flickers. ws is not
+// modified.
+func Order(ws []Waiting) []Waiting {
+	out := slices.Clone(ws)
+	slices.SortFunc(out, func(a, b Waiting) int {
+		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+			return c
+		}
+		if c := a.QueuedAt.Compare(b.QueuedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ConversationID, b.ConversationID)
+	})
+	return out
+}
+
+// Position is the 1-based place of id in the whole ordered queue, 0 if it is
+// not there. For many seekers at once use Positions.
+func Position(ws []Waiting, id string) int {
+	return Positions(ws)[id]
+}
+
+// Positions maps every conversation id in ws to its 1-based place.
+func Positions(ws []Waiting) map[string]int {
+	out := make(map[string]int, len(ws))
+	for i, w := range Order(ws) {
+		out[w.ConversationID] = i + 1
+	}
+	return out
+}
+
+// Abandoned lists the conversations whose seeker has been gone longer than
+// grace; the caller ends them. A seeker gone for less keeps their place.
+func Abandoned(ws []Waiting, now time.Time, grace time.Duration) []string {
+	var out []string
+	for _, w := range ws {
+		if !w.GoneSince.IsZero() && now.Sub(w.GoneSince) > grace {
+			out = append(out, w.ConversationID)
+		}
+	}
+	return out
+}
