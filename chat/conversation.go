@@ -49,11 +49,28 @@ const (
 	SenderSystem    Sender = "system"
 )
 
+// Note is a private handover note between counsellors; seekers never see it.
+type Note struct {
+	ConversationID string
+	StaffID        int64
+	StaffName      string
+	Body           string
+	CreatedAt      time.Time
+}
+
 // Message kinds: typed text, or a system event.
 const (
-	KindText   = "text"
-	KindJoined = "joined" // a counsellor joined; Name is theirs
-	KindEnded  = "ended"  // Body is who ended it (an EndedBy value)
+	KindText        = "text"
+	KindJoined      = "joined"      // a counsellor joined; Name is theirs
+	KindEnded       = "ended"       // Body is who ended it (an EndedBy value)
+	KindRequeued    = "requeued"    // back in the queue; Body is why (a Requeue reason)
+	KindTransferred = "transferred" // handed to another counsellor; Name is theirs
+)
+
+// Why a conversation went back to the queue.
+const (
+	RequeueCounselorLeft = "counselor_left"
+	RequeueTransferred   = "transferred"
 )
 
 // Who ended a conversation.
@@ -62,6 +79,7 @@ const (
 	EndedByCounselor = "counselor"
 	EndedByLeft      = "left" // the seeker used quick exit
 	EndedBySystem    = "system"
+	EndedByAbandoned = "abandoned" // the seeker left the queue and did not come back in time
 )
 
 // Limits on what a client may send.
@@ -86,6 +104,10 @@ type Conversation struct {
 	EndedAt       time.Time
 	EndedBy       string
 	LastSeq       int64
+	Priority      int        // higher is served first (returned conversations)
+	RequiredSkill Audience   // after a transfer to a skill: the next counsellor must have it
+	Passed        []int64    // counsellors not to offer it to again
+	SeekerSeenAt  time.Time  // last time the seeker's browser was connected
 }
 
 // NewConversation is what a seeker says before the chat starts.

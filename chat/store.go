@@ -30,7 +30,20 @@ type Store interface {
 	// End ends a conversation and stores the "ended" event. Ending an ended
 	// conversation is a CodeConflict error.
 	End(ctx context.Context, conversationID, endedBy string) (Conversation, Message, error)
-	// Waiting lists waiting conversations, longest-waiting first.
+	// Requeue puts an active conversation back in the queue with a priority,
+	// an optional required skill, and pass added to the counsellors not to
+	// offer it to again; it stores the "requeued" event.
+	Requeue(ctx context.Context, conversationID, reason string, priority int, skill Audience, pass int64) (Conversation, Message, error)
+	// Reassign moves an active conversation from one counsellor to another
+	// with free capacity and stores the "transferred" event.
+	Reassign(ctx context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error)
+	// TouchSeekers records that these conversations' seekers are connected.
+	TouchSeekers(ctx context.Context, ids []string, at time.Time) error
+	// AddNote stores a private handover note; Notes lists them oldest first.
+	AddNote(ctx context.Context, n Note) error
+	Notes(ctx context.Context, conversationID string) ([]Note, error)
+	// Waiting lists waiting conversations in queue order: higher priority
+	// first, then longest waiting.
 	Waiting(ctx context.Context) ([]Conversation, error)
 	// ActiveFor lists the conversations assigned to a counsellor and not ended.
 	ActiveFor(ctx context.Context, counselorID int64) ([]Conversation, error)

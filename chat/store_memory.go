@@ -28,6 +28,7 @@ type MemoryStore struct {
 type memConversation struct {
 	conv     Conversation
 	messages []Message // index i holds seq i+1
+	notes    []Note
 }
 
 type clientKey struct {
@@ -72,7 +73,7 @@ func (s *MemoryStore) Conversation(_ context.Context, id string) (Conversation, 
 	if !ok {
 		return Conversation{}, ErrNotFound
 	}
-	return mc.conv, nil
+	return copyConv(mc.conv), nil
 }
 
 func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendResult {
@@ -159,6 +160,17 @@ func (s *MemoryStore) Assign(_ context.Context, conversationID string, counselor
 	if mc.conv.Status != StatusWaiting {
 		return Conversation{}, Message{}, Errorf(CodeConflict, "the conversation is no longer waiting")
 	}
+	if err := s.roomFor(counselorID, capacity); err != nil {
+		return Conversation{}, Message{}, err
+	}
+	mc.conv.Status, mc.conv.CounselorID, mc.conv.CounselorName, mc.conv.AssignedAt = StatusActive, counselorID, name, now
+	mc.conv.RequiredSkill = ""
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindJoined, Name: name}, now)
+	return copyConv(mc.conv), m, nil
+}
+
+// roomFor checks that a counsellor has a free place; s.mu is held.
+func (s *MemoryStore) roomFor(counselorID int64, capacity int) error {
 	active := 0
 	for _, other := range s.convs {
 		if other.conv.Status == StatusActive && other.conv.CounselorID == counselorID {
@@ -166,11 +178,85 @@ func (s *MemoryStore) Assign(_ context.Context, conversationID string, counselor
 		}
 	}
 	if active >= capacity {
-		return Conversation{}, Message{}, Errorf(CodeConflict, "you are at your capacity of %d conversations", capacity)
+		return Errorf(CodeConflict, "at capacity (%d conversations)", capacity)
 	}
-	mc.conv.Status, mc.conv.CounselorID, mc.conv.CounselorName, mc.conv.AssignedAt = StatusActive, counselorID, name, now
-	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindJoined, Name: name}, now)
-	return mc.conv, m, nil
+	return nil
+}
+
+func copyConv(c Conversation) Conversation {
+	c.Passed = append([]int64(nil), c.Passed...)
+	return c
+}
+
+func (s *MemoryStore) Requeue(_ context.Context, conversationID, reason string, priority int, skill Audience, pass int64) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	if mc.conv.Status != StatusActive {
+		return Conversation{}, Message{}, Errorf(CodeConflict, "only an active conversation can go back to the queue")
+	}
+	c := &mc.conv
+	c.Status, c.CounselorID, c.CounselorName, c.AssignedAt = StatusWaiting, 0, "", time.Time{}
+	c.Priority, c.RequiredSkill = priority, skill
+	if pass != 0 {
+		c.Passed = append(c.Passed, pass)
+	}
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindRequeued, Body: reason}, now)
+	return copyConv(*c), m, nil
+}
+
+func (s *MemoryStore) Reassign(_ context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok || mc.conv.Status != StatusActive || mc.conv.CounselorID != from {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	if err := s.roomFor(to, capacity); err != nil {
+		return Conversation{}, Message{}, err
+	}
+	c := &mc.conv
+	c.CounselorID, c.CounselorName, c.AssignedAt, c.Passed = to, toName, now, append(c.Passed, from)
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindTransferred, Name: toName}, now)
+	return copyConv(*c), m, nil
+}
+
+func (s *MemoryStore) TouchSeekers(_ context.Context, ids []string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if mc, ok := s.convs[id]; ok && at.After(mc.conv.SeekerSeenAt) {
+			mc.conv.SeekerSeenAt = at.UTC()
+		}
+	}
+	return nil
+}
+
+func (s *MemoryStore) AddNote(_ context.Context, n Note) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[n.ConversationID]
+	if !ok {
+		return ErrNotFound
+	}
+	n.CreatedAt = s.now().UTC()
+	mc.notes = append(mc.notes, n)
+	return nil
+}
+
+func (s *MemoryStore) Notes(_ context.Context, conversationID string) ([]Note, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return append([]Note(nil), mc.notes...), nil
 }
 
 func (s *MemoryStore) End(_ context.Context, conversationID, endedBy string) (Conversation, Message, error) {
@@ -186,7 +272,7 @@ func (s *MemoryStore) End(_ context.Context, conversationID, endedBy string) (Co
 	}
 	mc.conv.Status, mc.conv.EndedAt, mc.conv.EndedBy = StatusEnded, now, endedBy
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindEnded, Body: endedBy}, now)
-	return mc.conv, m, nil
+	return copyConv(mc.conv), m, nil
 }
 
 func (s *MemoryStore) Waiting(_ context.Context) ([]Conversation, error) {
@@ -194,11 +280,14 @@ func (s *MemoryStore) Waiting(_ context.Context) ([]Conversation, error) {
 	var out []Conversation
 	for _, mc := range s.convs {
 		if mc.conv.Status == StatusWaiting {
-			out = append(out, mc.conv)
+			out = append(out, copyConv(mc.conv))
 		}
 	}
 	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
+		if out[i].Priority != out[j].Priority {
+			return out[i].Priority > out[j].Priority
+		}
 		if !out[i].QueuedAt.Equal(out[j].QueuedAt) {
 			return out[i].QueuedAt.Before(out[j].QueuedAt)
 		}
@@ -212,7 +301,7 @@ func (s *MemoryStore) ActiveFor(_ context.Context, counselorID int64) ([]Convers
 	var out []Conversation
 	for _, mc := range s.convs {
 		if mc.conv.Status == StatusActive && mc.conv.CounselorID == counselorID {
-			out = append(out, mc.conv)
+			out = append(out, copyConv(mc.conv))
 		}
 	}
 	s.mu.Unlock()

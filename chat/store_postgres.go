@@ -40,16 +40,18 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 }
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
-	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq`
+	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
+	priority, required_skill, passed, coalesce(seeker_seen_at, 'epoch')`
 
 func scanConversation(row pgx.Row) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.Status, &c.Audience, &c.Language, &c.Region, &c.CounselorID, &c.CounselorName,
-		&c.CreatedAt, &c.QueuedAt, &c.AssignedAt, &c.EndedAt, &c.EndedBy, &c.LastSeq)
+		&c.CreatedAt, &c.QueuedAt, &c.AssignedAt, &c.EndedAt, &c.EndedBy, &c.LastSeq,
+		&c.Priority, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, ErrNotFound
 	}
-	c.AssignedAt, c.EndedAt = zeroEpoch(c.AssignedAt), zeroEpoch(c.EndedAt)
+	c.AssignedAt, c.EndedAt, c.SeekerSeenAt = zeroEpoch(c.AssignedAt), zeroEpoch(c.EndedAt), zeroEpoch(c.SeekerSeenAt)
 	c.CreatedAt, c.QueuedAt = c.CreatedAt.UTC(), c.QueuedAt.UTC()
 	return c, err
 }
@@ -407,20 +409,119 @@ func (s *PostgresStore) Assign(ctx context.Context, conversationID string, couns
 			if c.Status != StatusWaiting {
 				return "", nil, Errorf(CodeConflict, "the conversation is no longer waiting")
 			}
-			// Serialise one counsellor's accepts so two at once cannot both fit.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1, $1::int)`, counselorID); err != nil {
+			if err := roomFor(ctx, tx, counselorID, capacity); err != nil {
 				return "", nil, err
 			}
-			var active int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE status = 'active' AND counselor_id = $1`, counselorID).Scan(&active); err != nil {
-				return "", nil, err
-			}
-			if active >= capacity {
-				return "", nil, Errorf(CodeConflict, "you are at your capacity of %d conversations", capacity)
-			}
-			return `UPDATE conversations SET status = 'active', counselor_id = $1, counselor_name = $2, assigned_at = $3`,
+			return `UPDATE conversations SET status = 'active', counselor_id = $1, counselor_name = $2, assigned_at = $3, required_skill = ''`,
 				[]any{counselorID, name, now}, nil
 		})
+}
+
+// roomFor checks, inside a transaction, that a counsellor has a free place.
+// An advisory lock per counsellor serialises their assignments, so two at
+// once cannot both squeeze into the last place.
+func roomFor(ctx context.Context, tx pgx.Tx, counselorID int64, capacity int) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1, $1::int)`, counselorID); err != nil {
+		return err
+	}
+	var active int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE status = 'active' AND counselor_id = $1`, counselorID).Scan(&active); err != nil {
+		return err
+	}
+	if active >= capacity {
+		return Errorf(CodeConflict, "at capacity (%d conversations)", capacity)
+	}
+	return nil
+}
+
+func (s *PostgresStore) Requeue(ctx context.Context, conversationID, reason string, priority int, skill Audience, pass int64) (Conversation, Message, error) {
+	return s.systemEvent(ctx, conversationID, Append{Kind: KindRequeued, Body: reason},
+		func(_ context.Context, _ pgx.Tx, c Conversation) (string, []any, error) {
+			if c.Status != StatusActive {
+				return "", nil, Errorf(CodeConflict, "only an active conversation can go back to the queue")
+			}
+			passed := c.Passed
+			if pass != 0 {
+				passed = append(passed, pass)
+			}
+			return `UPDATE conversations SET status = 'waiting', counselor_id = NULL, counselor_name = '', assigned_at = NULL,
+				priority = $1, required_skill = $2, passed = $3`, []any{priority, skill, passed}, nil
+		})
+}
+
+func (s *PostgresStore) Reassign(ctx context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error) {
+	now := s.now().UTC()
+	return s.systemEvent(ctx, conversationID, Append{Kind: KindTransferred, Name: toName},
+		func(ctx context.Context, tx pgx.Tx, c Conversation) (string, []any, error) {
+			if c.Status != StatusActive || c.CounselorID != from {
+				return "", nil, ErrNotFound
+			}
+			if err := roomFor(ctx, tx, to, capacity); err != nil {
+				return "", nil, err
+			}
+			return `UPDATE conversations SET counselor_id = $1, counselor_name = $2, assigned_at = $3, passed = array_append(passed, $4::bigint)`,
+				[]any{to, toName, now, from}, nil
+		})
+}
+
+func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.Time) error {
+	var valid []string
+	for _, id := range ids {
+		if isUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE conversations SET seeker_seen_at = $2
+		WHERE id = ANY($1::text[]::uuid[]) AND (seeker_seen_at IS NULL OR seeker_seen_at < $2)`, valid, at)
+	return err
+}
+
+func noteAAD(conversationID string, staffID int64, at time.Time) []byte {
+	return fmt.Appendf(nil, "note:%s:%d:%d", conversationID, staffID, at.UnixMicro())
+}
+
+func (s *PostgresStore) AddNote(ctx context.Context, n Note) error {
+	if !isUUID(n.ConversationID) {
+		return ErrNotFound
+	}
+	at := s.now().UTC().Truncate(time.Microsecond)
+	keyID, sealed := s.seal.Seal([]byte(n.Body), noteAAD(n.ConversationID, n.StaffID, at))
+	tag, err := s.pool.Exec(ctx, `INSERT INTO notes (conversation_id, staff_id, staff_name, key_id, body, created_at)
+		SELECT id, $2, $3, $4, $5, $6 FROM conversations WHERE id = $1`, n.ConversationID, n.StaffID, n.StaffName, keyID, sealed, at)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (s *PostgresStore) Notes(ctx context.Context, conversationID string) ([]Note, error) {
+	if !isUUID(conversationID) {
+		return nil, ErrNotFound
+	}
+	rows, err := s.pool.Query(ctx, `SELECT staff_id, staff_name, key_id, body, created_at FROM notes WHERE conversation_id = $1 ORDER BY id`, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		n := Note{ConversationID: conversationID}
+		var keyID string
+		var sealed []byte
+		if err := rows.Scan(&n.StaffID, &n.StaffName, &keyID, &sealed, &n.CreatedAt); err != nil {
+			return nil, err
+		}
+		body, err := s.seal.Open(keyID, sealed, noteAAD(conversationID, n.StaffID, n.CreatedAt))
+		if err != nil {
+			return nil, err
+		}
+		n.Body, n.CreatedAt = string(body), n.CreatedAt.UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 func (s *PostgresStore) End(ctx context.Context, conversationID, endedBy string) (Conversation, Message, error) {
@@ -435,7 +536,7 @@ func (s *PostgresStore) End(ctx context.Context, conversationID, endedBy string)
 }
 
 func (s *PostgresStore) Waiting(ctx context.Context) ([]Conversation, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE status = 'waiting' ORDER BY queued_at, id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE status = 'waiting' ORDER BY priority DESC, queued_at, id`)
 	if err != nil {
 		return nil, err
 	}

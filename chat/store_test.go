@@ -290,3 +290,59 @@ func TestStoreConcurrentWritersStayGapFree(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreRequeueReassignAndNotes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s chat.Store) {
+		ctx := context.Background()
+		first, returned := mustCreate(t, s), mustCreate(t, s)
+		if _, _, err := s.Requeue(ctx, returned.ID, chat.RequeueCounselorLeft, 10, "", 7); chat.ErrorCode(err) != chat.CodeConflict {
+			t.Fatalf("requeue of a waiting conversation: %v", err)
+		}
+		s.Assign(ctx, returned.ID, 7, "Ana", 3)
+		c, m, err := s.Requeue(ctx, returned.ID, chat.RequeueCounselorLeft, 10, chat.AudienceYoung, 7)
+		if err != nil || c.Status != chat.StatusWaiting || c.CounselorID != 0 || c.Priority != 10 || c.RequiredSkill != chat.AudienceYoung || len(c.Passed) != 1 || c.Passed[0] != 7 {
+			t.Fatalf("Requeue = %+v, %v", c, err)
+		}
+		if m.Kind != chat.KindRequeued || m.Body != chat.RequeueCounselorLeft || m.Seq != 2 {
+			t.Fatalf("requeued event = %+v", m)
+		}
+		w, _ := s.Waiting(ctx)
+		if len(w) != 2 || w[0].ID != returned.ID || w[1].ID != first.ID {
+			t.Fatalf("a returned conversation must go ahead of new arrivals: %v", w)
+		}
+		// The next counsellor sees the history and the note.
+		s.Assign(ctx, returned.ID, 8, "Bea", 3)
+		if err := s.AddNote(ctx, chat.Note{ConversationID: returned.ID, StaffID: 8, StaffName: "Bea", Body: "Prefiere que le hablen despacio."}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddNote(ctx, chat.Note{ConversationID: chat.NewID(), StaffID: 8, Body: "x"}); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("note on an unknown conversation: %v", err)
+		}
+		notes, err := s.Notes(ctx, returned.ID)
+		if err != nil || len(notes) != 1 || notes[0].Body != "Prefiere que le hablen despacio." || notes[0].StaffName != "Bea" {
+			t.Fatalf("Notes = %+v, %v", notes, err)
+		}
+		// Transfer to a named counsellor: only from the one assigned, only into free capacity.
+		if _, _, err := s.Reassign(ctx, returned.ID, 7, 9, "Cris", 3); !errors.Is(err, chat.ErrNotFound) {
+			t.Fatalf("reassign by a counsellor not assigned: %v", err)
+		}
+		if _, _, err := s.Reassign(ctx, returned.ID, 8, 9, "Cris", 0); chat.ErrorCode(err) != chat.CodeConflict {
+			t.Fatalf("reassign to a full counsellor: %v", err)
+		}
+		c, m, err = s.Reassign(ctx, returned.ID, 8, 9, "Cris", 3)
+		if err != nil || c.CounselorID != 9 || c.CounselorName != "Cris" || m.Kind != chat.KindTransferred || m.Name != "Cris" {
+			t.Fatalf("Reassign = %+v %+v %v", c, m, err)
+		}
+		res := mustAppend(t, s, chat.Append{ConversationID: returned.ID, Sender: chat.SenderCounselor, SenderID: 8, ClientID: "old", Body: "x"})
+		if !errors.Is(res[0].Err, chat.ErrNotFound) {
+			t.Fatalf("the previous counsellor can still write: %v", res[0].Err)
+		}
+		at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+		if err := s.TouchSeekers(ctx, []string{first.ID, "bogus"}, at); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Conversation(ctx, first.ID); !got.SeekerSeenAt.Equal(at) {
+			t.Fatalf("SeekerSeenAt = %v", got.SeekerSeenAt)
+		}
+	})
+}
