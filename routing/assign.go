@@ -27,8 +27,10 @@ type Match struct {
 //     several strangers at once; the next comes as soon as they answer.
 //   - Pending offers (Expires after now) hold their conversation and their
 //     counsellor; expired ones are ignored (handle them with Expired first).
-//   - A seeker who is disconnected (GoneSince set) is skipped but keeps their
-//     place, so a dropped phone costs them nothing.
+//   - Someone in Passed is offered it again only when no one else who could
+//     take it is free (Match.NewRound), so a lone counsellor who missed it
+//     once gets a second chance instead of the seeker waiting for no one.
+//     Excluded counsellors never get it.
 //   - A conversation nobody can take now is skipped; later ones may still be
 //     matched, so one seeker's rare language never holds up the rest.
 //
@@ -44,7 +46,7 @@ func Choose(ws []Waiting, cs []Counselor, offers []Offer, now time.Time) []Match
 	}
 	var out []Match
 	for _, w := range Order(ws) {
-		if heldConv[w.ConversationID] || !w.GoneSince.IsZero() {
+		if heldConv[w.ConversationID] {
 			continue
 		}
 		pool, fallback := Pool(w, cs)

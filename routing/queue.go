@@ -15,8 +15,9 @@ const (
 	PriorityReturned = 10 // their counsellor disconnected, or they were transferred
 )
 
-// DefaultGrace is how long a waiting seeker may be disconnected (a phone
-// switching networks, a locked screen) before they lose their place.
+// DefaultGrace is how long a waiting seeker may be out of touch (a phone
+// switching networks, a locked screen) before they lose their place. It must
+// be well above the interval at which the caller refreshes SeenAt.
 const DefaultGrace = 2 * time.Minute
 
 // Waiting is one conversation in the queue.
@@ -26,16 +27,26 @@ type Waiting struct {
 	Language       string // "" when the seeker did not choose
 	Priority       int
 	QueuedAt       time.Time
-	GoneSince      time.Time      // zero while the seeker is connected
+	SeenAt         time.Time      // last time the seeker's browser was known to be connected
 	Skill          chat.Audience  // training a transfer asked for; "" for none
 	Passed         map[int64]bool // counsellors who let it pass this round
 	Excluded       map[int64]bool // counsellors never to offer it to (e.g. transferred away from)
 }
 
-// FromConversation is the Waiting for a newly queued conversation.
+// FromConversation is the Waiting for a conversation in the queue. The store's
+// Passed list means "not to offer it to again" (transferred away from), so it
+// becomes Excluded; counsellors who let an offer time out this round are the
+// caller's to add to Passed.
 func FromConversation(c chat.Conversation) Waiting {
-	return Waiting{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
-		Priority: PriorityNew, QueuedAt: c.QueuedAt}
+	w := Waiting{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
+		Priority: c.Priority, QueuedAt: c.QueuedAt, SeenAt: c.SeekerSeenAt, Skill: c.RequiredSkill}
+	if len(c.Passed) > 0 {
+		w.Excluded = make(map[int64]bool, len(c.Passed))
+		for _, id := range c.Passed {
+			w.Excluded[id] = true
+		}
+	}
+	return w
 }
 
 // Order returns the queue in serving order: higher Priority first, then the
@@ -70,12 +81,18 @@ func Positions(ws []Waiting) map[string]int {
 	return out
 }
 
-// Abandoned lists the conversations whose seeker has been gone longer than
-// grace; the caller ends them. A seeker gone for less keeps their place.
+// Abandoned lists the conversations whose seeker has not been seen for longer
+// than grace, counting from when they joined the queue if they were never
+// seen; the caller ends them. A seeker away for less keeps their place, and is
+// still offered: what the counsellor writes waits for them.
 func Abandoned(ws []Waiting, now time.Time, grace time.Duration) []string {
 	var out []string
 	for _, w := range ws {
-		if !w.GoneSince.IsZero() && now.Sub(w.GoneSince) > grace {
+		seen := w.SeenAt
+		if seen.Before(w.QueuedAt) {
+			seen = w.QueuedAt
+		}
+		if now.Sub(seen) > grace {
 			out = append(out, w.ConversationID)
 		}
 	}
