@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Event is something every instance must hear about: new messages in a
@@ -17,6 +18,9 @@ type Event struct {
 	StaffID        int64         `json:"f,omitempty"`
 	SessionID      string        `json:"i,omitempty"`
 	Conversation   *Conversation `json:"v,omitempty"`
+	Member         *TeamMember   `json:"m,omitempty"`
+	Reason         string        `json:"r,omitempty"`
+	Until          time.Time     `json:"u,omitempty"`
 }
 
 // EventType names an Event.
@@ -29,6 +33,9 @@ const (
 	EventQueue        EventType = "queue"        // the waiting list changed
 	EventRevoke       EventType = "revoke"       // staff StaffID's sign-in SessionID (all, if empty) ended
 	EventResync       EventType = "resync"       // events may have been missed: recheck everything
+	EventOffer        EventType = "offer"        // Conversation is offered to StaffID Until then
+	EventStaff        EventType = "staff"        // StaffID's status changed (Member), for Reason
+	EventTeam         EventType = "team"         // someone came, went or changed status
 )
 
 // Broker carries Events between the server instances that share a store.

@@ -47,6 +47,8 @@ type Conn struct {
 
 	cursors map[string]int64 // writer goroutine only
 
+	lastWait Wait // last place sent to a waiting seeker; queue refresher only
+
 	closeOnce sync.Once
 }
 
@@ -119,9 +121,17 @@ func (s *Service) register(c *Conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	first := false
 	if c.principal.Role.IsStaff() {
 		s.hub.addStaff(c)
+		s.staffConns[c.principal.StaffID]++
+		first = s.staffConns[c.principal.StaffID] == 1
 	}
+	s.connsMu.Unlock()
+	if first {
+		s.router.Connected(context.Background(), c.staff)
+	}
+	s.connsMu.Lock()
 	return true
 }
 
@@ -129,8 +139,18 @@ func (s *Service) unregister(c *Conn) {
 	c.cancel()
 	s.connsMu.Lock()
 	delete(s.conns, c)
+	last := false
+	if c.principal.Role.IsStaff() {
+		if s.staffConns[c.principal.StaffID]--; s.staffConns[c.principal.StaffID] <= 0 {
+			delete(s.staffConns, c.principal.StaffID)
+			last = true
+		}
+	}
 	s.connsMu.Unlock()
 	s.hub.removeStaff(c)
+	if last {
+		s.router.Disconnected(context.Background(), c.principal.StaffID)
+	}
 	c.mu.Lock()
 	ids := make([]string, 0, len(c.convs))
 	for id := range c.convs {
@@ -172,6 +192,13 @@ func (c *Conn) start() error {
 			return err
 		}
 		c.enqueue(q)
+		team, err := c.svc.teamFrame(c.ctx)
+		if err != nil {
+			return err
+		}
+		c.enqueue(team)
+	} else {
+		c.svc.markQueueDirty() // so the seeker hears their place at once
 	}
 	return nil
 }
@@ -183,6 +210,16 @@ func (c *Conn) subscribe(conversationID string) {
 	c.mu.Unlock()
 	if !already {
 		c.svc.hub.join(c, conversationID)
+	}
+}
+
+func (c *Conn) unsubscribe(conversationID string) {
+	c.mu.Lock()
+	had := c.convs[conversationID]
+	delete(c.convs, conversationID)
+	c.mu.Unlock()
+	if had {
+		c.svc.hub.leave(c, conversationID)
 	}
 }
 
@@ -278,9 +315,20 @@ func refOf(f clientFrame) string {
 
 func (c *Conn) handle(f clientFrame) {
 	ctx := c.ctx
-	if f.Type != framePing && f.Type != frameAccept && f.Type != frameAuth && !c.member(f.ConversationID) {
-		c.enqueue(errorFrame(ErrNotFound, refOf(f)))
-		return
+	switch f.Type {
+	case frameStatus, frameDecline, frameTransfer, frameAccept:
+		if !c.principal.Role.IsStaff() {
+			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+			return
+		}
+	}
+	switch f.Type {
+	case framePing, frameAccept, frameAuth, frameStatus, frameDecline:
+	default:
+		if !c.member(f.ConversationID) {
+			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+			return
+		}
 	}
 	switch f.Type {
 	case frameAuth:
@@ -311,6 +359,22 @@ func (c *Conn) handle(f clientFrame) {
 		}
 	case frameAccept:
 		if _, err := c.svc.Accept(ctx, c.principal, c.staff, f.ConversationID); err != nil {
+			c.enqueue(errorFrame(err, refOf(f)))
+		}
+	case frameStatus:
+		capacity := 0
+		if f.Capacity != nil {
+			capacity = *f.Capacity
+		}
+		if err := c.svc.SetStatus(ctx, c.principal, f.Status, capacity); err != nil {
+			c.enqueue(errorFrame(err, ""))
+		}
+	case frameDecline:
+		if err := c.svc.Decline(ctx, c.principal, f.ConversationID); err != nil {
+			c.enqueue(errorFrame(err, refOf(f)))
+		}
+	case frameTransfer:
+		if err := c.svc.Transfer(ctx, c.principal, c.staff, f.ConversationID, f.To, f.Skill, f.Note); err != nil {
 			c.enqueue(errorFrame(err, refOf(f)))
 		}
 	}
@@ -405,6 +469,14 @@ func (c *Conn) deliver() error {
 			last := cursor
 			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: "synced", ConversationID: id, LastSeq: &last}); err != nil {
 				return err
+			}
+			if c.principal.Role.IsStaff() {
+				// Handover notes travel with the history, to staff only.
+				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
+					if err := writeFrame(c.ctx, c.ws, serverFrame{Type: "notes", ConversationID: id, Notes: &notes}); err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}

@@ -104,10 +104,11 @@ type Conversation struct {
 	EndedAt       time.Time
 	EndedBy       string
 	LastSeq       int64
-	Priority      int        // higher is served first (returned conversations)
-	RequiredSkill Audience   // after a transfer to a skill: the next counsellor must have it
-	Passed        []int64    // counsellors not to offer it to again
-	SeekerSeenAt  time.Time  // last time the seeker's browser was connected
+	Priority      int       // higher is served first (returned conversations)
+	RequiredSkill Audience  // after a transfer to a skill: the next counsellor must have it
+	Passed        []int64   // counsellors not to offer it to again
+	SeekerSeenAt  time.Time // last time the seeker's browser was connected
+	JoinPosition  int       // place in the queue on arrival
 }
 
 // NewConversation is what a seeker says before the chat starts.

@@ -16,6 +16,7 @@ const (
 	CodeConflict     Code = "conflict"
 	CodeRateLimited  Code = "rate_limited"
 	CodeUnavailable  Code = "unavailable"
+	CodeClosed       Code = "closed"
 	CodeInternal     Code = "internal"
 )
 
@@ -44,6 +45,10 @@ func ErrorCode(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	var closed *ClosedError
+	if errors.As(err, &closed) {
+		return CodeClosed
+	}
 	return CodeInternal
 }
 
@@ -52,6 +57,10 @@ func PublicMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
+	}
+	var closed *ClosedError
+	if errors.As(err, &closed) {
+		return closed.Reason
 	}
 	return "something went wrong on our side"
 }
@@ -69,7 +78,7 @@ func HTTPStatus(err error) int {
 		return 409
 	case CodeRateLimited:
 		return 429
-	case CodeUnavailable:
+	case CodeUnavailable, CodeClosed:
 		return 503
 	default:
 		return 500

@@ -23,6 +23,11 @@ type clientFrame struct {
 	Body           string `json:"body"`
 	Typing         bool   `json:"typing"`
 	Reason         string `json:"reason"`
+	Status         string `json:"status"`
+	Capacity       *int   `json:"capacity"`
+	To             string `json:"to"`
+	Skill          string `json:"skill"`
+	Note           string `json:"note"`
 
 	// Owned by the server: ignored if sent.
 	Sender json.RawMessage `json:"sender"`
@@ -40,7 +45,14 @@ const (
 	frameEnd    = "end"
 	frameAccept = "accept"
 	framePing   = "ping"
+	// Staff only:
+	frameStatus   = "status"
+	frameDecline  = "decline"
+	frameTransfer = "transfer"
 )
+
+// MaxNoteChars bounds a handover note.
+const MaxNoteChars = 2000
 
 // decodeClientFrame parses and validates one frame. Every failure is a
 // CodeInvalid *Error that says what is wrong.
@@ -100,6 +112,32 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 		if f.Reason != "" && f.Reason != EndedByLeft {
 			return f, Errorf(CodeInvalid, `end reason must be "" or "left"`)
 		}
+	case frameStatus:
+		switch f.Status {
+		case "available", "busy", "break":
+		default:
+			return f, Errorf(CodeInvalid, "status must be available, busy or break")
+		}
+		if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > 50) {
+			return f, Errorf(CodeInvalid, "capacity must be from 1 to 50")
+		}
+	case frameDecline:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+	case frameTransfer:
+		if err := needConversation(); err != nil {
+			return f, err
+		}
+		if (f.To == "") == (f.Skill == "") {
+			return f, Errorf(CodeInvalid, "transfer needs either to (a staff id) or skill (self, young, other or any)")
+		}
+		if f.Skill != "" && f.Skill != "any" && !Audience(f.Skill).Valid() {
+			return f, Errorf(CodeInvalid, "skill must be self, young, other or any")
+		}
+		if err := CheckText(f.Note, MaxNoteChars, true); err != nil {
+			return f, err
+		}
 	case framePing:
 	case "":
 		return f, Errorf(CodeInvalid, "frame has no type")
@@ -150,6 +188,12 @@ type serverFrame struct {
 	Typing         *bool              `json:"typing,omitempty"`
 	Waiting        *[]QueueEntry      `json:"waiting,omitempty"`
 	WaitingTotal   *int               `json:"waiting_total,omitempty"`
+	ExpiresAt      *time.Time         `json:"expires_at,omitempty"`
+	Wait           *Wait              `json:"wait,omitempty"`
+	Team           *[]TeamMember      `json:"team,omitempty"`
+	Member         *TeamMember        `json:"member,omitempty"`
+	Reason         string             `json:"reason,omitempty"`
+	Notes          *[]NoteView        `json:"notes,omitempty"`
 	Code           Code               `json:"code,omitempty"`
 	Message        string             `json:"message,omitempty"`
 	Ref            string             `json:"ref,omitempty"`
@@ -209,4 +253,11 @@ func messageFrame(m Message, forAuthor bool) serverFrame {
 
 func errorFrame(err error, ref string) serverFrame {
 	return serverFrame{Type: "error", Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
+}
+
+// NoteView is a handover note as staff see it.
+type NoteView struct {
+	Name string    `json:"name"`
+	Body string    `json:"body"`
+	At   time.Time `json:"at"`
 }

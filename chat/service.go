@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,7 +14,10 @@ type StaffInfo struct {
 	Username    string
 	DisplayName string
 	Role        Role
-	Capacity    int
+	Capacity    int // chosen by them
+	MaxCapacity int // allowed by a supervisor
+	Languages   []string
+	Audiences   []string
 }
 
 // StaffDirectory answers for staff sign-ins and records what staff read; the
@@ -30,6 +34,7 @@ type StaffDirectory interface {
 type Config struct {
 	Store          Store
 	Broker         Broker
+	Router         Router
 	Tokens         *Tokens
 	Staff          StaffDirectory
 	Log            *slog.Logger
@@ -56,9 +61,12 @@ type Service struct {
 	queueDirty chan struct{}
 	sendLimit  *Limiter // per conversation and side
 
-	connsMu sync.Mutex
-	conns   map[*Conn]struct{}
-	closing bool
+	router Router
+
+	connsMu    sync.Mutex
+	conns      map[*Conn]struct{}
+	staffConns map[int64]int // connections per staff member on this instance
+	closing    bool
 }
 
 // One side of a conversation may send this many messages a second on
@@ -82,8 +90,9 @@ func NewService(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Service{cfg: cfg, store: cfg.Store, broker: cfg.Broker, tokens: cfg.Tokens, log: cfg.Log, now: cfg.Now,
-		hub: newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{},
+	s := &Service{cfg: cfg, store: cfg.Store, broker: cfg.Broker, tokens: cfg.Tokens, log: cfg.Log, now: cfg.Now, router: cfg.Router,
+		staffConns: map[int64]int{},
+		hub:        newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{},
 		sendLimit: NewLimiter(sendsPerSecond, sendBurst)}
 	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, s.hub.publish)
 	return s
@@ -93,7 +102,43 @@ func NewService(cfg Config) *Service {
 // ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	go s.refreshQueues(ctx)
+	go s.heartbeats(ctx)
+	go s.router.Run(ctx)
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
+}
+
+// heartbeatInterval is how often this instance tells the others which staff
+// and seekers are still connected to it.
+const heartbeatInterval = 10 * time.Second
+
+func (s *Service) heartbeats(ctx context.Context) {
+	t := time.NewTicker(heartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var staff []int64
+		var seekers []string
+		s.connsMu.Lock()
+		for id := range s.staffConns {
+			staff = append(staff, id)
+		}
+		for c := range s.conns {
+			if c.principal.Role == RoleSeeker {
+				seekers = append(seekers, c.principal.ConversationID)
+			}
+		}
+		s.connsMu.Unlock()
+		if len(staff) > 0 {
+			s.router.Heartbeat(ctx, staff)
+		}
+		if err := s.store.TouchSeekers(ctx, seekers, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("recording that seekers are connected failed", "error", err)
+		}
+	}
 }
 
 // Shutdown closes every WebSocket with 1001 "going away" so that clients
@@ -139,7 +184,15 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 		if r := s.hub.room(e.ConversationID); r != nil {
 			for _, c := range r.subscribers() {
 				c.enqueue(frame)
+				// Staff who no longer hold it (transferred, returned to
+				// the queue) stop hearing about it.
+				if c.principal.Role.IsStaff() && e.Conversation.CounselorID != c.principal.StaffID {
+					c.unsubscribe(e.ConversationID)
+				}
 			}
+		}
+		if e.Conversation.Status != StatusWaiting {
+			s.router.Changed()
 		}
 	case EventTyping:
 		if r := s.hub.room(e.ConversationID); r != nil {
@@ -151,7 +204,21 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 				}
 			}
 		}
-	case EventQueue:
+	case EventQueue, EventTeam:
+		s.router.Changed()
+		s.markQueueDirty()
+	case EventOffer:
+		if e.Conversation == nil {
+			return
+		}
+		view, until := e.Conversation.View(), e.Until
+		for _, c := range s.hub.staffConns(e.StaffID) {
+			c.enqueue(serverFrame{Type: "offer", Conversation: &view, ExpiresAt: &until, Reason: e.Reason})
+		}
+	case EventStaff:
+		for _, c := range s.hub.staffConns(e.StaffID) {
+			c.enqueue(serverFrame{Type: "status", Member: e.Member, Reason: e.Reason})
+		}
 		s.markQueueDirty()
 	case EventRevoke:
 		for _, c := range s.hub.staffConns(e.StaffID) {
@@ -187,15 +254,8 @@ func (s *Service) refreshQueues(ctx context.Context) {
 			return
 		case <-s.queueDirty:
 		}
-		conns := s.hub.staffConns(0)
-		if len(conns) > 0 {
-			if frame, err := s.queueFrame(ctx); err == nil {
-				for _, c := range conns {
-					c.enqueue(frame)
-				}
-			} else if ctx.Err() == nil {
-				s.log.Error("reading the queue failed", "error", err)
-			}
+		if err := s.sendQueueState(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("reading the queue failed", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -209,11 +269,65 @@ func (s *Service) refreshQueues(ctx context.Context) {
 // oldest few, and the total.
 const queueFrameEntries = 50
 
+// sendQueueState reads the queue once and tells this instance's staff the
+// waiting list and the team, and each waiting seeker their place.
+func (s *Service) sendQueueState(ctx context.Context) error {
+	waiting, err := s.store.Waiting(ctx)
+	if err != nil {
+		return err
+	}
+	if staff := s.hub.staffConns(0); len(staff) > 0 {
+		queue := queueFrame(waiting)
+		team, err := s.teamFrame(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range staff {
+			c.enqueue(queue)
+			c.enqueue(team)
+		}
+	}
+	var seekers []*Conn
+	s.connsMu.Lock()
+	for c := range s.conns {
+		if c.principal.Role == RoleSeeker {
+			seekers = append(seekers, c)
+		}
+	}
+	s.connsMu.Unlock()
+	if len(seekers) == 0 {
+		return nil
+	}
+	waits := s.router.Waits(ctx, waiting)
+	for _, c := range seekers {
+		if w, ok := waits[c.principal.ConversationID]; ok && c.lastWait != w {
+			c.lastWait = w // only this goroutine writes it
+			c.enqueue(serverFrame{Type: "position", ConversationID: c.principal.ConversationID, Wait: &w})
+		}
+	}
+	return nil
+}
+
+func (s *Service) teamFrame(ctx context.Context) (serverFrame, error) {
+	team, err := s.router.Team(ctx)
+	if err != nil {
+		return serverFrame{}, err
+	}
+	if team == nil {
+		team = []TeamMember{}
+	}
+	return serverFrame{Type: "team", Team: &team}, nil
+}
+
 func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {
 	waiting, err := s.store.Waiting(ctx)
 	if err != nil {
 		return serverFrame{}, err
 	}
+	return queueFrame(waiting), nil
+}
+
+func queueFrame(waiting []Conversation) serverFrame {
 	total := len(waiting)
 	if len(waiting) > queueFrameEntries {
 		waiting = waiting[:queueFrameEntries]
@@ -223,13 +337,16 @@ func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {
 		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
 			Region: c.Region, WaitingSince: c.QueuedAt})
 	}
-	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total}, nil
+	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total}
 }
 
 // StartConversation opens a conversation for an anonymous seeker and returns
 // the credential that is their only proof of it.
 func (s *Service) StartConversation(ctx context.Context, n NewConversation) (Conversation, string, time.Time, error) {
 	if err := n.Validate(s.cfg.Languages); err != nil {
+		return Conversation{}, "", time.Time{}, err
+	}
+	if err := s.router.Admit(ctx); err != nil {
 		return Conversation{}, "", time.Time{}, err
 	}
 	c, err := s.store.CreateConversation(ctx, n)
@@ -307,10 +424,19 @@ func (s *Service) Accept(ctx context.Context, p Principal, staff StaffInfo, conv
 	if !p.Role.IsStaff() {
 		return Conversation{}, ErrNotFound
 	}
-	c, m, err := s.store.Assign(ctx, conversationID, p.StaffID, staff.DisplayName, staff.Capacity)
+	c, err := s.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return Conversation{}, err
+	}
+	capacity, err := s.router.Accepting(ctx, staff, c)
 	if err != nil {
 		return Conversation{}, s.safe(err)
 	}
+	c, m, err := s.store.Assign(ctx, conversationID, p.StaffID, staff.DisplayName, capacity)
+	if err != nil {
+		return Conversation{}, s.safe(err)
+	}
+	s.router.Accepted(ctx, p.StaffID, c)
 	s.hub.publish([]Message{m})
 	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, StaffID: p.StaffID, Conversation: &c})
 	s.publish(ctx, Event{Type: EventQueue})
@@ -389,10 +515,157 @@ func (s *Service) Typing(ctx context.Context, p Principal, conversationID string
 	s.publish(ctx, Event{Type: EventTyping, ConversationID: conversationID, Sender: sender, Typing: typing})
 }
 
+// Transfer hands a conversation on: to a named colleague who is on shift
+// with room (to), or back to the queue for a skill ("any" for anyone). The
+// note is for the next counsellor only.
+func (s *Service) Transfer(ctx context.Context, p Principal, staff StaffInfo, conversationID, to, skill, note string) error {
+	c, err := s.Conversation(ctx, p, conversationID)
+	if err != nil {
+		return err
+	}
+	if c.Status != StatusActive {
+		return Errorf(CodeConflict, "only an active conversation can be transferred")
+	}
+	var m Message
+	if to != "" {
+		target, err := s.teamMember(ctx, to)
+		if err != nil {
+			return err
+		}
+		if target.ID == p.StaffID {
+			return Errorf(CodeInvalid, "choose a colleague, not yourself")
+		}
+		if target.Status != "available" || target.Active >= target.Capacity {
+			return Errorf(CodeConflict, "%s cannot take a conversation right now", target.DisplayName)
+		}
+		if c, m, err = s.store.Reassign(ctx, c.ID, p.StaffID, target.ID, target.DisplayName, target.Capacity); err != nil {
+			return s.safe(err)
+		}
+	} else {
+		required := Audience(skill)
+		if skill == "any" {
+			required = ""
+		}
+		if c, m, err = s.store.Requeue(ctx, c.ID, RequeueTransferred, PriorityReturned, required, p.StaffID); err != nil {
+			return s.safe(err)
+		}
+	}
+	if note != "" {
+		if err := s.store.AddNote(ctx, Note{ConversationID: c.ID, StaffID: p.StaffID, StaffName: staff.DisplayName, Body: note}); err != nil {
+			s.log.Error("storing a handover note failed", "error", err)
+		}
+	}
+	s.hub.publish([]Message{m})
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, StaffID: c.CounselorID, Conversation: &c})
+	s.publish(ctx, Event{Type: EventQueue})
+	return nil
+}
+
+// PriorityReturned puts a conversation whose counsellor left or handed it on
+// ahead of new arrivals (routing.PriorityReturned has the same value).
+const PriorityReturned = 10
+
+// Requeue returns a conversation whose counsellor is gone to the front of
+// the queue; the routing leader calls it after the grace time.
+func (s *Service) Requeue(ctx context.Context, conversationID string, counselorID int64) error {
+	c, m, err := s.store.Requeue(ctx, conversationID, RequeueCounselorLeft, PriorityReturned, "", 0)
+	if err != nil {
+		return err
+	}
+	s.hub.publish([]Message{m})
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, Conversation: &c})
+	s.publish(ctx, Event{Type: EventQueue})
+	return nil
+}
+
+// Abandon ends a waiting conversation whose seeker left and did not come
+// back within the grace time.
+func (s *Service) Abandon(ctx context.Context, conversationID string) error {
+	c, m, err := s.store.End(ctx, conversationID, EndedByAbandoned)
+	if err != nil {
+		return err
+	}
+	s.hub.publish([]Message{m})
+	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, Conversation: &c})
+	s.publish(ctx, Event{Type: EventQueue})
+	return nil
+}
+
+// Offer tells a counsellor, wherever they are connected, that c is offered
+// to them until the given time.
+func (s *Service) Offer(ctx context.Context, staffID int64, c Conversation, until time.Time, languageFallback bool) {
+	reason := ""
+	if languageFallback {
+		reason = "language_fallback"
+	}
+	s.publish(ctx, Event{Type: EventOffer, StaffID: staffID, ConversationID: c.ID, Conversation: &c, Until: until, Reason: reason})
+}
+
+// StaffChanged tells a staff member their status changed, and why.
+func (s *Service) StaffChanged(ctx context.Context, m TeamMember, reason string) {
+	s.publish(ctx, Event{Type: EventStaff, StaffID: m.ID, Member: &m, Reason: reason})
+}
+
+// TeamChanged tells every instance the team changed.
+func (s *Service) TeamChanged(ctx context.Context) { s.publish(ctx, Event{Type: EventTeam}) }
+
+func (s *Service) teamMember(ctx context.Context, staffID string) (TeamMember, error) {
+	team, err := s.router.Team(ctx)
+	if err != nil {
+		return TeamMember{}, s.safe(err)
+	}
+	for _, m := range team {
+		if m.StaffID == staffID {
+			return m, nil
+		}
+	}
+	return TeamMember{}, Errorf(CodeConflict, "that colleague is not on shift")
+}
+
+// SetStatus changes a counsellor's status and chosen capacity.
+func (s *Service) SetStatus(ctx context.Context, p Principal, status string, capacity int) error {
+	m, err := s.router.SetStatus(ctx, p.StaffID, status, capacity)
+	if err != nil {
+		return s.safe(err)
+	}
+	s.StaffChanged(ctx, m, "")
+	s.TeamChanged(ctx)
+	return nil
+}
+
+// Decline lets an offer pass on purpose.
+func (s *Service) Decline(ctx context.Context, p Principal, conversationID string) error {
+	if err := s.router.Decline(ctx, p.StaffID, conversationID); err != nil {
+		return s.safe(err)
+	}
+	s.publish(ctx, Event{Type: EventQueue})
+	return nil
+}
+
+// Notes returns a conversation's handover notes for the staff member who holds it.
+func (s *Service) Notes(ctx context.Context, p Principal, conversationID string) ([]NoteView, error) {
+	if _, err := s.Conversation(ctx, p, conversationID); err != nil {
+		return nil, err
+	}
+	notes, err := s.store.Notes(ctx, conversationID)
+	if err != nil {
+		return nil, s.safe(err)
+	}
+	out := make([]NoteView, 0, len(notes))
+	for _, n := range notes {
+		out = append(out, NoteView{Name: n.StaffName, Body: n.Body, At: n.CreatedAt})
+	}
+	return out, nil
+}
+
 // safe keeps database errors out of what clients see.
 func (s *Service) safe(err error) error {
 	var e *Error
 	if asError(err, &e) {
+		return err
+	}
+	var closed *ClosedError
+	if errors.As(err, &closed) {
 		return err
 	}
 	s.log.Error("store operation failed", "error", err)

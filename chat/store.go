@@ -45,6 +45,8 @@ type Store interface {
 	// Waiting lists waiting conversations in queue order: higher priority
 	// first, then longest waiting.
 	Waiting(ctx context.Context) ([]Conversation, error)
+	// ActiveCounts returns how many active conversations each counsellor holds.
+	ActiveCounts(ctx context.Context) (map[int64]int, error)
 	// ActiveFor lists the conversations assigned to a counsellor and not ended.
 	ActiveFor(ctx context.Context, counselorID int64) ([]Conversation, error)
 }

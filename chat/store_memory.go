@@ -21,7 +21,7 @@ type MemoryStore struct {
 
 	mu       sync.Mutex
 	convs    map[string]*memConversation
-	byClient map[clientKey]int64 // → seq
+	byClient map[clientKey]int64  // → seq
 	counts   map[DailyCount]int64 // Count zero in the key
 }
 
@@ -59,8 +59,13 @@ func NewID() string {
 func (s *MemoryStore) CreateConversation(_ context.Context, n NewConversation) (Conversation, error) {
 	now := s.now().UTC()
 	c := Conversation{ID: NewID(), Status: StatusWaiting, Audience: n.Audience, Language: n.Language,
-		Region: n.Region, CreatedAt: now, QueuedAt: now}
+		Region: n.Region, CreatedAt: now, QueuedAt: now, SeekerSeenAt: now, JoinPosition: 1}
 	s.mu.Lock()
+	for _, other := range s.convs {
+		if other.conv.Status == StatusWaiting {
+			c.JoinPosition++
+		}
+	}
 	s.convs[c.ID] = &memConversation{conv: c}
 	s.mu.Unlock()
 	return c, nil
@@ -367,5 +372,17 @@ func (s *MemoryStore) DailyCounts(_ context.Context) ([]DailyCount, error) {
 		}
 		return fmt.Sprint(a) < fmt.Sprint(b)
 	})
+	return out, nil
+}
+
+func (s *MemoryStore) ActiveCounts(_ context.Context) (map[int64]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int64]int{}
+	for _, mc := range s.convs {
+		if mc.conv.Status == StatusActive {
+			out[mc.conv.CounselorID]++
+		}
+	}
 	return out, nil
 }

@@ -41,13 +41,13 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
 	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
-	priority, required_skill, passed, coalesce(seeker_seen_at, 'epoch')`
+	priority, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position`
 
 func scanConversation(row pgx.Row) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.Status, &c.Audience, &c.Language, &c.Region, &c.CounselorID, &c.CounselorName,
 		&c.CreatedAt, &c.QueuedAt, &c.AssignedAt, &c.EndedAt, &c.EndedBy, &c.LastSeq,
-		&c.Priority, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt)
+		&c.Priority, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt, &c.JoinPosition)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, ErrNotFound
 	}
@@ -100,8 +100,8 @@ func isUUID(id string) bool {
 
 func (s *PostgresStore) CreateConversation(ctx context.Context, n NewConversation) (Conversation, error) {
 	now := s.now().UTC()
-	row := s.pool.QueryRow(ctx, `INSERT INTO conversations (id, status, audience, language, region, created_at, queued_at)
-		VALUES ($1, 'waiting', $2, $3, $4, $5, $5) RETURNING `+conversationColumns,
+	row := s.pool.QueryRow(ctx, `INSERT INTO conversations (id, status, audience, language, region, created_at, queued_at, seeker_seen_at, join_position)
+		VALUES ($1, 'waiting', $2, $3, $4, $5, $5, $5, 1 + (SELECT count(*) FROM conversations WHERE status = 'waiting')) RETURNING `+conversationColumns,
 		NewID(), n.Audience, n.Language, n.Region, now)
 	return scanConversation(row)
 }
@@ -667,4 +667,22 @@ func (s *PostgresStore) rotateBatch(ctx context.Context, size int) (int, error) 
 		return 0, err
 	}
 	return len(ids), tx.Commit(ctx)
+}
+
+func (s *PostgresStore) ActiveCounts(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT counselor_id, count(*) FROM conversations WHERE status = 'active' GROUP BY counselor_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
 }

@@ -154,7 +154,8 @@ func (s *Service) CheckSession(ctx context.Context, p chat.Principal) (chat.Staf
 	if err != nil {
 		return chat.StaffInfo{}, err
 	}
-	return chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity}, nil
+	return chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity,
+		MaxCapacity: a.MaxCapacity, Languages: a.Languages, Audiences: a.Audiences}, nil
 }
 
 // NewAccount is what `helpline user add` asks for.

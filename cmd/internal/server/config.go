@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"helpline/routing"
 )
 
 // Config is every setting, read from the environment by LoadConfig.
@@ -30,6 +32,15 @@ type Config struct {
 	Demo            bool
 	DemoPassword    string
 	StartsPerMinute int
+
+	Routing          string
+	OfferTimeout     time.Duration
+	MaxMisses        int
+	CounselorGrace   time.Duration
+	SeekerGrace      time.Duration
+	Hours            routing.Hours
+	MaxQueue         int
+	RequireCounselor bool
 }
 
 // Setting documents one environment variable; README's table mirrors it.
@@ -51,6 +62,16 @@ var Settings = []Setting{
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
+	{"HELPLINE_ROUTING", "offer", "offer: each conversation is offered to one eligible counsellor at a time; pick: counsellors choose from the queue"},
+	{"HELPLINE_OFFER_TIMEOUT", "30s", "how long an offer waits for an answer before it goes to the next counsellor"},
+	{"HELPLINE_MAX_MISSES", "2", "offers in a row a counsellor may let time out before they are set to busy"},
+	{"HELPLINE_COUNSELOR_GRACE", "60s", "how long a disconnected counsellor has to come back before their conversations return to the queue"},
+	{"HELPLINE_SEEKER_GRACE", "10m", "how long a waiting help-seeker who closed the page keeps their place"},
+	{"HELPLINE_OPENING_HOURS", "always", `when new conversations are taken, e.g. "mon-fri 09:00-21:00; sat 10:00-14:00"`},
+	{"HELPLINE_TIMEZONE", "UTC", "time zone of the opening hours, e.g. Europe/Madrid"},
+	{"HELPLINE_HOLIDAYS", "", "closed dates, e.g. 2026-12-25,2027-01-01"},
+	{"HELPLINE_MAX_QUEUE", "0", "most conversations that may wait at once (0: no limit); beyond it new arrivals see the alternatives"},
+	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details"},
@@ -119,6 +140,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HELPLINE_STARTS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_STARTS_PER_MINUTE")))
 	}
 	c.StartsPerMinute = starts
+	whole := func(name string, low int) int {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < low {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number ≥ %d", name, get(name), low))
+		}
+		return n
+	}
+	c.Routing = get("HELPLINE_ROUTING")
+	if c.Routing != routing.ModeOffer && c.Routing != routing.ModePick {
+		errs = append(errs, fmt.Errorf("HELPLINE_ROUTING=%q: want offer or pick", c.Routing))
+	}
+	c.OfferTimeout = duration("HELPLINE_OFFER_TIMEOUT")
+	c.MaxMisses = whole("HELPLINE_MAX_MISSES", 1)
+	c.CounselorGrace = duration("HELPLINE_COUNSELOR_GRACE")
+	c.SeekerGrace = duration("HELPLINE_SEEKER_GRACE")
+	c.MaxQueue = whole("HELPLINE_MAX_QUEUE", 0)
+	c.RequireCounselor = boolean("HELPLINE_REQUIRE_COUNSELOR")
+	hours, err := routing.ParseHours(get("HELPLINE_OPENING_HOURS"), get("HELPLINE_TIMEZONE"), get("HELPLINE_HOLIDAYS"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("HELPLINE_OPENING_HOURS / HELPLINE_TIMEZONE / HELPLINE_HOLIDAYS: %w", err))
+	}
+	c.Hours = hours
 	if c.DatabaseURL != "" {
 		if c.EncryptionKeys == "" {
 			errs = append(errs, errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))

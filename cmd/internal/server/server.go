@@ -17,6 +17,7 @@ import (
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/migrations"
+	"helpline/routing"
 	"helpline/web"
 )
 
@@ -55,6 +56,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		chatStore  chat.Store
 		staffStore counselors.Store
 		broker     chat.Broker
+		routes     routing.Store
 		tokenKeys  = cfg.TokenKeys
 	)
 	if cfg.DatabaseURL != "" {
@@ -77,11 +79,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		chatStore, s.retention, s.rotator = pg, pg, pg
 		staffStore = counselors.NewPostgresStore(s.pool)
 		broker = chat.NewPostgresBroker(s.pool, log)
+		routes = routing.NewPostgresStore(s.pool)
 	} else {
 		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
 		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 		mem := chat.NewMemoryStore(nil)
 		chatStore, s.retention, staffStore, broker = mem, mem, counselors.NewMemoryStore(), chat.NewMemoryBroker()
+		routes = routing.NewMemoryStore()
 		if tokenKeys == "" {
 			tokenKeys = chat.NewKey("mem")
 		}
@@ -92,8 +96,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
 	}
 	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
-	s.Chat = chat.NewService(chat.Config{Store: chatStore, Broker: broker, Tokens: tokens, Staff: s.Staff, Log: log,
+	maxQueue := cfg.MaxQueue
+	router := routing.New(routing.Config{Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
+		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
+		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, routes, chatStore)
+	s.Chat = chat.NewService(chat.Config{Store: chatStore, Broker: broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins})
+	router.Attach(s.Chat)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute})
 

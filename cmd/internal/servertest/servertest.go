@@ -41,7 +41,11 @@ func Start(tb testing.TB, store string, opts ...Options) *Server {
 		o = opts[0]
 	}
 	env := map[string]string{"HELPLINE_ADDR": "127.0.0.1:0", "HELPLINE_DEMO": "false", "HELPLINE_LOG_LEVEL": "debug",
-		"HELPLINE_STARTS_PER_MINUTE": "0"} // tests start many conversations from one address; one test turns the limit back on
+		// Tests start many conversations from one address (one test turns the
+		// limit back on); most drive assignment by hand, so counsellors pick
+		// and seekers may arrive before any counsellor signs in. Routing tests
+		// set offer mode and these back.
+		"HELPLINE_STARTS_PER_MINUTE": "0", "HELPLINE_ROUTING": "pick", "HELPLINE_REQUIRE_COUNSELOR": "false"}
 	if store == "postgres" {
 		if o.DatabaseURL == "" {
 			_, o.DatabaseURL = migrationstest.MustOpen(tb)

@@ -1,0 +1,73 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Router decides who is offered which conversation and when the service is
+// open. The routing package implements it; chat calls it at the moments that
+// matter and delivers what it decides.
+type Router interface {
+	// Admit reports whether a new conversation may start now: nil, or a
+	// *ClosedError saying why not.
+	Admit(ctx context.Context) error
+	// Accepting checks that staff may take c now (trained for this seeker;
+	// in offer mode, the offer is theirs) and returns the capacity to assign
+	// within.
+	Accepting(ctx context.Context, staff StaffInfo, c Conversation) (capacity int, err error)
+	// Accepted is told once c has been assigned to staffID.
+	Accepted(ctx context.Context, staffID int64, c Conversation)
+	// Connected and Disconnected report a staff member's first and last
+	// connection on this instance.
+	Connected(ctx context.Context, staff StaffInfo)
+	Disconnected(ctx context.Context, staffID int64)
+	// Heartbeat says which staff are still connected to this instance.
+	Heartbeat(ctx context.Context, staffIDs []int64)
+	// SetStatus changes a counsellor's status and the capacity they choose.
+	SetStatus(ctx context.Context, staffID int64, status string, capacity int) (TeamMember, error)
+	// Decline records that a counsellor let an offer pass on purpose.
+	Decline(ctx context.Context, staffID int64, conversationID string) error
+	// Team lists the staff on shift, for the console and for transfers.
+	Team(ctx context.Context) ([]TeamMember, error)
+	// Waits computes each waiting conversation's place and wait estimate.
+	Waits(ctx context.Context, waiting []Conversation) map[string]Wait
+	// Changed says the queue or the team changed: match again soon.
+	Changed()
+	// Run does the service-wide duties (offers, time-outs, returning the
+	// conversations of a counsellor who is gone, removing seekers who left)
+	// on whichever instance leads, until ctx ends.
+	Run(ctx context.Context) error
+}
+
+// TeamMember is a staff member on shift as the team sees them.
+type TeamMember struct {
+	ID          int64     `json:"-"`
+	StaffID     string    `json:"id"`
+	DisplayName string    `json:"display_name"`
+	Status      string    `json:"status"`
+	Capacity    int       `json:"capacity"`
+	MaxCapacity int       `json:"max_capacity"`
+	Active      int       `json:"active"`
+	Languages   []string  `json:"languages"`
+	Audiences   []string  `json:"audiences"`
+	IdleSince   time.Time `json:"-"`
+}
+
+// Wait is what a waiting seeker is told about their place.
+type Wait struct {
+	Position         int  `json:"position"`
+	Known            bool `json:"estimate_known"`
+	LowMinutes       int  `json:"estimate_low_minutes,omitempty"`
+	HighMinutes      int  `json:"estimate_high_minutes,omitempty"`
+	LanguageFallback bool `json:"language_fallback,omitempty"`
+	NoneOnShift      bool `json:"none_on_shift,omitempty"`
+}
+
+// ClosedError says the service cannot take a new conversation now.
+type ClosedError struct {
+	Reason   string    // "hours", "queue_full", "no_counselor"
+	NextOpen time.Time // zero if unknown
+}
+
+func (e *ClosedError) Error() string { return "closed: " + e.Reason }

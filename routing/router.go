@@ -1,0 +1,477 @@
+package routing
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"helpline/chat"
+)
+
+// Modes of assignment.
+const (
+	ModeOffer = "offer" // the leader offers each conversation to one counsellor at a time
+	ModePick  = "pick"  // counsellors pick from the queue themselves
+)
+
+// Config sets the router's rules.
+type Config struct {
+	Mode           string
+	OfferTimeout   time.Duration
+	Misses         MissPolicy
+	CounselorGrace time.Duration // a counsellor gone this long loses their conversations to the queue
+	SeekerGrace    time.Duration // a waiting seeker gone this long leaves the queue
+	Hours          Hours
+	MaxQueue       int // 0: no limit
+	// RequireCounselor turns new arrivals to the alternatives when no
+	// counsellor is on shift, rather than letting them wait for the next.
+	RequireCounselor bool
+	Now              chat.Clock
+	Log              *slog.Logger
+}
+
+// offerableFor is how recently a counsellor must have been heard from to get
+// an offer: a few heartbeats, far less than the grace before their
+// conversations are returned to the queue.
+const offerableFor = 25 * time.Second
+
+// Router implements chat.Router on a Store. Every instance has one; the
+// instance that wins Store.Lead also makes offers and sweeps.
+type Router struct {
+	cfg   Config
+	store Store
+	chat  chat.Store
+	svc   *chat.Service
+	est   Estimator
+	wake  chan struct{}
+}
+
+var _ chat.Router = (*Router)(nil)
+
+// New returns a Router; Attach must be called before Run.
+func New(cfg Config, store Store, chatStore chat.Store) *Router {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.OfferTimeout == 0 {
+		cfg.OfferTimeout = DefaultOfferTimeout
+	}
+	if cfg.Misses.MaxMisses == 0 {
+		cfg.Misses = DefaultMissPolicy
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Router{cfg: cfg, store: store, chat: chatStore, wake: make(chan struct{}, 1)}
+}
+
+// Attach gives the router the chat service it acts through.
+func (r *Router) Attach(svc *chat.Service) { r.svc = svc }
+
+func (r *Router) online(m Member, now time.Time, within time.Duration) bool {
+	return m.Status != StatusOffline && now.Sub(m.SeenAt) <= within
+}
+
+// Admit implements chat.Router.
+func (r *Router) Admit(ctx context.Context) error {
+	now := r.cfg.Now()
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return err
+	}
+	onShift := 0
+	for _, m := range members {
+		if r.online(m, now, r.cfg.CounselorGrace) && m.Status.OnShift() {
+			onShift++
+		}
+	}
+	waiting := 0
+	if r.cfg.MaxQueue > 0 {
+		w, err := r.chat.Waiting(ctx)
+		if err != nil {
+			return err
+		}
+		waiting = len(w)
+	}
+	if !r.cfg.RequireCounselor {
+		onShift = max(onShift, 1)
+	}
+	closed := Availability(r.cfg.Hours, now, waiting, r.cfg.MaxQueue, onShift)
+	if closed == Accepting {
+		return nil
+	}
+	e := &chat.ClosedError{Reason: string(closed)}
+	if closed == ClosedHours {
+		e.NextOpen, _ = r.cfg.Hours.NextOpen(now)
+	}
+	return e
+}
+
+// Accepting implements chat.Router.
+func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Conversation) (int, error) {
+	if c.Status != chat.StatusWaiting {
+		return 0, chat.Errorf(chat.CodeConflict, "the conversation is no longer waiting")
+	}
+	me := counselorOf(staff)
+	if !Trained(me, FromConversation(c)) {
+		// Never a young person to someone not trained for young people.
+		return 0, chat.Errorf(chat.CodeConflict, "this conversation needs a counsellor trained for it")
+	}
+	capacity := min(staff.Capacity, max(staff.MaxCapacity, 1))
+	for _, m := range r.membersOrNil(ctx) {
+		if m.ID == staff.ID {
+			capacity = min(m.Capacity, max(m.MaxCapacity, 1))
+		}
+	}
+	if r.cfg.Mode == ModeOffer {
+		if _, ok, err := r.store.TakeOffer(ctx, c.ID, staff.ID); err != nil {
+			return 0, err
+		} else if !ok {
+			return 0, chat.Errorf(chat.CodeConflict, "this conversation is not offered to you (any more)")
+		}
+	}
+	return capacity, nil
+}
+
+func (r *Router) membersOrNil(ctx context.Context) []Member {
+	ms, _ := r.store.Members(ctx)
+	return ms
+}
+
+func counselorOf(staff chat.StaffInfo) Counselor {
+	c := Counselor{ID: staff.ID, Status: StatusAvailable, Capacity: staff.Capacity, MaxCapacity: staff.MaxCapacity, Languages: staff.Languages}
+	for _, a := range staff.Audiences {
+		c.Audiences = append(c.Audiences, chat.Audience(a))
+	}
+	return c
+}
+
+// Accepted implements chat.Router.
+func (r *Router) Accepted(ctx context.Context, staffID int64, c chat.Conversation) {
+	now := r.cfg.Now()
+	r.store.DeleteOffer(ctx, c.ID)
+	r.store.ClearPasses(ctx, c.ID)
+	if err := r.store.Assigned(ctx, staffID, now); err != nil {
+		r.cfg.Log.Warn("recording an assignment in presence failed", "error", err)
+	}
+	if c.Priority == PriorityNew {
+		// Returned conversations would distort what a new arrival can expect.
+		r.est.Add(c.AssignedAt.Sub(c.QueuedAt), max(c.JoinPosition, 1), now)
+	}
+	r.Changed()
+}
+
+// Connected implements chat.Router.
+func (r *Router) Connected(ctx context.Context, staff chat.StaffInfo) {
+	if staff.Role != chat.RoleCounselor && staff.Role != chat.RoleSupervisor {
+		return // admins are not on the team that takes conversations
+	}
+	now := r.cfg.Now()
+	m := Member{Counselor: counselorOf(staff), DisplayName: staff.DisplayName, SeenAt: now}
+	m.IdleSince = now
+	if err := r.store.Join(ctx, m); err != nil {
+		r.cfg.Log.Error("recording presence failed", "error", err)
+		return
+	}
+	r.svc.TeamChanged(ctx)
+}
+
+// Disconnected implements chat.Router: nothing changes until the grace time
+// has passed without the counsellor coming back (see sweep).
+func (r *Router) Disconnected(ctx context.Context, staffID int64) {
+	r.store.Seen(ctx, []int64{staffID}, r.cfg.Now())
+	r.svc.TeamChanged(ctx)
+}
+
+// Heartbeat implements chat.Router.
+func (r *Router) Heartbeat(ctx context.Context, staffIDs []int64) {
+	if err := r.store.Seen(ctx, staffIDs, r.cfg.Now()); err != nil && ctx.Err() == nil {
+		r.cfg.Log.Warn("recording presence failed", "error", err)
+	}
+}
+
+// SetStatus implements chat.Router.
+func (r *Router) SetStatus(ctx context.Context, staffID int64, status string, capacity int) (chat.TeamMember, error) {
+	st := Status(status)
+	if !st.Valid() || st == StatusOffline {
+		return chat.TeamMember{}, chat.Errorf(chat.CodeInvalid, "status must be available, busy or break")
+	}
+	m, err := r.store.SetStatus(ctx, staffID, st, capacity)
+	if err != nil {
+		return chat.TeamMember{}, err
+	}
+	counts, _ := r.chat.ActiveCounts(ctx)
+	r.Changed()
+	return teamMember(m, counts[m.ID]), nil
+}
+
+// Decline implements chat.Router.
+func (r *Router) Decline(ctx context.Context, staffID int64, conversationID string) error {
+	if _, ok, err := r.store.TakeOffer(ctx, conversationID, staffID); err != nil {
+		return err
+	} else if !ok {
+		return chat.ErrNotFound
+	}
+	if err := r.store.AddPass(ctx, conversationID, staffID); err != nil {
+		return err
+	}
+	r.Changed()
+	return nil
+}
+
+func teamMember(m Member, active int) chat.TeamMember {
+	t := chat.TeamMember{ID: m.ID, StaffID: strconv.FormatInt(m.ID, 10), DisplayName: m.DisplayName, Status: string(m.Status),
+		Capacity: min(m.Capacity, max(m.MaxCapacity, 1)), MaxCapacity: m.MaxCapacity, Active: active, Languages: m.Languages,
+		Audiences: audienceStrings(m.Audiences), IdleSince: m.IdleSince}
+	if t.Languages == nil {
+		t.Languages = []string{}
+	}
+	return t
+}
+
+// Team implements chat.Router: the counsellors on shift now.
+func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
+	now := r.cfg.Now()
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := r.chat.ActiveCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []chat.TeamMember
+	for _, m := range members {
+		if r.online(m, now, offerableFor) {
+			out = append(out, teamMember(m, counts[m.ID]))
+		}
+	}
+	return out, nil
+}
+
+// Waits implements chat.Router.
+func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[string]chat.Wait {
+	now := r.cfg.Now()
+	ws := make([]Waiting, 0, len(waiting))
+	for _, c := range waiting {
+		ws = append(ws, FromConversation(c))
+	}
+	ws = Order(ws)
+	cs := r.counselors(ctx, now, r.cfg.CounselorGrace)
+	positions := Positions(ws)
+	out := make(map[string]chat.Wait, len(ws))
+	for _, w := range ws {
+		pool, fallback := Pool(w, cs)
+		est := r.est.Estimate(positions[w.ConversationID], len(pool), now)
+		out[w.ConversationID] = chat.Wait{Position: positions[w.ConversationID], Known: est.Known,
+			LowMinutes: int(est.Low / time.Minute), HighMinutes: int(est.High / time.Minute),
+			LanguageFallback: fallback, NoneOnShift: len(pool) == 0}
+	}
+	return out
+}
+
+// counselors returns the members heard from within the given time, as
+// routing sees them, with their active conversations counted.
+func (r *Router) counselors(ctx context.Context, now time.Time, within time.Duration) []Counselor {
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return nil
+	}
+	counts, err := r.chat.ActiveCounts(ctx)
+	if err != nil {
+		return nil
+	}
+	var cs []Counselor
+	for _, m := range members {
+		if r.online(m, now, within) {
+			c := m.Counselor
+			c.Active = counts[m.ID]
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// Changed implements chat.Router.
+func (r *Router) Changed() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run implements chat.Router.
+func (r *Router) Run(ctx context.Context) error {
+	return r.store.Lead(ctx, r.lead)
+}
+
+func (r *Router) lead(ctx context.Context) {
+	r.cfg.Log.Info("this instance now makes offers and sweeps the queue")
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if err := r.Round(ctx); err != nil && ctx.Err() == nil {
+			r.cfg.Log.Error("routing round failed; trying again", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-r.wake:
+		}
+	}
+}
+
+// Round does one pass of the leader's duties; tests call it directly with
+// a fake clock.
+func (r *Router) Round(ctx context.Context) error {
+	now := r.cfg.Now()
+	if err := r.returnLostConversations(ctx, now); err != nil {
+		return err
+	}
+	waiting, err := r.chat.Waiting(ctx)
+	if err != nil {
+		return err
+	}
+	waiting, err = r.removeAbandoned(ctx, now, waiting)
+	if err != nil {
+		return err
+	}
+	if r.cfg.Mode != ModeOffer {
+		return nil
+	}
+	return r.offer(ctx, now, waiting)
+}
+
+// returnLostConversations puts back in the queue the conversations of
+// counsellors not heard from for the grace time, and marks them offline.
+func (r *Router) returnLostConversations(ctx context.Context, now time.Time) error {
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := r.chat.ActiveCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if now.Sub(m.SeenAt) <= r.cfg.CounselorGrace {
+			continue
+		}
+		if m.Status != StatusOffline {
+			r.store.SetMisses(ctx, m.ID, 0, StatusOffline)
+			r.svc.TeamChanged(ctx)
+		}
+		if counts[m.ID] == 0 {
+			continue
+		}
+		active, err := r.chat.ActiveFor(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range active {
+			if err := r.svc.Requeue(ctx, c.ID, m.ID); err != nil && chat.ErrorCode(err) != chat.CodeConflict {
+				return err
+			}
+			r.cfg.Log.Info("a counsellor left: their conversation went back to the front of the queue")
+		}
+	}
+	return nil
+}
+
+func (r *Router) removeAbandoned(ctx context.Context, now time.Time, waiting []chat.Conversation) ([]chat.Conversation, error) {
+	ws := make([]Waiting, 0, len(waiting))
+	for _, c := range waiting {
+		ws = append(ws, FromConversation(c))
+	}
+	gone := map[string]bool{}
+	for _, id := range Abandoned(ws, now, r.cfg.SeekerGrace) {
+		if err := r.svc.Abandon(ctx, id); err != nil && chat.ErrorCode(err) != chat.CodeConflict {
+			return nil, err
+		}
+		gone[id] = true
+	}
+	if len(gone) == 0 {
+		return waiting, nil
+	}
+	kept := waiting[:0:0]
+	for _, c := range waiting {
+		if !gone[c.ID] {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
+}
+
+// offer expires old offers (counting misses) and makes new ones.
+func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation) error {
+	offers, err := r.store.Offers(ctx)
+	if err != nil {
+		return err
+	}
+	isWaiting := make(map[string]chat.Conversation, len(waiting))
+	for _, c := range waiting {
+		isWaiting[c.ID] = c
+	}
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]Member{}
+	for _, m := range members {
+		byID[m.ID] = m
+	}
+	expired := map[string]bool{}
+	for _, o := range Expired(offers, now) {
+		expired[o.ConversationID] = true
+		if _, ok, err := r.store.TakeOffer(ctx, o.ConversationID, o.CounselorID); err != nil || !ok {
+			continue // accepted or withdrawn meanwhile
+		}
+		r.store.AddPass(ctx, o.ConversationID, o.CounselorID)
+		if m, ok := byID[o.CounselorID]; ok {
+			after, setBusy := AfterMiss(m.Counselor, r.cfg.Misses)
+			r.store.SetMisses(ctx, m.ID, after.Misses, after.Status)
+			if setBusy {
+				m.Counselor = after
+				r.svc.StaffChanged(ctx, teamMember(m, 0), "missed_offers")
+				r.svc.TeamChanged(ctx)
+			}
+		}
+	}
+	var live []Offer
+	for _, o := range offers {
+		if _, ok := isWaiting[o.ConversationID]; !ok {
+			r.store.DeleteOffer(ctx, o.ConversationID) // assigned or ended meanwhile
+			continue
+		}
+		if !expired[o.ConversationID] {
+			live = append(live, o)
+		}
+	}
+	passes, err := r.store.Passes(ctx)
+	if err != nil {
+		return err
+	}
+	ws := make([]Waiting, 0, len(waiting))
+	for _, c := range waiting {
+		w := FromConversation(c)
+		w.Passed = passes[c.ID]
+		ws = append(ws, w)
+	}
+	cs := r.counselors(ctx, now, offerableFor)
+	for _, m := range Choose(ws, cs, live, now) {
+		if m.NewRound {
+			r.store.ClearPasses(ctx, m.ConversationID)
+		}
+		o := m.Offer(now, r.cfg.OfferTimeout)
+		ok, err := r.store.PutOffer(ctx, o)
+		if err != nil {
+			return err
+		}
+		if ok {
+			r.svc.Offer(ctx, m.CounselorID, isWaiting[m.ConversationID], o.Expires, m.LanguageFallback)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package routing
+
+import (
+	"context"
+	"time"
+)
+
+// Member is a counsellor's presence row: who is connected to some instance,
+// with what status and room, and when they were last heard of.
+type Member struct {
+	Counselor
+	DisplayName string
+	SeenAt      time.Time
+}
+
+// Store keeps presence, offers and passes where every instance can see them,
+// and elects the one instance that makes offers. MemoryStore and
+// PostgresStore both pass store_test.go.
+type Store interface {
+	// Join records that a counsellor connected: a new row, or an existing
+	// one refreshed (an offline counsellor comes back available).
+	Join(ctx context.Context, m Member) error
+	// Seen marks counsellors as still connected at at.
+	Seen(ctx context.Context, ids []int64, at time.Time) error
+	// SetStatus changes status and, when capacity > 0, the chosen capacity
+	// (kept within the maximum). It returns the updated row.
+	SetStatus(ctx context.Context, id int64, status Status, capacity int) (Member, error)
+	// SetMisses records missed offers (and possibly a new status).
+	SetMisses(ctx context.Context, id int64, misses int, status Status) error
+	// Assigned resets misses and idle time after a counsellor took a conversation.
+	Assigned(ctx context.Context, id int64, at time.Time) error
+	// Members lists every presence row.
+	Members(ctx context.Context) ([]Member, error)
+
+	// PutOffer records an offer unless the conversation already has one.
+	PutOffer(ctx context.Context, o Offer) (bool, error)
+	// TakeOffer removes and returns the conversation's offer if it is to counselorID.
+	TakeOffer(ctx context.Context, conversationID string, counselorID int64) (Offer, bool, error)
+	DeleteOffer(ctx context.Context, conversationID string) error
+	Offers(ctx context.Context) ([]Offer, error)
+
+	// AddPass, ClearPasses and Passes keep who let which conversation pass this round.
+	AddPass(ctx context.Context, conversationID string, counselorID int64) error
+	ClearPasses(ctx context.Context, conversationID string) error
+	Passes(ctx context.Context) (map[string]map[int64]bool, error)
+
+	// Lead runs fn while this instance is the leader, and keeps trying to
+	// become it until ctx ends. At most one instance leads at a time.
+	Lead(ctx context.Context, fn func(ctx context.Context)) error
+}

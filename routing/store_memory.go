@@ -1,0 +1,183 @@
+package routing
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"helpline/chat"
+)
+
+var _ Store = (*MemoryStore)(nil)
+
+// MemoryStore keeps routing state in memory, for the single-instance server.
+type MemoryStore struct {
+	mu      sync.Mutex
+	members map[int64]Member
+	offers  map[string]Offer
+	passes  map[string]map[int64]bool
+}
+
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{members: map[int64]Member{}, offers: map[string]Offer{}, passes: map[string]map[int64]bool{}}
+}
+
+func (s *MemoryStore) Join(_ context.Context, m Member) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.members[m.ID]; ok {
+		if old.Status != StatusOffline {
+			m.Status = old.Status
+		}
+		m.Capacity, m.Misses = old.Capacity, old.Misses
+	}
+	m.Capacity = clampCapacity(m.Capacity, m.MaxCapacity)
+	m.Languages, m.Audiences = slices.Clone(m.Languages), slices.Clone(m.Audiences)
+	s.members[m.ID] = m
+	return nil
+}
+
+func clampCapacity(capacity, maxCapacity int) int {
+	if maxCapacity > 0 && capacity > maxCapacity {
+		return maxCapacity
+	}
+	return max(capacity, 1)
+}
+
+func (s *MemoryStore) Seen(_ context.Context, ids []int64, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if m, ok := s.members[id]; ok && at.After(m.SeenAt) {
+			m.SeenAt = at
+			s.members[id] = m
+		}
+	}
+	return nil
+}
+
+func (s *MemoryStore) SetStatus(_ context.Context, id int64, status Status, capacity int) (Member, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.members[id]
+	if !ok {
+		return Member{}, chat.Errorf(chat.CodeConflict, "connect to the console first")
+	}
+	m.Status = status
+	if capacity > 0 {
+		m.Capacity = clampCapacity(capacity, m.MaxCapacity)
+	}
+	if status == StatusAvailable {
+		m.Misses = 0
+	}
+	s.members[id] = m
+	return m, nil
+}
+
+func (s *MemoryStore) SetMisses(_ context.Context, id int64, misses int, status Status) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.members[id]; ok {
+		m.Misses, m.Status = misses, status
+		s.members[id] = m
+	}
+	return nil
+}
+
+func (s *MemoryStore) Assigned(_ context.Context, id int64, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.members[id]; ok {
+		m.Misses, m.IdleSince = 0, at
+		s.members[id] = m
+	}
+	return nil
+}
+
+func (s *MemoryStore) Members(_ context.Context) ([]Member, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Member, 0, len(s.members))
+	for _, m := range s.members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (s *MemoryStore) PutOffer(_ context.Context, o Offer) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.offers[o.ConversationID]; ok {
+		return false, nil
+	}
+	s.offers[o.ConversationID] = o
+	return true, nil
+}
+
+func (s *MemoryStore) TakeOffer(_ context.Context, conversationID string, counselorID int64) (Offer, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.offers[conversationID]
+	if !ok || o.CounselorID != counselorID {
+		return Offer{}, false, nil
+	}
+	delete(s.offers, conversationID)
+	return o, true, nil
+}
+
+func (s *MemoryStore) DeleteOffer(_ context.Context, conversationID string) error {
+	s.mu.Lock()
+	delete(s.offers, conversationID)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *MemoryStore) Offers(_ context.Context) ([]Offer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Offer, 0, len(s.offers))
+	for _, o := range s.offers {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
+	return out, nil
+}
+
+func (s *MemoryStore) AddPass(_ context.Context, conversationID string, counselorID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.passes[conversationID] == nil {
+		s.passes[conversationID] = map[int64]bool{}
+	}
+	s.passes[conversationID][counselorID] = true
+	return nil
+}
+
+func (s *MemoryStore) ClearPasses(_ context.Context, conversationID string) error {
+	s.mu.Lock()
+	delete(s.passes, conversationID)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *MemoryStore) Passes(_ context.Context) (map[string]map[int64]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]map[int64]bool, len(s.passes))
+	for id, set := range s.passes {
+		out[id] = make(map[int64]bool, len(set))
+		for k := range set {
+			out[id][k] = true
+		}
+	}
+	return out, nil
+}
+
+// Lead: with one instance, it always leads.
+func (s *MemoryStore) Lead(ctx context.Context, fn func(ctx context.Context)) error {
+	fn(ctx)
+	return nil
+}
