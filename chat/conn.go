@@ -54,6 +54,15 @@ type Conn struct {
 
 // ServeHTTP accepts a WebSocket at /ws and runs it until it closes.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.connsMu.Lock()
+	if s.closing {
+		s.connsMu.Unlock()
+		http.Error(w, "restarting; reconnect", http.StatusServiceUnavailable)
+		return
+	}
+	s.handlers.Add(1)
+	s.connsMu.Unlock()
+	defer s.handlers.Done()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		OriginPatterns:  s.cfg.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,

@@ -43,6 +43,9 @@ type Config struct {
 	Languages      map[string]bool // languages a seeker may choose
 	OriginPatterns []string        // extra WebSocket origins besides the page's own host
 	WriteWorkers   int             // concurrent store batches (default 4)
+	// Heartbeat is how often this instance says which staff and seekers are
+	// still connected (default 10 s); keep it well under the grace times.
+	Heartbeat time.Duration
 }
 
 // Service is the chat core of one server instance: every action a seeker or
@@ -67,6 +70,8 @@ type Service struct {
 	conns      map[*Conn]struct{}
 	staffConns map[int64]int // connections per staff member on this instance
 	closing    bool
+	handlers   sync.WaitGroup // running WebSocket handlers
+	shutdown   sync.Once
 }
 
 // One side of a conversation may send this many messages a second on
@@ -83,6 +88,9 @@ func NewService(cfg Config) *Service {
 	}
 	if cfg.SeekerTokenTTL == 0 {
 		cfg.SeekerTokenTTL = 24 * time.Hour
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 10 * time.Second
 	}
 	if cfg.WriteWorkers == 0 {
 		cfg.WriteWorkers = 4
@@ -107,12 +115,8 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
 }
 
-// heartbeatInterval is how often this instance tells the others which staff
-// and seekers are still connected to it.
-const heartbeatInterval = 10 * time.Second
-
 func (s *Service) heartbeats(ctx context.Context) {
-	t := time.NewTicker(heartbeatInterval)
+	t := time.NewTicker(s.cfg.Heartbeat)
 	defer t.Stop()
 	for {
 		select {
@@ -145,23 +149,21 @@ func (s *Service) heartbeats(ctx context.Context) {
 // reconnect (to another instance, or to this one after a restart), then
 // stops the writer once nothing can submit to it.
 func (s *Service) Shutdown() {
-	s.connsMu.Lock()
-	s.closing = true
-	conns := make([]*Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.connsMu.Unlock()
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.close(StatusGoingAway, "server restarting")
-		}()
-	}
-	wg.Wait()
-	s.writer.Close()
+	s.shutdown.Do(func() {
+		s.connsMu.Lock()
+		s.closing = true
+		conns := make([]*Conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.connsMu.Unlock()
+		for _, c := range conns {
+			go c.close(StatusGoingAway, "server restarting")
+		}
+		// Every handler must be done submitting before the writer stops.
+		s.handlers.Wait()
+		s.writer.Close()
+	})
 }
 
 func (s *Service) handleEvent(ctx context.Context, e Event) {
@@ -357,6 +359,9 @@ func (s *Service) StartConversation(ctx context.Context, n NewConversation) (Con
 	s.publish(ctx, Event{Type: EventQueue})
 	return c, token, exp, nil
 }
+
+// Admit reports whether a new conversation could start now (nil), or why not.
+func (s *Service) Admit(ctx context.Context) error { return s.router.Admit(ctx) }
 
 // Authenticate turns a bearer token into a principal; for staff it also
 // checks that the sign-in is still valid.

@@ -250,3 +250,7 @@ func (s *Service) Verify(token string) (chat.Principal, error) {
 	}
 	return p, err
 }
+
+// SetHashParams changes the argon2id cost of passwords hashed from now on.
+// Tests lower it; production keeps argon2id.DefaultParams (64 MiB).
+func (s *Service) SetHashParams(p *argon2id.Params) { s.params = p }

@@ -27,14 +27,13 @@ type Config struct {
 	// RequireCounselor turns new arrivals to the alternatives when no
 	// counsellor is on shift, rather than letting them wait for the next.
 	RequireCounselor bool
-	Now              chat.Clock
-	Log              *slog.Logger
+	// Heartbeat is how often instances report who is connected. A counsellor
+	// gets offers only if heard from within a few heartbeats, far less than
+	// the grace before their conversations go back to the queue.
+	Heartbeat time.Duration
+	Now       chat.Clock
+	Log       *slog.Logger
 }
-
-// offerableFor is how recently a counsellor must have been heard from to get
-// an offer: a few heartbeats, far less than the grace before their
-// conversations are returned to the queue.
-const offerableFor = 25 * time.Second
 
 // Router implements chat.Router on a Store. Every instance has one; the
 // instance that wins Store.Lead also makes offers and sweeps.
@@ -63,6 +62,9 @@ func New(cfg Config, store Store, chatStore chat.Store) *Router {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
 	return &Router{cfg: cfg, store: store, chat: chatStore, wake: make(chan struct{}, 1)}
 }
 
@@ -71,6 +73,10 @@ func (r *Router) Attach(svc *chat.Service) { r.svc = svc }
 
 func (r *Router) online(m Member, now time.Time, within time.Duration) bool {
 	return m.Status != StatusOffline && now.Sub(m.SeenAt) <= within
+}
+
+func (r *Router) offerableFor() time.Duration {
+	return min(r.cfg.Heartbeat*5/2, r.cfg.CounselorGrace)
 }
 
 // Admit implements chat.Router.
@@ -243,7 +249,7 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	}
 	var out []chat.TeamMember
 	for _, m := range members {
-		if r.online(m, now, offerableFor) {
+		if r.online(m, now, r.offerableFor()) {
 			out = append(out, teamMember(m, counts[m.ID]))
 		}
 	}
@@ -459,7 +465,7 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 		w.Passed = passes[c.ID]
 		ws = append(ws, w)
 	}
-	cs := r.counselors(ctx, now, offerableFor)
+	cs := r.counselors(ctx, now, r.offerableFor())
 	for _, m := range Choose(ws, cs, live, now) {
 		if m.NewRound {
 			r.store.ClearPasses(ctx, m.ConversationID)

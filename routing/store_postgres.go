@@ -21,7 +21,9 @@ type PostgresStore struct {
 
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
-// leaderLock is the advisory lock key held by the instance that makes offers.
+// leaderLock is the advisory lock class held by the instance that makes
+// offers; the second key is the schema, so that separate deployments (or
+// tests) sharing one database each elect their own leader.
 const leaderLock = 7_270_001
 
 const memberColumns = `staff_id, display_name, status, capacity, max_capacity, languages, audiences, seen_at, idle_since, misses`
@@ -196,7 +198,7 @@ func (s *PostgresStore) leadOnce(ctx context.Context, fn func(ctx context.Contex
 	conn := pooled.Hijack()
 	defer conn.Close(context.Background())
 	var got bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, leaderLock).Scan(&got); err != nil || !got {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext(current_schema()))`, leaderLock).Scan(&got); err != nil || !got {
 		return
 	}
 	lctx, cancel := context.WithCancel(ctx)

@@ -13,6 +13,7 @@ import (
 
 	"helpline/chat"
 	"helpline/counselors"
+	"helpline/routing"
 )
 
 // Config is what the HTTP layer needs.
@@ -27,6 +28,9 @@ type Config struct {
 	// StartsPerMinute bounds new conversations per client address; 0 turns
 	// the bound off (load tests on loopback only).
 	StartsPerMinute int
+	// SignInsPerMinute bounds staff sign-in attempts per client address
+	// (on top of the per-account lock); 0 turns it off.
+	SignInsPerMinute int
 }
 
 // maxBody bounds every JSON request body.
@@ -37,7 +41,8 @@ func NewHandler(cfg Config) http.Handler {
 	h := &handler{cfg: cfg}
 	// Starting conversations and signing in are what a flood or a password
 	// guesser would hammer; each address gets a modest, bursty allowance.
-	starts, logins := newAddressLimiter(float64(cfg.StartsPerMinute)/60, cfg.StartsPerMinute), newAddressLimiter(0.1, 10)
+	starts := newAddressLimiter(float64(cfg.StartsPerMinute)/60, cfg.StartsPerMinute)
+	logins := newAddressLimiter(float64(cfg.SignInsPerMinute)/60, cfg.SignInsPerMinute)
 	static, _ := fs.Sub(assets, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page(static, "seeker.html"))
@@ -45,6 +50,8 @@ func NewHandler(cfg Config) http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /i18n/{file}", h.translations)
 	mux.HandleFunc("GET /api/config", h.config)
+	mux.HandleFunc("GET /api/status", h.status)
+	mux.HandleFunc("GET /api/selfhelp/{lang}", h.selfHelp)
 	mux.HandleFunc("POST /api/seeker/conversations", starts.limited(h.startConversation))
 	mux.HandleFunc("POST /api/seeker/leave", h.leave)
 	mux.HandleFunc("POST /api/seeker/delete", h.deleteConversation)
@@ -151,6 +158,36 @@ func (h *handler) config(w http.ResponseWriter, r *http.Request) {
 		"max_message_chars": chat.MaxBodyChars,
 		"exit_url":          h.cfg.ExitURL,
 	})
+}
+
+// status tells the seeker page, before anything else, whether a new
+// conversation can start now, so that a closed service shows its
+// alternatives at once rather than after the pre-chat questions.
+func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+	err := h.cfg.Chat.Admit(r.Context())
+	var closed *chat.ClosedError
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]any{"open": true})
+	case errors.As(err, &closed):
+		body := map[string]any{"open": false, "reason": closed.Reason}
+		if !closed.NextOpen.IsZero() {
+			body["next_open"] = closed.NextOpen.UTC()
+		}
+		writeJSON(w, http.StatusOK, body)
+	default:
+		writeError(w, err)
+	}
+}
+
+func (h *handler) selfHelp(w http.ResponseWriter, r *http.Request) {
+	articles, ok := routing.SelfHelp(r.PathValue("lang"))
+	if !ok {
+		writeError(w, chat.Errorf(chat.CodeNotFound, "no reading in that language"))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, map[string]any{"articles": articles})
 }
 
 func (h *handler) startConversation(w http.ResponseWriter, r *http.Request) {
@@ -286,6 +323,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, chat.HTTPStatus(err), map[string]any{"error": map[string]string{
-		"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}})
+	body := map[string]any{"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}
+	var closed *chat.ClosedError
+	if errors.As(err, &closed) {
+		body["reason"] = closed.Reason
+	}
+	writeJSON(w, chat.HTTPStatus(err), map[string]any{"error": body})
 }

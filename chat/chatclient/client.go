@@ -34,6 +34,12 @@ type Frame struct {
 	Typing         bool            `json:"typing"`
 	Waiting        []QueueEntry    `json:"waiting"`
 	WaitingTotal   int             `json:"waiting_total"`
+	ExpiresAt      time.Time       `json:"expires_at"`
+	Wait           *Wait           `json:"wait"`
+	Team           []TeamMember    `json:"team"`
+	Member         *TeamMember     `json:"member"`
+	Reason         string          `json:"reason"`
+	Notes          []Note          `json:"notes"`
 	Code           string          `json:"code"`
 	Message        string          `json:"message"`
 	Ref            string          `json:"ref"`
@@ -51,6 +57,35 @@ type Conversation struct {
 	CreatedAt     time.Time `json:"created_at"`
 	LastSeq       int64     `json:"last_seq"`
 	EndedBy       string    `json:"ended_by"`
+}
+
+// Wait is a waiting seeker's place and estimate.
+type Wait struct {
+	Position         int  `json:"position"`
+	Known            bool `json:"estimate_known"`
+	LowMinutes       int  `json:"estimate_low_minutes"`
+	HighMinutes      int  `json:"estimate_high_minutes"`
+	LanguageFallback bool `json:"language_fallback"`
+	NoneOnShift      bool `json:"none_on_shift"`
+}
+
+// TeamMember is a colleague on shift.
+type TeamMember struct {
+	ID          string   `json:"id"`
+	DisplayName string   `json:"display_name"`
+	Status      string   `json:"status"`
+	Capacity    int      `json:"capacity"`
+	MaxCapacity int      `json:"max_capacity"`
+	Active      int      `json:"active"`
+	Languages   []string `json:"languages"`
+	Audiences   []string `json:"audiences"`
+}
+
+// Note is a handover note.
+type Note struct {
+	Name string    `json:"name"`
+	Body string    `json:"body"`
+	At   time.Time `json:"at"`
 }
 
 // Staff is the signed-in staff member.
@@ -76,7 +111,35 @@ type Client struct {
 	WS    *websocket.Conn
 	Ready Frame
 
-	backlog []Frame // read by WaitFor but not yet wanted
+	frames  chan Frame // filled by the reader goroutine
+	readErr error      // why the reader stopped; read after frames is closed
+	backlog []Frame    // read by WaitFor but not yet wanted
+}
+
+// NewClient wraps an open WebSocket and starts reading from it. Reading in
+// a goroutine of its own means that a caller giving up on a wait (a context
+// deadline) does not close the connection.
+func NewClient(ws *websocket.Conn) *Client {
+	c := &Client{WS: ws, frames: make(chan Frame, 256)}
+	go func() {
+		defer close(c.frames)
+		for {
+			_, data, err := ws.Read(context.Background())
+			if err != nil {
+				c.readErr = err
+				return
+			}
+			var f Frame
+			if err := json.Unmarshal(data, &f); err != nil {
+				c.readErr = fmt.Errorf("server sent invalid JSON: %w", err)
+				ws.CloseNow()
+				return
+			}
+			f.Raw = data
+			c.frames <- f
+		}
+	}()
+	return c
 }
 
 // WSURL turns a server's base URL (http://host:port) into its WebSocket URL.
@@ -94,7 +157,7 @@ func Dial(ctx context.Context, base, token string) (*Client, error) {
 		return nil, err
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &Client{WS: ws}
+	c := NewClient(ws)
 	if err := c.Send(ctx, map[string]any{"type": "auth", "token": token}); err != nil {
 		ws.CloseNow()
 		return nil, err
@@ -144,16 +207,15 @@ func (c *Client) Next(ctx context.Context) (Frame, error) {
 }
 
 func (c *Client) read(ctx context.Context) (Frame, error) {
-	_, data, err := c.WS.Read(ctx)
-	if err != nil {
-		return Frame{}, err
+	select {
+	case f, ok := <-c.frames:
+		if !ok {
+			return Frame{}, c.readErr
+		}
+		return f, nil
+	case <-ctx.Done():
+		return Frame{}, ctx.Err()
 	}
-	var f Frame
-	if err := json.Unmarshal(data, &f); err != nil {
-		return Frame{}, fmt.Errorf("server sent invalid JSON: %w", err)
-	}
-	f.Raw = data
-	return f, nil
 }
 
 // WaitFor returns the first frame (earlier unconsumed ones included) that
@@ -202,7 +264,11 @@ func (c *Client) Sync(ctx context.Context, conversationID string, afterSeq int64
 		}
 		switch {
 		case f.Type == "message" && f.ConversationID == conversationID:
-			msgs = append(msgs, f)
+			// A live copy sent just before the replay began may come
+			// first; the protocol says to drop what we already have.
+			if f.Seq > afterSeq && (len(msgs) == 0 || f.Seq > msgs[len(msgs)-1].Seq) {
+				msgs = append(msgs, f)
+			}
 		case f.Type == "synced" && f.ConversationID == conversationID:
 			return msgs, nil
 		case f.Type == "error" && f.Ref == conversationID:

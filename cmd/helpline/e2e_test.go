@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -379,7 +380,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
-		c := &chatclient.Client{WS: ws}
+		c := chatclient.NewClient(ws)
 		_, err = c.WaitFor(ctx, func(chatclient.Frame) bool { return false })
 		if code := chatclient.CloseStatus(err); code != chat.StatusBadToken {
 			t.Errorf("frame before auth: close %v", code)
@@ -470,4 +471,8 @@ func TestQuickExitEndsTheConversationAsLeft(t *testing.T) {
 			t.Fatalf("leave with a forged token: %v", err)
 		}
 	})
+}
+
+func jsonDecode(resp *http.Response, out any) error {
+	return json.NewDecoder(resp.Body).Decode(out)
 }

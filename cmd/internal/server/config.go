@@ -16,22 +16,23 @@ import (
 
 // Config is every setting, read from the environment by LoadConfig.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	EncryptionKeys  string
-	TokenKeys       string
-	AllowedOrigins  []string
-	DefaultLanguage string
-	TextsDir        string
-	RetentionDays   int
-	SeekerTokenTTL  time.Duration
-	StaffTokenTTL   time.Duration
-	ExitURL         string
-	LogLevel        string
-	HSTS            bool
-	Demo            bool
-	DemoPassword    string
-	StartsPerMinute int
+	Addr             string
+	DatabaseURL      string
+	EncryptionKeys   string
+	TokenKeys        string
+	AllowedOrigins   []string
+	DefaultLanguage  string
+	TextsDir         string
+	RetentionDays    int
+	SeekerTokenTTL   time.Duration
+	StaffTokenTTL    time.Duration
+	ExitURL          string
+	LogLevel         string
+	HSTS             bool
+	Demo             bool
+	DemoPassword     string
+	StartsPerMinute  int
+	SignInsPerMinute int
 
 	Routing          string
 	OfferTimeout     time.Duration
@@ -62,6 +63,7 @@ var Settings = []Setting{
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
+	{"HELPLINE_SIGNINS_PER_MINUTE", "10", "staff sign-in attempts allowed per client address per minute (besides locking an account after 5 failures); 0 = no limit, for load tests"},
 	{"HELPLINE_ROUTING", "offer", "offer: each conversation is offered to one eligible counsellor at a time; pick: counsellors choose from the queue"},
 	{"HELPLINE_OFFER_TIMEOUT", "30s", "how long an offer waits for an answer before it goes to the next counsellor"},
 	{"HELPLINE_MAX_MISSES", "2", "offers in a row a counsellor may let time out before they are set to busy"},
@@ -140,6 +142,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HELPLINE_STARTS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_STARTS_PER_MINUTE")))
 	}
 	c.StartsPerMinute = starts
+	signins, err := strconv.Atoi(get("HELPLINE_SIGNINS_PER_MINUTE"))
+	if err != nil || signins < 0 {
+		errs = append(errs, fmt.Errorf("HELPLINE_SIGNINS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_SIGNINS_PER_MINUTE")))
+	}
+	c.SignInsPerMinute = signins
 	whole := func(name string, low int) int {
 		n, err := strconv.Atoi(get(name))
 		if err != nil || n < low {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,9 +35,11 @@ type Server struct {
 	rotator   interface {
 		RotateKeys(context.Context) (int, error)
 	}
-	http   *http.Server
-	cancel context.CancelFunc
-	done   chan struct{}
+	http      *http.Server
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open builds a server from cfg: connects to and migrates PostgreSQL when
@@ -96,15 +99,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
 	}
 	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
+	// Heartbeats come several times within the shortest grace time, so a
+	// connected person is never taken for gone.
+	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
 	maxQueue := cfg.MaxQueue
-	router := routing.New(routing.Config{Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
+	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
 		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, routes, chatStore)
 	s.Chat = chat.NewService(chat.Config{Store: chatStore, Broker: broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
-		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins})
+		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins, Heartbeat: heartbeat})
 	router.Attach(s.Chat)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
-		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute})
+		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
+		SignInsPerMinute: cfg.SignInsPerMinute})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -167,6 +174,11 @@ func (s *Server) Serve(ln net.Listener) error {
 // Close stops accepting, tells every WebSocket client to reconnect (1001),
 // waits for stored work to finish, and closes the database.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	var err error
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

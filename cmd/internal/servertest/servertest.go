@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/alexedwards/argon2id"
+
 	"helpline/chat"
 	"helpline/cmd/internal/server"
 	"helpline/counselors"
@@ -45,7 +47,7 @@ func Start(tb testing.TB, store string, opts ...Options) *Server {
 		// limit back on); most drive assignment by hand, so counsellors pick
 		// and seekers may arrive before any counsellor signs in. Routing tests
 		// set offer mode and these back.
-		"HELPLINE_STARTS_PER_MINUTE": "0", "HELPLINE_ROUTING": "pick", "HELPLINE_REQUIRE_COUNSELOR": "false"}
+		"HELPLINE_STARTS_PER_MINUTE": "0", "HELPLINE_SIGNINS_PER_MINUTE": "0", "HELPLINE_ROUTING": "pick", "HELPLINE_REQUIRE_COUNSELOR": "false"}
 	if store == "postgres" {
 		if o.DatabaseURL == "" {
 			_, o.DatabaseURL = migrationstest.MustOpen(tb)
@@ -66,6 +68,8 @@ func Start(tb testing.TB, store string, opts ...Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Cheap password hashing: tests sign many accounts in, often under -race.
+	srv.Staff.SetHashParams(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -88,6 +92,23 @@ func (s *Server) MustAccount(tb testing.TB, username, name string, role chat.Rol
 	password := "correct horse battery " + username
 	if _, err := s.Staff.AddAccount(context.Background(), counselors.NewAccount{Username: username, DisplayName: name,
 		Role: role, Password: password, Capacity: capacity}, 0); err != nil {
+		tb.Fatal(err)
+	}
+	return password
+}
+
+// Skills are a counsellor's languages and trained audiences.
+type Skills struct {
+	Languages []string
+	Audiences []string
+}
+
+// MustCounselor creates a counsellor with skills and returns their password.
+func (s *Server) MustCounselor(tb testing.TB, username string, capacity int, skills Skills) string {
+	tb.Helper()
+	password := "correct horse battery " + username
+	if _, err := s.Staff.AddAccount(context.Background(), counselors.NewAccount{Username: username, DisplayName: "Consejero " + username,
+		Role: chat.RoleCounselor, Password: password, Capacity: capacity, Languages: skills.Languages, Audiences: skills.Audiences}, 0); err != nil {
 		tb.Fatal(err)
 	}
 	return password
