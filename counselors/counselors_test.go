@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
+
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/migrations/migrationstest"
@@ -57,6 +59,7 @@ func forEach(t *testing.T, test func(t *testing.T, svc *counselors.Service, stor
 			}
 			broker := &recordingBroker{}
 			svc := counselors.NewService(store, tokens, broker, 12*time.Hour, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			svc.SetHashParams(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 			test(t, svc, store, clock, broker)
 		})
 	}
