@@ -43,6 +43,7 @@ type Conn struct {
 
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
+	watching map[string]bool  // of those, the ones only watched (supervisors)
 	syncReqs map[string]int64 // sync frames not yet served by the writer
 
 	cursors map[string]int64 // writer goroutine only
@@ -81,7 +82,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), out: make(chan serverFrame, outQueueFrames),
-		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+		convs: map[string]bool{}, watching: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	if !s.register(c) {
 		ws.Close(StatusGoingAway, "server restarting")
 		return
@@ -226,10 +227,17 @@ func (c *Conn) unsubscribe(conversationID string) {
 	c.mu.Lock()
 	had := c.convs[conversationID]
 	delete(c.convs, conversationID)
+	delete(c.watching, conversationID)
 	c.mu.Unlock()
 	if had {
 		c.svc.hub.leave(c, conversationID)
 	}
+}
+
+func (c *Conn) watches(conversationID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.watching[conversationID]
 }
 
 func (c *Conn) member(conversationID string) bool {
@@ -325,6 +333,11 @@ func refOf(f clientFrame) string {
 func (c *Conn) handle(f clientFrame) {
 	ctx := c.ctx
 	switch f.Type {
+	case frameWatch:
+		if c.principal.Role != RoleSupervisor && c.principal.Role != RoleAdmin {
+			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+			return
+		}
 	case frameStatus, frameDecline, frameTransfer, frameAccept:
 		if !c.principal.Role.IsStaff() {
 			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
@@ -332,7 +345,7 @@ func (c *Conn) handle(f clientFrame) {
 		}
 	}
 	switch f.Type {
-	case framePing, frameAccept, frameAuth, frameStatus, frameDecline:
+	case framePing, frameAccept, frameAuth, frameStatus, frameDecline, frameWatch:
 	default:
 		if !c.member(f.ConversationID) {
 			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
@@ -361,6 +374,10 @@ func (c *Conn) handle(f clientFrame) {
 		sentAt := res.Message.SentAt
 		c.enqueue(serverFrame{Type: "ack", ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
 	case frameTyping:
+		if c.watches(f.ConversationID) {
+			c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent
+			return
+		}
 		c.svc.Typing(ctx, c.principal, f.ConversationID, f.Typing)
 	case frameEnd:
 		if err := c.svc.End(ctx, c.principal, f.ConversationID, f.Reason); err != nil {
@@ -370,6 +387,17 @@ func (c *Conn) handle(f clientFrame) {
 		if _, err := c.svc.Accept(ctx, c.principal, c.staff, f.ConversationID); err != nil {
 			c.enqueue(errorFrame(err, refOf(f)))
 		}
+	case frameWatch:
+		conv, err := c.svc.Watch(ctx, c.principal, f.ConversationID)
+		if err != nil {
+			c.enqueue(errorFrame(err, refOf(f)))
+			return
+		}
+		c.mu.Lock()
+		c.watching[conv.ID] = true
+		c.mu.Unlock()
+		c.subscribe(conv.ID)
+		c.enqueue(serverFrame{Type: "conversation", Conversation: ptr(conv.View())})
 	case frameStatus:
 		capacity := 0
 		if f.Capacity != nil {

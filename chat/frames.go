@@ -49,6 +49,7 @@ const (
 	frameStatus   = "status"
 	frameDecline  = "decline"
 	frameTransfer = "transfer"
+	frameWatch    = "watch" // supervisors and admins
 )
 
 // MaxNoteChars bounds a handover note.
@@ -101,7 +102,7 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 		if err := CheckText(f.Body, MaxBodyChars, false); err != nil {
 			return f, err
 		}
-	case frameTyping, frameAccept:
+	case frameTyping, frameAccept, frameWatch:
 		if err := needConversation(); err != nil {
 			return f, err
 		}

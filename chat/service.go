@@ -188,7 +188,7 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 				c.enqueue(frame)
 				// Staff who no longer hold it (transferred, returned to
 				// the queue) stop hearing about it.
-				if c.principal.Role.IsStaff() && e.Conversation.CounselorID != c.principal.StaffID {
+				if c.principal.Role.IsStaff() && e.Conversation.CounselorID != c.principal.StaffID && !c.watches(e.ConversationID) {
 					c.unsubscribe(e.ConversationID)
 				}
 			}
@@ -377,26 +377,55 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, St
 	return p, staff, err
 }
 
-// mayAccess is the one authorisation rule for a conversation's content: its
-// seeker, or the staff member it is assigned to. Anything else is "not
-// found", exactly as if it did not exist.
-func mayAccess(p Principal, c Conversation) error {
+// Access is what a principal may do with a conversation.
+type Access int
+
+const (
+	// AccessTake: write, end, transfer: its seeker, or the staff member it is
+	// assigned to.
+	AccessTake Access = iota
+	// AccessRead: read its content: those who may take part, and
+	// supervisors and admins by role (every such read is audited).
+	AccessRead
+)
+
+// mayAccess is the one authorisation rule for a conversation, for HTTP and
+// WebSocket alike. Anything refused is "not found", exactly as if the
+// conversation did not exist.
+func mayAccess(p Principal, c Conversation, want Access) error {
 	switch {
 	case p.Role == RoleSeeker && p.ConversationID == c.ID:
 		return nil
 	case p.Role.IsStaff() && c.CounselorID != 0 && c.CounselorID == p.StaffID:
 		return nil
+	case want == AccessRead && (p.Role == RoleSupervisor || p.Role == RoleAdmin):
+		return nil
 	}
 	return ErrNotFound
 }
 
-// Conversation returns a conversation the principal may access.
+// Conversation returns a conversation the principal may take part in.
 func (s *Service) Conversation(ctx context.Context, p Principal, id string) (Conversation, error) {
+	return s.conversation(ctx, p, id, AccessTake)
+}
+
+func (s *Service) conversation(ctx context.Context, p Principal, id string, want Access) (Conversation, error) {
 	c, err := s.store.Conversation(ctx, id)
 	if err != nil {
 		return Conversation{}, err
 	}
-	return c, mayAccess(p, c)
+	return c, mayAccess(p, c, want)
+}
+
+// Watch lets a supervisor or admin follow a conversation they are not part
+// of, silently: they read it live but cannot write. The read is audited.
+func (s *Service) Watch(ctx context.Context, p Principal, id string) (Conversation, error) {
+	c, err := s.conversation(ctx, p, id, AccessRead)
+	if err != nil {
+		return Conversation{}, err
+	}
+	s.cfg.Staff.RecordRead(ctx, p.StaffID, "watch:"+id)
+	return c, nil
 }
 
 // Send stores one text message and returns once it is durably stored.

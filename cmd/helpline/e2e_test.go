@@ -476,3 +476,64 @@ func TestQuickExitEndsTheConversationAsLeft(t *testing.T) {
 func jsonDecode(resp *http.Response, out any) error {
 	return json.NewDecoder(resp.Body).Decode(out)
 }
+
+func TestSupervisorWatchesSilentlyAndIsAudited(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := mustSeeker(t, ctx, srv)
+		id := s.started.ConversationID
+		c, _ := mustCounselor(t, ctx, srv, "gema", 2)
+		accept(t, ctx, c, id)
+		send(t, ctx, s.Client, id, "s1", "antes de mirar")
+
+		// A counsellor who is not assigned cannot watch.
+		other, _ := mustCounselor(t, ctx, srv, "hugo", 2)
+		other.Send(ctx, map[string]any{"type": "watch", "conversation_id": id})
+		expectError(t, ctx, other, "not_found")
+
+		password := srv.MustAccount(t, "sup", "Supervisora", chat.RoleSupervisor, 2)
+		in, err := chatclient.Login(ctx, srv.URL, "sup", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sup, err := chatclient.Dial(ctx, srv.URL, in.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sup.WS.CloseNow()
+		sup.Send(ctx, map[string]any{"type": "watch", "conversation_id": id})
+		if _, err := sup.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "conversation" && f.Conversation.ID == id }); err != nil {
+			t.Fatal(err)
+		}
+		history, err := sup.Sync(ctx, id, 0)
+		if err != nil || len(history) != 2 || history[1].Body != "antes de mirar" {
+			t.Fatalf("watched history = %v %v", history, err)
+		}
+		send(t, ctx, c, id, "c1", "en directo")
+		if m := nextMessage(t, ctx, sup); m.Body != "en directo" {
+			t.Fatalf("supervisor saw %s", m.Raw)
+		}
+		for _, frame := range []map[string]any{
+			{"type": "send", "conversation_id": id, "client_id": "sup1", "body": "hola"},
+			{"type": "typing", "conversation_id": id, "typing": true},
+			{"type": "end", "conversation_id": id},
+		} {
+			sup.Send(ctx, frame)
+			expectError(t, ctx, sup, "not_found")
+		}
+		noFrame(t, s.Client, 300*time.Millisecond, func(f chatclient.Frame) bool { return f.Type == "typing" })
+		entries, err := srv.Staff.AuditLog(ctx, chat.Principal{Role: chat.RoleAdmin}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range entries {
+			if e.Action == "read" && e.Target == "conversation:watch:"+id {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("the watch was not audited: %+v", entries)
+		}
+	})
+}
