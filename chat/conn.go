@@ -20,7 +20,7 @@ const (
 	writeTimeout     = 10 * time.Second
 	pingInterval     = 30 * time.Second
 	sessionRecheck   = 30 * time.Second
-	outQueueFrames   = 64
+	outQueueFrames   = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
 	storePage        = 200
 	framesPerSecond  = 20
 	frameBurst       = 40
@@ -39,7 +39,7 @@ type Conn struct {
 	cancel    context.CancelFunc
 
 	wake chan struct{}
-	out  chan serverFrame
+	out  chan *serverFrame
 
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
@@ -81,7 +81,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), out: make(chan serverFrame, outQueueFrames),
+		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueFrames),
 		convs: map[string]bool{}, watching: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	if !s.register(c) {
 		ws.Close(StatusGoingAway, "server restarting")
@@ -265,7 +265,7 @@ func (c *Conn) wakeUp() {
 // everything when it reconnects, so nothing is lost.
 func (c *Conn) enqueue(f serverFrame) {
 	select {
-	case c.out <- f:
+	case c.out <- &f:
 	default:
 		go c.close(StatusSlow, "too slow, reconnect")
 	}
@@ -433,7 +433,7 @@ func (c *Conn) writeLoop() {
 		case <-c.ctx.Done():
 			return
 		case f := <-c.out:
-			err = writeFrame(c.ctx, c.ws, f)
+			err = writeFrame(c.ctx, c.ws, *f)
 		case <-c.wake:
 			err = c.deliver()
 		case <-ping.C:

@@ -42,10 +42,10 @@ func BenchmarkAppendBatch(b *testing.B) {
 				}
 				convs[i] = c.ID
 			}
+			n := 0 // client ids, unique per store
 			for _, size := range []int{1, 16, 128} {
 				b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 					batch := make([]chat.Append, size)
-					n := 0
 					b.ReportAllocs()
 					for b.Loop() {
 						for i := range batch {

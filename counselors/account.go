@@ -20,6 +20,7 @@ type Account struct {
 	Audiences    []string
 	DisabledAt   time.Time
 	CreatedAt    time.Time
+	TOTPSecret   string // base32; empty when no second factor is enrolled
 }
 
 // Session is one sign-in. Its id travels inside the staff token, so revoking
@@ -60,6 +61,7 @@ type Store interface {
 	AccountByUsername(ctx context.Context, username string) (Account, error)
 	ListAccounts(ctx context.Context) ([]Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool, at time.Time) error
+	SetTOTPSecret(ctx context.Context, id int64, secret string) error
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, id string) (Session, error)
 	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""

@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/pquerna/otp/totp"
 
 	"helpline/chat"
 	"helpline/counselors"
@@ -96,7 +98,7 @@ func TestAccountsAndSignIn(t *testing.T) {
 				t.Errorf("AddAccount(%+v) accepted", bad)
 			}
 		}
-		token, _, got, err := svc.Login(ctx, "ana", password)
+		token, _, got, err := svc.Login(ctx, "ana", password, "")
 		if err != nil || got.ID != a.ID {
 			t.Fatalf("Login = %v", err)
 		}
@@ -126,18 +128,18 @@ func TestWrongPasswordsLockAndSayNothing(t *testing.T) {
 	forEach(t, func(t *testing.T, svc *counselors.Service, store counselors.Store, clock *fakeClock, broker *recordingBroker) {
 		ctx := context.Background()
 		mustAdd(t, svc, "bea", chat.RoleSupervisor)
-		_, _, _, errUnknown := svc.Login(ctx, "nobody", password)
+		_, _, _, errUnknown := svc.Login(ctx, "nobody", password, "")
 		for i := 0; i < 5; i++ {
-			_, _, _, err := svc.Login(ctx, "bea", "wrong password")
+			_, _, _, err := svc.Login(ctx, "bea", "wrong password", "")
 			if err == nil || err.Error() != errUnknown.Error() {
 				t.Fatalf("failure %d: %v (unknown user: %v)", i, err, errUnknown)
 			}
 		}
-		if _, _, _, err := svc.Login(ctx, "bea", password); err == nil || err.Error() != errUnknown.Error() {
+		if _, _, _, err := svc.Login(ctx, "bea", password, ""); err == nil || err.Error() != errUnknown.Error() {
 			t.Fatalf("locked account signed in or said so: %v", err)
 		}
 		clock.Add(16 * time.Minute)
-		if _, _, _, err := svc.Login(ctx, "bea", password); err != nil {
+		if _, _, _, err := svc.Login(ctx, "bea", password, ""); err != nil {
 			t.Fatalf("after the lock time: %v", err)
 		}
 		entries, _ := store.Audit(ctx, 100)
@@ -160,8 +162,8 @@ func TestSignOutAndDisableRevoke(t *testing.T) {
 	forEach(t, func(t *testing.T, svc *counselors.Service, store counselors.Store, clock *fakeClock, broker *recordingBroker) {
 		ctx := context.Background()
 		a := mustAdd(t, svc, "cris", chat.RoleCounselor)
-		t1, _, _, _ := svc.Login(ctx, "cris", password)
-		t2, _, _, _ := svc.Login(ctx, "cris", password)
+		t1, _, _, _ := svc.Login(ctx, "cris", password, "")
+		t2, _, _, _ := svc.Login(ctx, "cris", password, "")
 		p1, p2 := mustVerify(t, svc, t1), mustVerify(t, svc, t2)
 		if err := svc.Logout(ctx, p1); err != nil {
 			t.Fatal(err)
@@ -178,7 +180,7 @@ func TestSignOutAndDisableRevoke(t *testing.T) {
 		if _, err := svc.CheckSession(ctx, p2); !chat.IsUnauthorized(err) {
 			t.Fatalf("disabled account accepted: %v", err)
 		}
-		if _, _, _, err := svc.Login(ctx, "cris", password); err == nil {
+		if _, _, _, err := svc.Login(ctx, "cris", password, ""); err == nil {
 			t.Fatal("disabled account signed in")
 		}
 		broker.mu.Lock()
@@ -204,4 +206,29 @@ func TestAuditLogIsAppendOnlyInPostgres(t *testing.T) {
 	if entries, _ := store.Audit(ctx, 10); len(entries) != 1 || entries[0].Action != "read" {
 		t.Fatalf("audit log changed: %+v", entries)
 	}
+}
+
+func TestSecondFactorIsRequiredOnceEnrolled(t *testing.T) {
+	forEach(t, func(t *testing.T, svc *counselors.Service, store counselors.Store, clock *fakeClock, broker *recordingBroker) {
+		ctx := context.Background()
+		mustAdd(t, svc, "dora", chat.RoleAdmin)
+		url, err := svc.EnrollTOTP(ctx, "dora")
+		if err != nil || !strings.HasPrefix(url, "otpauth://totp/") {
+			t.Fatalf("EnrollTOTP = %q, %v", url, err)
+		}
+		a, _ := store.AccountByUsername(ctx, "dora")
+		if _, _, _, err := svc.Login(ctx, "dora", password, ""); !chat.IsUnauthorized(err) {
+			t.Fatalf("sign-in without a code: %v", err)
+		}
+		if _, _, _, err := svc.Login(ctx, "dora", password, "000000"); !chat.IsUnauthorized(err) {
+			t.Fatalf("sign-in with a wrong code: %v", err)
+		}
+		code, err := totp.GenerateCode(a.TOTPSecret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := svc.Login(ctx, "dora", password, code); err != nil {
+			t.Fatalf("sign-in with the right code: %v", err)
+		}
+	})
 }

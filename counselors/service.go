@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/pquerna/otp/totp"
 
 	"helpline/chat"
 )
@@ -54,14 +55,15 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 
 // errSignIn is the one answer to every failed sign-in, so that it reveals
 // neither whether the username exists nor whether it is locked.
-var errSignIn = chat.Errorf(chat.CodeUnauthorized, "wrong username or password")
+var errSignIn = chat.Errorf(chat.CodeUnauthorized, "wrong username or password (or code)")
 
 // dummyHash is compared against when the username does not exist, so that
 // both failures take the same time.
 var dummyHash, _ = argon2id.CreateHash("not a password", argon2id.DefaultParams)
 
-// Login checks a username and password and starts a sign-in session.
-func (s *Service) Login(ctx context.Context, username, password string) (string, time.Time, Account, error) {
+// Login checks a username and password (and, for an account enrolled in a
+// second factor, a current TOTP code) and starts a sign-in session.
+func (s *Service) Login(ctx context.Context, username, password, code string) (string, time.Time, Account, error) {
 	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
 		return "", time.Time{}, Account{}, errSignIn
 	}
@@ -77,6 +79,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 		return "", time.Time{}, Account{}, err
 	}
 	ok, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
+	if ok && err == nil && a.TOTPSecret != "" && !totp.Validate(code, a.TOTPSecret) {
+		ok = false
+	}
 	if err != nil || cmpErr != nil || !ok || !a.DisabledAt.IsZero() {
 		s.fail(username)
 		if err == nil {
@@ -254,3 +259,22 @@ func (s *Service) Verify(token string) (chat.Principal, error) {
 // SetHashParams changes the argon2id cost of passwords hashed from now on.
 // Tests lower it; production keeps argon2id.DefaultParams (64 MiB).
 func (s *Service) SetHashParams(p *argon2id.Params) { s.params = p }
+
+// EnrollTOTP gives an account a new second-factor secret and returns the
+// otpauth:// URL to load into an authenticator app. From then on, signing in
+// needs a current code.
+func (s *Service) EnrollTOTP(ctx context.Context, username string) (string, error) {
+	a, err := s.store.AccountByUsername(ctx, username)
+	if err != nil {
+		return "", err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "helpline", AccountName: a.Username})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.SetTOTPSecret(ctx, a.ID, key.Secret()); err != nil {
+		return "", err
+	}
+	s.audit(ctx, 0, AuditAccountChange, strconv.FormatInt(a.ID, 10), "totp enrolled")
+	return key.URL(), nil
+}

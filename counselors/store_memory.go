@@ -88,6 +88,18 @@ func (s *MemoryStore) SetDisabled(_ context.Context, id int64, disabled bool, at
 	return nil
 }
 
+func (s *MemoryStore) SetTOTPSecret(_ context.Context, id int64, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return ErrNoAccount
+	}
+	a.TOTPSecret = secret
+	s.accounts[id] = a
+	return nil
+}
+
 func (s *MemoryStore) CreateSession(_ context.Context, sess Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

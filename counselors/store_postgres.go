@@ -20,12 +20,12 @@ type PostgresStore struct{ pool *pgxpool.Pool }
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
 const accountColumns = `id, username, display_name, role, password_hash, capacity, max_capacity, languages, audiences,
-	coalesce(disabled_at, 'epoch'), created_at`
+	coalesce(disabled_at, 'epoch'), created_at, totp_secret`
 
 func scanAccount(row pgx.Row) (Account, error) {
 	var a Account
 	err := row.Scan(&a.ID, &a.Username, &a.DisplayName, &a.Role, &a.PasswordHash, &a.Capacity, &a.MaxCapacity,
-		&a.Languages, &a.Audiences, &a.DisabledAt, &a.CreatedAt)
+		&a.Languages, &a.Audiences, &a.DisabledAt, &a.CreatedAt, &a.TOTPSecret)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Account{}, ErrNoAccount
 	}
@@ -83,6 +83,14 @@ func (s *PostgresStore) SetDisabled(ctx context.Context, id int64, disabled bool
 		when = at
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE staff SET disabled_at = $2 WHERE id = $1`, id, when)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNoAccount
+	}
+	return err
+}
+
+func (s *PostgresStore) SetTOTPSecret(ctx context.Context, id int64, secret string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE staff SET totp_secret = $2 WHERE id = $1`, id, secret)
 	if err == nil && tag.RowsAffected() == 0 {
 		return ErrNoAccount
 	}

@@ -239,11 +239,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		Code     string `json:"code"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
-	token, exp, a, err := h.cfg.Staff.Login(r.Context(), req.Username, req.Password)
+	token, exp, a, err := h.cfg.Staff.Login(r.Context(), req.Username, req.Password, req.Code)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -69,6 +69,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return userAdd(ctx, args[2:], getenv, stdin, stdout, stderr)
 		case "disable", "enable":
 			return userSetDisabled(ctx, args[1] == "disable", args[2:], getenv, stdout, stderr)
+		case "totp":
+			if len(args) != 3 {
+				return errors.New("usage: helpline user totp USERNAME")
+			}
+			srv, err := openStaff(ctx, getenv, stdout, stderr)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			url, err := srv.Staff.EnrollTOTP(ctx, args[2])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "second factor enrolled for %s; load this into their authenticator app (then sign-in needs a code):\n%s\n", args[2], url)
+			return nil
 		}
 	case "help", "-h", "--help":
 		printHelp(stdout)
@@ -85,6 +100,7 @@ func printHelp(w io.Writer) {
                     [--languages es,en] [--audiences self,young,other] [--password-stdin]
   helpline user disable NAME   disable an account and close its sessions
   helpline user enable NAME
+  helpline user totp NAME      enrol a second factor (TOTP); sign-in then needs a code
   helpline keygen [ID]         print a new 32-byte key as ID:base64
   helpline rotate-keys         re-encrypt stored messages with the first key of HELPLINE_ENCRYPTION_KEYS
 
