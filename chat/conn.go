@@ -88,6 +88,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.unregister(c)
+	role := "seeker"
+	if p.Role.IsStaff() {
+		role = "staff"
+	}
+	s.cfg.Metrics.Connections.WithLabelValues(role).Inc()
+	defer s.cfg.Metrics.Connections.WithLabelValues(role).Dec()
 	if err := c.start(); err != nil {
 		c.close(StatusReconnect, "please reconnect")
 		return
@@ -267,6 +273,7 @@ func (c *Conn) enqueue(f serverFrame) {
 	select {
 	case c.out <- &f:
 	default:
+		c.svc.cfg.Metrics.SlowClosed.Inc()
 		go c.close(StatusSlow, "too slow, reconnect")
 	}
 }
@@ -313,6 +320,7 @@ func (c *Conn) readLoop() {
 		}
 		f, err := decodeClientFrame(data)
 		if err != nil {
+			c.svc.cfg.Metrics.FramesRefused.WithLabelValues(string(ErrorCode(err))).Inc()
 			c.enqueue(errorFrame(err, refOf(f)))
 			continue
 		}

@@ -43,6 +43,7 @@ type Config struct {
 	Languages      map[string]bool // languages a seeker may choose
 	OriginPatterns []string        // extra WebSocket origins besides the page's own host
 	WriteWorkers   int             // concurrent store batches (default 4)
+	Metrics        *Metrics        // nil: not exported
 	// Heartbeat is how often this instance says which staff and seekers are
 	// still connected (default 10 s); keep it well under the grace times.
 	Heartbeat time.Duration
@@ -89,6 +90,9 @@ func NewService(cfg Config) *Service {
 	if cfg.SeekerTokenTTL == 0 {
 		cfg.SeekerTokenTTL = 24 * time.Hour
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = discardMetrics()
+	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 10 * time.Second
 	}
@@ -103,6 +107,7 @@ func NewService(cfg Config) *Service {
 		hub:        newHub(cfg.Store), queueDirty: make(chan struct{}, 1), conns: map[*Conn]struct{}{},
 		sendLimit: NewLimiter(sendsPerSecond, sendBurst)}
 	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, s.hub.publish)
+	s.writer.metrics = cfg.Metrics
 	return s
 }
 

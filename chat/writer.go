@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Writer batches appends from many connections into few store round trips:
@@ -15,6 +16,7 @@ type Writer struct {
 	onStored func([]Message)
 	reqs     chan *appendReq
 	wg       sync.WaitGroup
+	metrics  *Metrics // may be nil
 }
 
 type appendReq struct {
@@ -85,12 +87,20 @@ func (w *Writer) work() {
 		}
 		// The batch is stored on a context of its own: one caller giving up
 		// must not fail the others' messages.
+		start := time.Now()
 		results := w.store.AppendBatch(context.Background(), appends)
+		if w.metrics != nil {
+			w.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
+			w.metrics.BatchSize.Observe(float64(len(appends)))
+		}
 		stored = stored[:0]
 		for _, res := range results {
 			if res.Err == nil && !res.Duplicate {
 				stored = append(stored, res.Message)
 			}
+		}
+		if w.metrics != nil {
+			w.metrics.Stored.Add(float64(len(stored)))
 		}
 		if len(stored) > 0 && w.onStored != nil {
 			w.onStored(stored)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -534,6 +535,27 @@ func TestSupervisorWatchesSilentlyAndIsAudited(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("the watch was not audited: %+v", entries)
+		}
+	})
+}
+
+func TestMetricsCountWithoutNamingAnyone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := mustSeeker(t, ctx, srv)
+		send(t, ctx, s.Client, s.started.ConversationID, "m1", "texto que no debe aparecer en las métricas")
+		rec := httptest.NewRecorder()
+		srv.Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		out := rec.Body.String()
+		for _, want := range []string{`helpline_connections{role="seeker"} 1`, "helpline_messages_stored_total 1", "helpline_store_batch_messages_count"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+		for _, secret := range []string{s.started.ConversationID, "no debe aparecer", "127.0.0.1"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("metrics contain %q", secret)
+			}
 		}
 	})
 }

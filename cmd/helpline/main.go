@@ -17,10 +17,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"helpline/chat"
 	"helpline/cmd/internal/server"
@@ -126,6 +128,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return fmt.Errorf("HELPLINE_ADDR=%s: %w", cfg.Addr, err)
 	}
 	log.Info("helpline is listening", "addr", ln.Addr().String(), "postgres", cfg.DatabaseURL != "")
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("HELPLINE_METRICS_ADDR=%s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.Metrics)
+		go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(mln)
+		log.Info("metrics are served", "addr", mln.Addr().String())
+	}
 	fmt.Fprintf(stdout, "  Help-seeker page: http://%s/\n  Counsellor console: http://%s/console\n", displayAddr(ln), displayAddr(ln))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

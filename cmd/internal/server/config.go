@@ -16,6 +16,7 @@ import (
 
 // Config is every setting, read from the environment by LoadConfig.
 type Config struct {
+	MetricsAddr      string
 	Addr             string
 	DatabaseURL      string
 	EncryptionKeys   string
@@ -52,6 +53,7 @@ type Setting struct {
 // Settings lists every environment variable the server reads.
 var Settings = []Setting{
 	{"HELPLINE_ADDR", ":8080", "address to listen on"},
+	{"HELPLINE_METRICS_ADDR", "", "address for Prometheus metrics at /metrics (e.g. 127.0.0.1:9090); empty: off. Keep it internal"},
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs on an in-memory store (nothing survives a restart)"},
 	{"HELPLINE_ENCRYPTION_KEYS", "", "message encryption keys id:base64,… (first encrypts); required with DATABASE_URL; make one with `helpline keygen`"},
 	{"HELPLINE_TOKEN_KEYS", "", "token signing keys id:base64,… (first signs); required with DATABASE_URL"},
@@ -111,6 +113,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c := Config{
 		Addr:            get("HELPLINE_ADDR"),
+		MetricsAddr:     get("HELPLINE_METRICS_ADDR"),
 		DatabaseURL:     get("DATABASE_URL"),
 		EncryptionKeys:  get("HELPLINE_ENCRYPTION_KEYS"),
 		TokenKeys:       get("HELPLINE_TOKEN_KEYS"),
