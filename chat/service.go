@@ -365,6 +365,12 @@ func (s *Service) StartConversation(ctx context.Context, n NewConversation) (Con
 	return c, token, exp, nil
 }
 
+// WaitingCount returns how many conversations wait (for tests and operators).
+func (s *Service) WaitingCount(ctx context.Context) (int, error) {
+	w, err := s.store.Waiting(ctx)
+	return len(w), err
+}
+
 // Admit reports whether a new conversation could start now (nil), or why not.
 func (s *Service) Admit(ctx context.Context) error { return s.router.Admit(ctx) }
 

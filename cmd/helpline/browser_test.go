@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"helpline/chat"
+	"helpline/cmd/internal/servertest"
+)
+
+// These tests walk the real pages in Debian's headless Chromium, driven from
+// Go with chromedp, against the real server.
+
+// mustBrowser starts a headless Chromium for the test, or skips (fails, with
+// HELPLINE_REQUIRE_BROWSER=1) when there is none.
+func mustBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("HELPLINE_REQUIRE_BROWSER") == "1" {
+			t.Fatal("HELPLINE_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)")
+		}
+		t.Skip("chromium not installed: skipping browser test")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(420, 900), // a phone-sized window
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return browser
+}
+
+// tab opens a tab with storage of its own, as a separate person's browser.
+func tab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel() })
+	return ctx
+}
+
+// browse runs steps in a tab, failing the test with the page's content.
+func browse(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main') ? document.querySelector('main').outerHTML : ''`))
+		t.Fatalf("%s: %v\npage: %.3000s", what, err, html)
+	}
+}
+
+// value runs one action that returns a value.
+func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func visible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), text)
+}
+
+func textOf(sel string) chromedp.Action[string] {
+	return chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)
+}
+
+// chooseLanguage picks a language from the page's own switcher.
+func chooseLanguage(lang string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('lang-switch');
+		s.value = '` + lang + `'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+}
+
+const countMessages = `document.querySelectorAll('#messages li.msg').length`
+
+func TestBrowserFullConversationInBothLanguages(t *testing.T) {
+	intro := map[string]string{"es": "Puedes hablar con nosotros", "en": "You can talk to us"}
+	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
+		t.Run(lang, func(t *testing.T) {
+			srv := servertest.Start(t, store)
+			password := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)
+			browser := mustBrowser(t)
+			seeker, console := tab(t, browser), tab(t, browser)
+
+			browse(t, seeker, "seeker reads the introduction",
+				chromedp.Navigate(srv.URL+"/"),
+				visible("#intro"),
+				chooseLanguage(lang),
+				chromedp.Sleep(300*time.Millisecond))
+			if heading := value(t, seeker, "intro heading", textOf("#intro-heading")); !strings.Contains(heading, intro[lang]) {
+				t.Fatalf("intro heading in %s = %q", lang, heading)
+			}
+			browse(t, seeker, "seeker answers the pre-chat questions and writes",
+				click("#start-prechat"),
+				visible("#prechat"),
+				click(`input[name="audience"][value="self"]`),
+				typeInto("#region", "Quito"),
+				click("#start-chat"),
+				visible("#chat"),
+				typeInto("#compose", "Hola, necesito hablar con alguien."),
+				click("#send"),
+				visible(`#messages li.from-seeker[data-state="delivered"]`))
+
+			browse(t, console, "counsellor signs in and accepts",
+				chromedp.Navigate(srv.URL+"/console"),
+				visible("#login"),
+				chooseLanguage(lang),
+				typeInto("#username", "marta"),
+				typeInto("#password", password),
+				click("#login-submit"),
+				visible("#workspace"),
+				visible("#queue button.accept"),
+				click("#queue button.accept"),
+				visible("#conversation"),
+				visible("#c-messages li.from-seeker"))
+			if got := value(t, console, "seeker's message", textOf("#c-messages li.from-seeker")); !strings.Contains(got, "necesito hablar") {
+				t.Fatalf("counsellor sees %q", got)
+			}
+			browse(t, console, "counsellor replies",
+				typeInto("#c-compose", "Hola, aquí estoy. Cuéntame."),
+				click("#c-send"),
+				visible(`#c-messages li.from-counselor[data-state="delivered"]`))
+			browse(t, seeker, "seeker sees the reply", visible("#messages li.from-counselor"))
+			if got := value(t, seeker, "reply", textOf("#messages li.from-counselor")); !strings.Contains(got, "aquí estoy") {
+				t.Fatalf("seeker sees %q", got)
+			}
+
+			// A reload resumes the same conversation with nothing missing or doubled.
+			before := value(t, seeker, "count", chromedp.Evaluate[int](countMessages))
+			browse(t, seeker, "seeker reloads",
+				chromedp.Reload(),
+				visible("#messages li.from-counselor"),
+				chromedp.Sleep(500*time.Millisecond))
+			if after := value(t, seeker, "count", chromedp.Evaluate[int](countMessages)); before < 3 || after != before {
+				t.Fatalf("messages before reload %d, after %d", before, after)
+			}
+
+			browse(t, console, "counsellor ends the conversation",
+				click("#c-end"),
+				visible("#c-end-yes"),
+				click("#c-end-yes"))
+			browse(t, seeker, "seeker sees the closing text", visible("#closing"))
+			if closing := value(t, seeker, "closing", textOf("#closing-text")); closing == "" {
+				t.Fatal("no closing text")
+			}
+		})
+	}
+}
+
+func TestBrowserQuickExitLeavesNoTrace(t *testing.T) {
+	exitTo := servertest.Start(t, "memory") // a neutral page to land on
+	exitURL := exitTo.URL + "/healthz"
+	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_EXIT_URL": exitURL}})
+	browser := mustBrowser(t)
+	seeker := tab(t, browser)
+	browse(t, seeker, "seeker starts a conversation",
+		chromedp.Navigate(srv.URL+"/"),
+		visible("#intro"),
+		click("#start-prechat"),
+		visible("#prechat"),
+		click("#start-chat"),
+		visible("#chat"),
+		typeInto("#compose", "me voy"),
+		click("#send"),
+		visible(`#messages li.from-seeker[data-state="delivered"]`))
+	ctx := context.Background()
+	if waiting, err := srv.Chat.WaitingCount(ctx); err != nil || waiting != 1 {
+		t.Fatalf("waiting before quick exit = %d, %v", waiting, err)
+	}
+	browse(t, seeker, "seeker presses Escape twice",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.Sleep(500*time.Millisecond))
+	if location := value(t, seeker, "location", chromedp.Location()); location != exitURL {
+		t.Fatalf("after quick exit the page is %q, want %q", location, exitURL)
+	}
+	// The conversation ended as "left": it no longer waits.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		waiting, err := srv.Chat.WaitingCount(ctx)
+		if err == nil && waiting == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("conversation still waiting after quick exit (%d, %v)", waiting, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Nothing of it is left in this browser for the site.
+	browse(t, seeker, "back to the site", chromedp.Navigate(srv.URL+"/"), visible("#intro"))
+	if stored := value(t, seeker, "storage", chromedp.Evaluate[int](`localStorage.length + sessionStorage.length`)); stored != 0 {
+		t.Fatalf("%d items left in browser storage", stored)
+	}
+}
