@@ -19,7 +19,7 @@ import (
 
 func offerMode(extra map[string]string) servertest.Options {
 	env := map[string]string{"HELPLINE_ROUTING": "offer", "HELPLINE_REQUIRE_COUNSELOR": "true",
-		"HELPLINE_OFFER_TIMEOUT": "1s", "HELPLINE_MAX_MISSES": "1", "HELPLINE_COUNSELOR_GRACE": "1s", "HELPLINE_SEEKER_GRACE": "30s"}
+		"HELPLINE_OFFER_TIMEOUT": "1s", "HELPLINE_MAX_MISSES": "1", "HELPLINE_COUNSELOR_GRACE": "5s", "HELPLINE_SEEKER_GRACE": "30s"}
 	for k, v := range extra {
 		env[k] = v
 	}
