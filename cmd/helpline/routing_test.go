@@ -204,7 +204,7 @@ func TestEveryWaitingSeekerHearsTheirPlace(t *testing.T) {
 }
 
 func TestCounselorLossRequeuesAheadWithHistory(t *testing.T) {
-	forEachStoreWith(t, servertest.Options{Env: map[string]string{"HELPLINE_COUNSELOR_GRACE": "1s"}}, func(t *testing.T, srv *servertest.Server) {
+	forEachStoreWith(t, servertest.Options{Env: map[string]string{"HELPLINE_COUNSELOR_GRACE": "2s"}}, func(t *testing.T, srv *servertest.Server) {
 		ctx := testCtx(t)
 		s := startSeeker(t, ctx, srv, "self", "es")
 		id := s.started.ConversationID

@@ -13,7 +13,7 @@
   'use strict';
 
   const PREFIX = 'helpline.';
-  const ERROR_CODES = ['invalid', 'unauthorized', 'not_found', 'conflict', 'rate_limited', 'unavailable', 'internal', 'network'];
+  const ERROR_CODES = ['closed', 'invalid', 'unauthorized', 'not_found', 'conflict', 'rate_limited', 'unavailable', 'internal', 'network'];
 
   // ---------------------------------------------------------------- storage
 
@@ -205,11 +205,21 @@
     return timeFormats.get(i18n.lang).format(d);
   }
 
+  // A moment in the coming days, e.g. "Monday 1 December, 09:00", in the page's language.
+  function fmtWhen(iso) {
+    const d = new Date(iso);
+    if (!iso || isNaN(d)) return '';
+    const opts = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' };
+    try { return new Intl.DateTimeFormat(i18n.lang || undefined, opts).format(d); } catch (e) { return d.toLocaleString(); }
+  }
+
   // ---------------------------------------------------------------- HTTP
 
-  function apiError(code) {
+  // detail: the error object of the body, e.g. {code: "closed", reason: "hours"}.
+  function apiError(code, detail) {
     const e = new Error(code);
     e.code = code;
+    e.detail = detail || {};
     return e;
   }
 
@@ -229,7 +239,8 @@
     }
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch (e) { /* empty or not JSON */ } }
-    if (!res.ok) throw apiError((data && data.error && data.error.code) || codeForStatus(res.status));
+    const detail = data && data.error && typeof data.error === 'object' ? data.error : null;
+    if (!res.ok) throw apiError((detail && detail.code) || codeForStatus(res.status), detail);
     return data;
   }
 
@@ -400,7 +411,8 @@
 
   // Conversations, their messages (by seq) and our unacknowledged sends, on top of Socket.
   // Handlers in `on`: ready(frame), conversation(state), message(state, msg), pending(state, p),
-  // synced(state), typing(frame), queue(frame), error(frame), status(s), fatal(code).
+  // synced(state), error(frame), connection(status), fatal(code); any other server frame
+  // (typing, queue, position, offer, status, team, notes …) goes to the handler of its type.
   // A state is {id, conv, messages: Map seq→msg, pending: Map client_id→p, contig, synced}.
   class ChatClient {
     constructor(opts) {
@@ -412,7 +424,7 @@
       this.socket = new Socket({
         token: opts.token,
         onFrame: (f) => this._frame(f),
-        onStatus: (s) => this._emit('status', s),
+        onStatus: (s) => this._emit('connection', s),
         onFatal: (c) => this._emit('fatal', c),
         reconnectOnNormalClose: opts.reconnectOnNormalClose,
       });
@@ -484,8 +496,8 @@
         case 'synced': return this._synced(f);
         case 'conversation': return this._conversation(f.conversation);
         case 'error': return this._error(f);
-        case 'typing': case 'queue': return this._emit(f.type, f);
-        default: return undefined; // unknown frame types are ignored (forward compatible)
+        case 'pong': return undefined;
+        default: return this._emit(f.type, f); // a page without a handler ignores it
       }
     }
 
@@ -548,14 +560,18 @@
       this._emit('message', st, msg);
     }
 
-    // System messages carry the same news as `conversation` frames; apply them too so the
-    // status is right even from a history replay.
+    // System messages carry the same news as `conversation` frames; apply them too, in case
+    // a frame was missed. During a replay only an ending counts: `ready` already gave the
+    // current status, and replaying old joins would only make it flicker.
     _followSystem(st, msg) {
       if (msg.sender !== 'system' || !st.conv) return;
+      if (msg.kind !== 'ended' && !st.synced) return;
       if (msg.kind === 'ended' && st.conv.status !== 'ended') {
         st.conv = Object.assign({}, st.conv, { status: 'ended', ended_by: msg.body || st.conv.ended_by || '' });
-      } else if (msg.kind === 'joined' && st.conv.status === 'waiting') {
+      } else if ((msg.kind === 'joined' || msg.kind === 'transferred') && st.conv.status !== 'ended') {
         st.conv = Object.assign({}, st.conv, { status: 'active', counselor_name: msg.name || st.conv.counselor_name });
+      } else if (msg.kind === 'requeued' && st.conv.status !== 'ended') {
+        st.conv = Object.assign({}, st.conv, { status: 'waiting', counselor_name: '' });
       } else {
         return;
       }
@@ -653,6 +669,7 @@
     }
 
     upsertMessage(msg, quiet) {
+      if (!['seeker', 'counselor', 'system'].includes(msg.sender)) return; // not a sender this protocol knows
       const stick = this._nearBottom();
       let li = this.bySeq.get(msg.seq) || (msg.client_id && this.byClient.get(msg.client_id));
       if (msg.sender === 'system') {
@@ -686,10 +703,9 @@
     }
 
     _shell(sender) {
-      const known = ['seeker', 'counselor', 'system'].includes(sender) ? sender : 'system';
       // role="none": inside role="log" the li is a plain container, not a list item.
-      const li = el('li', { class: 'msg from-' + known + (known === this.opts.self ? ' own' : ''), role: 'none' });
-      if (known !== 'system') li.append(el('div', { class: 'msg-meta' }, [el('span', { class: 'msg-who' }), el('time', { class: 'msg-time' })]));
+      const li = el('li', { class: 'msg from-' + sender + (sender === this.opts.self ? ' own' : ''), role: 'none' });
+      if (sender !== 'system') li.append(el('div', { class: 'msg-meta' }, [el('span', { class: 'msg-who' }), el('time', { class: 'msg-time' })]));
       li.append(el('p', { class: 'msg-body' }));
       return li;
     }
@@ -780,7 +796,7 @@
 
   window.Helpline = {
     store, el, setText, clearText, syncList,
-    init, t, fmtTime, api, errorKey,
+    init, t, fmtTime, fmtWhen, api, errorKey,
     get lang() { return i18n.lang; },
     get config() { return i18n.config; },
     onLanguage(fn) { i18n.listeners.push(fn); },

@@ -1,4 +1,4 @@
-/* console.js — the counsellor console: sign in, the queue, several conversations at once.
+/* console.js — the counsellor console: sign in, offers and the queue, several conversations at once.
  * All conversation state lives in Helpline.ChatClient; this file only draws it. */
 (function () {
   'use strict';
@@ -6,6 +6,7 @@
   const H = window.Helpline;
   const $ = (id) => document.getElementById(id);
   const ACCEPT_WAIT = 10000; // an accept without an answer this long no longer blocks its button
+  const QUEUE_PAGE = 50; // the server lists at most this many waiting conversations
   const CONNECTION_KEYS = {
     connecting: 'common.connection_connecting',
     connected: 'common.connection_connected',
@@ -15,17 +16,22 @@
 
   let config = null;
   let session = null; // {token, staff}, also in sessionStorage "helpline.staff"
+  let member = null; // our own TeamMember (status, capacity) once the server sends it
   let client = null;
   let log = null;
   let typingOut = null;
   let typingIn = null;
   let openId = null;
   let queue = [];
+  let queueTotal = 0;
   let statusTimer = 0;
+  const offers = new Map(); // conversation id → {conv, expires (ms), reason}
   const unread = new Map(); // conversation id → seeker messages not yet seen
   const drafts = new Map(); // conversation id → unsent text, kept while switching
+  const notes = new Map(); // conversation id → handover notes
   const accepting = new Map(); // conversation id → when we sent accept
   const caughtUp = new Set(); // conversations whose first history replay is done (replays are not "new")
+  const mine = new Set(); // conversations we have had, even if they went back to the queue
 
   // ------------------------------------------------------------ small helpers
 
@@ -41,7 +47,14 @@
   function audienceKey(a) { return a ? 'audience.' + a : 'audience.none'; }
 
   function endedKey(by) {
-    return 'console.ended_' + (['seeker', 'counselor', 'left', 'system', 'unavailable'].includes(by) ? by : 'system');
+    return 'console.ended_' + (['seeker', 'counselor', 'left', 'abandoned', 'system', 'unavailable'].includes(by) ? by : 'system');
+  }
+
+  // Active is the only state in which we can write; the others say why not.
+  function closedKey(c) {
+    if (c.status === 'deleted') return 'console.ended_deleted';
+    if (c.status === 'waiting') return 'console.status_requeued';
+    return endedKey(c.ended_by);
   }
 
   function flash(key, args) {
@@ -54,16 +67,18 @@
   function conversations() {
     if (!client) return [];
     return Array.from(client.convs.values())
-      .filter((st) => st.conv && st.conv.status !== 'waiting')
+      .filter((st) => st.conv && mine.has(st.id))
       .sort((a, b) => (Date.parse(a.conv.created_at) || 0) - (Date.parse(b.conv.created_at) || 0));
   }
 
   function activeCount() { return conversations().filter((st) => st.conv.status === 'active').length; }
 
-  function atCapacity() {
-    const cap = session && session.staff && session.staff.capacity;
-    return cap > 0 && activeCount() >= cap;
+  function capacity() {
+    if (member && member.capacity > 0) return member.capacity;
+    return (session && session.staff && session.staff.capacity) || 0;
   }
+
+  function atCapacity() { return capacity() > 0 && activeCount() >= capacity(); }
 
   function isAccepting(id) { return Date.now() - (accepting.get(id) || 0) < ACCEPT_WAIT; }
 
@@ -75,9 +90,30 @@
   }
 
   function updateTitle() {
-    let total = 0;
+    let total = offers.size;
     unread.forEach((n) => { total += n; });
     document.title = (total ? '(' + total + ') ' : '') + H.t('console.page_title');
+  }
+
+  // Audience, language and region of a waiting conversation, for the queue and offers.
+  function describe(li, c) {
+    li.classList.toggle('young', c.audience === 'young'); // emphasis only; the text says "Under 18"
+    H.setText(li.querySelector('.q-audience'), audienceKey(c.audience));
+    // Unanswered questions are simply left out here; the open conversation lists them all.
+    setPlain(li.querySelector('.q-language'), c.language ? H.languageName(c.language) : '');
+    setPlain(li.querySelector('.q-region'), c.region || '');
+  }
+
+  let rowIds = 0;
+  function waitingRow(id, buttons) {
+    const infoId = 'row-info-' + (++rowIds);
+    return H.el('li', { class: 'queue-item' }, [
+      H.el('div', { class: 'q-info', id: infoId }, [
+        H.el('span', { class: 'q-audience' }), H.el('span', { class: 'q-language' }),
+        H.el('span', { class: 'q-region' }), H.el('span', { class: 'q-wait' }),
+      ]),
+      ...buttons.map(([cls, key]) => H.el('button', { type: 'button', class: cls, 'aria-describedby': infoId, dataset: { conversationId: id }, i18n: [key] })),
+    ]);
   }
 
   // ------------------------------------------------------------ sign in / out
@@ -98,13 +134,14 @@
     error.hidden = true;
     button.disabled = true;
     try {
-      const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value });
+      const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value, code: $('code').value.trim() });
       $('password').value = '';
+      $('code').value = '';
       const sess = { token: res.token, staff: res.staff || {} };
       H.store.set('session', 'staff', sess);
       startSession(sess);
     } catch (err) {
-      // One generic message for a wrong name or password; only say more when it isn't about them.
+      // One generic message for a wrong name, password or code; only say more when it isn't about them.
       H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
       error.hidden = false;
     } finally {
@@ -133,11 +170,12 @@
 
   function resetState() {
     openId = null;
+    member = null;
     queue = [];
-    [unread, drafts, accepting, caughtUp].forEach((m) => m.clear());
+    queueTotal = 0;
+    [offers, unread, drafts, notes, accepting, caughtUp, mine].forEach((m) => m.clear());
     log.clear();
-    $('queue').replaceChildren();
-    $('conversations').replaceChildren();
+    ['offers', 'queue', 'conversations'].forEach((id) => $(id).replaceChildren());
     $('c-compose').value = '';
     typingIn.set(false);
     updateTitle();
@@ -151,7 +189,11 @@
       selfName: sess.staff && sess.staff.display_name,
       token: () => session.token,
       reconnectOnNormalClose: () => true, // the console always wants to be connected
-      on: { ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced, typing: onTyping, queue: onQueue, error: onError, status: renderConnection, fatal: () => endSession('console.session_ended') },
+      on: {
+        ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
+        typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, notes: onNotes,
+        error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
+      },
     });
     typingOut = new H.TypingNotifier(client);
     $('login').hidden = true;
@@ -168,6 +210,7 @@
       session.staff = f.staff;
       H.store.set('session', 'staff', session);
     }
+    for (const c of Array.isArray(f.conversations) ? f.conversations : []) if (c && c.id) mine.add(c.id);
     if (!openId) {
       const first = conversations().find((st) => st.conv.status === 'active');
       if (first) openConversation(first.id, false);
@@ -176,13 +219,24 @@
   }
 
   function onConversation(st) {
-    if (isAccepting(st.id) && st.conv.status !== 'waiting') {
+    if (st.conv.status !== 'waiting') mine.add(st.id); // assigned to us (or ended/deleted while ours)
+    if (st.conv.status !== 'waiting') offers.delete(st.id);
+    if (st.conv.status === 'deleted') forgetContent(st);
+    if (isAccepting(st.id) && st.conv.status === 'active') {
       accepting.delete(st.id);
       openConversation(st.id, true); // we just accepted it: go there
     } else if (!openId && st.conv.status === 'active') {
       openConversation(st.id, false);
     }
     renderAll();
+  }
+
+  // The help-seeker deleted the conversation: keep nothing of it on this screen either.
+  function forgetContent(st) {
+    st.messages.clear();
+    st.pending.clear();
+    notes.delete(st.id);
+    if (st.id === openId) log.clear();
   }
 
   function onMessage(st, msg) {
@@ -209,21 +263,58 @@
   function onQueue(f) {
     const before = queue.length;
     queue = Array.isArray(f.waiting) ? f.waiting.filter((q) => q && typeof q.conversation_id === 'string') : [];
+    queueTotal = Number.isInteger(f.waiting_total) ? f.waiting_total : queue.length;
+    // With the whole queue in view, an offer for something no longer waiting is gone.
+    if (queueTotal <= QUEUE_PAGE) {
+      const waiting = new Set(queue.map((q) => q.conversation_id));
+      for (const id of offers.keys()) if (!waiting.has(id)) offers.delete(id);
+      renderOffers();
+    }
     if (queue.length > before) flash('console.queue_new');
     renderQueue();
+  }
+
+  function onOffer(f) {
+    const c = f.conversation;
+    if (!c || typeof c.id !== 'string') return;
+    offers.set(c.id, { conv: c, expires: Date.parse(f.expires_at) || Date.now() + 30000, reason: f.reason || '' });
+    flash('console.offer_new');
+    renderOffers();
+    updateTitle();
+  }
+
+  // Our own status changed (`status` frame), e.g. set to busy after missed offers.
+  function onMember(f) {
+    if (f.member) member = f.member;
+    if (f.reason === 'missed_offers') flash('console.missed_offers');
+    renderStaff();
+    renderQueue();
+  }
+
+  function onTeam(f) {
+    const me = session && session.staff && (f.team || []).find((m) => m && m.id === session.staff.id);
+    if (me) onMember({ member: me });
+  }
+
+  function onNotes(f) {
+    if (typeof f.conversation_id !== 'string') return;
+    notes.set(f.conversation_id, Array.isArray(f.notes) ? f.notes : []);
+    if (f.conversation_id === openId) renderNotes();
   }
 
   function onError(f) {
     if (accepting.has(f.ref)) {
       accepting.delete(f.ref);
+      offers.delete(f.ref);
       flash(f.code === 'conflict' ? 'console.accept_conflict' : f.code === 'not_found' ? 'console.accept_gone' : H.errorKey(f.code));
+      renderOffers();
       renderQueue();
       return;
     }
     const st = f.ref && client.convs.get(f.ref);
     if (st && f.code === 'not_found') {
       // No longer ours (e.g. it ended while we were away): keep the transcript, stop writing.
-      if (!st.conv || st.conv.status === 'waiting') client.forget(st.id);
+      if (!mine.has(st.id)) client.forget(st.id);
       else st.conv = Object.assign({}, st.conv, { status: 'ended', ended_by: 'unavailable' });
       renderAll();
       return;
@@ -241,6 +332,7 @@
 
   function renderAll() {
     renderStaff();
+    renderOffers();
     renderQueue();
     renderTabs();
     renderPane();
@@ -250,36 +342,49 @@
     const staff = (session && session.staff) || {};
     setPlain($('staff-name'), staff.display_name || staff.username || '');
     if (staff.role) H.setText($('staff-role'), 'console.role_' + staff.role); else H.clearText($('staff-role'));
-    if (staff.capacity > 0) H.setText($('staff-capacity'), 'console.capacity', { active: activeCount(), capacity: staff.capacity });
+    if (capacity() > 0) H.setText($('staff-capacity'), 'console.capacity', { active: activeCount(), capacity: capacity() });
     else H.clearText($('staff-capacity'));
+    // Only people on the team that takes conversations have a status (admins don't).
+    $('presence-box').hidden = !member;
+    if (member && $('presence').value !== member.status) $('presence').value = member.status;
+  }
+
+  function renderOffers() {
+    const now = Date.now();
+    for (const [id, o] of offers) if (o.expires <= now) offers.delete(id);
+    const list = Array.from(offers.values());
+    H.syncList($('offers'), list, (o) => o.conv.id,
+      (o) => {
+        const li = waitingRow(o.conv.id, [['accept primary', 'console.accept'], ['decline secondary', 'console.decline']]);
+        li.querySelector('.q-info').append(H.el('span', { class: 'q-fallback' }));
+        return li;
+      },
+      (li, o) => {
+        describe(li, o.conv);
+        H.setText(li.querySelector('.q-wait'), 'console.offer_left', { seconds: Math.max(0, Math.ceil((o.expires - now) / 1000)) });
+        const fallback = li.querySelector('.q-fallback');
+        if (o.reason === 'language_fallback') H.setText(fallback, 'console.offer_language_fallback'); else H.clearText(fallback);
+        li.querySelector('button.accept').disabled = isAccepting(o.conv.id);
+      });
+    $('offers-panel').hidden = list.length === 0;
+    updateTitle();
   }
 
   function renderQueue() {
     const full = atCapacity();
-    H.syncList($('queue'), queue, (q) => q.conversation_id, createQueueItem, (li, q) => updateQueueItem(li, q, full));
+    H.syncList($('queue'), queue, (q) => q.conversation_id,
+      (q) => waitingRow(q.conversation_id, [['accept primary', 'console.accept']]),
+      (li, q) => {
+        describe(li, q);
+        const wait = waitLabel(q.waiting_since);
+        H.setText(li.querySelector('.q-wait'), wait[0], wait[1]);
+        li.querySelector('button.accept').disabled = full || isAccepting(q.conversation_id);
+      });
     $('queue-empty').hidden = queue.length > 0;
-  }
-
-  let rowIds = 0;
-  function createQueueItem(q) {
-    const infoId = 'queue-info-' + (++rowIds);
-    return H.el('li', { class: 'queue-item' }, [
-      H.el('div', { class: 'q-info', id: infoId }, [
-        H.el('span', { class: 'q-audience' }), H.el('span', { class: 'q-language' }),
-        H.el('span', { class: 'q-region' }), H.el('span', { class: 'q-wait' }),
-      ]),
-      H.el('button', { type: 'button', class: 'accept primary', 'aria-describedby': infoId, dataset: { conversationId: q.conversation_id }, i18n: ['console.accept'] }),
-    ]);
-  }
-
-  function updateQueueItem(li, q, full) {
-    li.classList.toggle('young', q.audience === 'young'); // emphasis only; the text says "Under 18"
-    H.setText(li.querySelector('.q-audience'), audienceKey(q.audience));
-    setValueOrNotSaid(li.querySelector('.q-language'), q.language ? H.languageName(q.language) : '');
-    setValueOrNotSaid(li.querySelector('.q-region'), q.region);
-    const wait = waitLabel(q.waiting_since);
-    H.setText(li.querySelector('.q-wait'), wait[0], wait[1]);
-    li.querySelector('button.accept').disabled = full || isAccepting(q.conversation_id);
+    $('queue-full').hidden = !(full && queue.length);
+    const more = $('queue-more');
+    if (queueTotal > queue.length) H.setText(more, 'console.queue_more', { count: queueTotal - queue.length }); else H.clearText(more);
+    more.hidden = !(queueTotal > queue.length);
   }
 
   function renderTabs() {
@@ -301,19 +406,19 @@
 
   function updateTab(li, st) {
     const c = st.conv;
-    const ended = c.status === 'ended';
+    const closed = c.status !== 'active';
     const tab = li.querySelector('button.tab');
     if (st.id === openId) tab.setAttribute('aria-current', 'true'); else tab.removeAttribute('aria-current');
-    li.classList.toggle('ended', ended);
+    li.classList.toggle('ended', closed);
     H.setText(li.querySelector('.tab-audience'), audienceKey(c.audience));
     setPlain(li.querySelector('.tab-region'), c.region || (c.language ? H.languageName(c.language) : ''));
     const state = li.querySelector('.tab-state');
-    if (ended) H.setText(state, 'console.tab_ended'); else H.clearText(state);
+    if (closed) H.setText(state, c.status === 'waiting' ? 'console.tab_requeued' : 'console.tab_ended'); else H.clearText(state);
     const n = unread.get(st.id) || 0;
     const badge = li.querySelector('.unread');
     if (n) H.setText(badge, 'console.unread', { count: n }); else H.clearText(badge);
     badge.hidden = !n;
-    li.querySelector('button.close-conv').hidden = !ended;
+    li.querySelector('button.close-conv').hidden = !closed;
   }
 
   function renderPane() {
@@ -322,20 +427,29 @@
     $('no-conversation').hidden = !!(st && st.conv);
     if (!st || !st.conv) return;
     const c = st.conv;
-    const ended = c.status === 'ended';
+    const closed = c.status !== 'active';
     H.setText($('c-heading'), audienceKey(c.audience));
     H.setText($('c-audience'), audienceKey(c.audience));
     setValueOrNotSaid($('c-language'), c.language ? H.languageName(c.language) : '');
     setValueOrNotSaid($('c-region'), c.region);
     setPlain($('c-started'), H.fmtTime(c.created_at));
-    if (ended) H.setText($('c-status'), endedKey(c.ended_by));
-    else H.setText($('c-status'), c.status === 'active' ? 'console.status_active' : 'console.status_waiting');
-    $('c-composer').hidden = ended;
-    $('c-close').hidden = !ended;
-    if (ended) {
+    H.setText($('c-status'), closed ? closedKey(c) : 'console.status_active');
+    $('c-composer').hidden = closed;
+    $('c-close').hidden = !closed;
+    if (closed) {
       $('c-end-confirm').hidden = true;
       typingIn.set(false);
     }
+    renderNotes();
+  }
+
+  function renderNotes() {
+    const list = notes.get(openId) || [];
+    $('c-notes-list').replaceChildren(...list.map((n) => H.el('li', {}, [
+      H.el('span', { class: 'note-meta', text: [n.name, H.fmtTime(n.at)].filter(Boolean).join(' · ') }),
+      H.el('p', { class: 'note-body', text: String(n.body || '') }),
+    ])));
+    $('c-notes').hidden = list.length === 0;
   }
 
   function openConversation(id, focus) {
@@ -352,13 +466,13 @@
     if (st) log.showAll(st);
     renderTabs();
     renderPane();
-    if (focus && st && st.conv) (st.conv.status === 'ended' ? $('c-heading') : $('c-compose')).focus();
+    if (focus && st && st.conv) (st.conv.status === 'active' ? $('c-compose') : $('c-heading')).focus();
   }
 
   function closeConversation(id) {
     client.forget(id);
-    unread.delete(id);
-    drafts.delete(id);
+    [unread, drafts, notes].forEach((m) => m.delete(id));
+    mine.delete(id);
     if (openId === id) {
       openId = null;
       log.clear();
@@ -368,19 +482,40 @@
     (next || $('conversations-heading')).focus();
   }
 
+  function accept(button) {
+    const id = button.dataset.conversationId;
+    if (!client || !client.control({ type: 'accept', conversation_id: id })) { flash('console.not_connected'); return; }
+    accepting.set(id, Date.now());
+    button.disabled = true;
+  }
+
   // ------------------------------------------------------------ wiring
 
   function wire() {
     $('login').addEventListener('submit', login);
     $('logout').addEventListener('click', logout);
 
+    $('presence').addEventListener('change', () => {
+      const status = $('presence').value;
+      if (!client || !client.control({ type: 'status', status })) {
+        flash('console.not_connected');
+        if (member) $('presence').value = member.status;
+      }
+    });
+
     $('queue').addEventListener('click', (e) => {
       const b = e.target.closest('button.accept');
+      if (b && !b.disabled) accept(b);
+    });
+
+    $('offers').addEventListener('click', (e) => {
+      const b = e.target.closest('button');
       if (!b || b.disabled) return;
+      if (b.classList.contains('accept')) { accept(b); return; }
       const id = b.dataset.conversationId;
-      if (!client || !client.control({ type: 'accept', conversation_id: id })) { flash('console.not_connected'); return; }
-      accepting.set(id, Date.now());
-      b.disabled = true;
+      if (client) client.control({ type: 'decline', conversation_id: id });
+      offers.delete(id);
+      renderOffers();
     });
 
     $('conversations').addEventListener('click', (e) => {
@@ -430,6 +565,7 @@
 
     H.onLanguage(updateTitle);
     setInterval(renderQueue, 15000); // keep "waiting N min" current
+    setInterval(() => { if (offers.size) renderOffers(); }, 1000); // offer countdowns
   }
 
   H.init().then((cfg) => {
@@ -440,6 +576,8 @@
       who: (m) => (m.sender === 'seeker' ? ['console.seeker'] : (m.name || ['console.you'])),
       systemText: (m) => {
         if (m.kind === 'joined') return ['console.system_joined', { name: m.name || '' }];
+        if (m.kind === 'transferred') return ['console.system_transferred', { name: m.name || '' }];
+        if (m.kind === 'requeued') return ['console.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
         if (m.kind === 'ended') return [endedKey(m.body)];
         return null;
       },

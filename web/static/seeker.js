@@ -34,7 +34,11 @@
     document.documentElement.classList.add('exiting'); // blank the screen at once
     const c = cred || H.store.get('local', 'seeker');
     if (c && c.token) tellServerWeLeft(c.token);
-    if (client) client.stop();
+    if (client) {
+      // Also over the socket, in case something blocks the beacon; ending twice is harmless.
+      if (c && c.conversation_id) client.control({ type: 'end', conversation_id: c.conversation_id, reason: 'left' });
+      client.stop();
+    }
     H.store.clearAll();
     location.replace(exitUrl());
   }
@@ -63,12 +67,15 @@
   // ------------------------------------------------------------ screens
 
   function show(screen, focusId) {
-    for (const id of ['intro', 'prechat', 'chat']) $(id).hidden = id !== screen;
+    for (const id of ['intro', 'closed', 'prechat', 'chat']) $(id).hidden = id !== screen;
     if (focusId) $(focusId).focus();
   }
 
-  function showIntro(expired) {
-    $('intro-notice').hidden = !expired;
+  // notice: '' (none), 'expired' or 'deleted' — a gentle word on why we are back here.
+  function showIntro(notice) {
+    const node = $('intro-notice');
+    if (notice) H.setText(node, 'intro.' + notice); else H.clearText(node);
+    node.hidden = !notice;
     show('intro', 'intro-heading');
     window.scrollTo(0, 0);
   }
@@ -77,7 +84,28 @@
     const days = config.retention_days;
     if (days === null) H.setText($('intro-kept'), 'intro.kept_unknown');
     else H.setText($('intro-kept'), 'intro.kept', { days });
-    $('start-prechat').addEventListener('click', () => show('prechat', 'prechat-heading'));
+    $('start-prechat').addEventListener('click', continueIfOpen);
+    $('closed-retry').addEventListener('click', continueIfOpen);
+  }
+
+  // Ask before the questions whether a conversation can start now, so that a closed
+  // service shows its alternatives at once instead of after the form.
+  async function continueIfOpen() {
+    let status = { open: true };
+    try { status = await H.api('GET', '/api/status'); } catch (e) { /* unknown: let the start itself tell */ }
+    if (status && status.open === false) showClosed(status.reason, status.next_open);
+    else show('prechat', 'prechat-heading');
+  }
+
+  function showClosed(reason, nextOpen) {
+    const known = ['hours', 'queue_full', 'no_counselor'].includes(reason) ? reason : 'no_counselor';
+    H.setText($('closed-reason'), 'closed.' + known);
+    const next = $('closed-next');
+    const when = known === 'hours' && nextOpen ? H.fmtWhen(nextOpen) : '';
+    if (when) H.setText(next, 'closed.hours_next', { when }); else H.clearText(next);
+    next.hidden = !when;
+    show('closed', 'closed-heading');
+    window.scrollTo(0, 0);
   }
 
   // ------------------------------------------------------------ pre-chat
@@ -125,6 +153,7 @@
       H.store.set('local', 'seeker', cred);
       openChat('compose');
     } catch (err) {
+      if (err.code === 'closed') { showClosed(err.detail.reason, err.detail.next_open); return; }
       H.setText(error, H.errorKey(err.code));
       error.hidden = false; // role="alert": announced without moving focus
     } finally {
@@ -142,6 +171,8 @@
       who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
       systemText: (m) => {
         if (m.kind === 'joined') return m.name ? ['chat.system_joined', { name: m.name }] : ['chat.system_joined_unnamed'];
+        if (m.kind === 'transferred' && m.name) return ['chat.system_transferred', { name: m.name }];
+        if (m.kind === 'requeued') return ['chat.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
         if (m.kind === 'ended') return ['chat.system_ended_' + endedKey(m.body)];
         return null;
       },
@@ -187,12 +218,79 @@
     });
     $('new-chat').addEventListener('click', () => {
       forgetConversation();
-      showIntro(false);
+      showIntro('');
     });
+    $('delete-chat').addEventListener('click', () => {
+      $('delete-confirm').hidden = false;
+      $('delete-confirm-no').focus();
+    });
+    $('delete-confirm-no').addEventListener('click', () => {
+      $('delete-confirm').hidden = true;
+      $('delete-chat').focus();
+    });
+    $('delete-confirm-yes').addEventListener('click', deleteConversation);
+    H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
   }
 
   function endedKey(by) {
-    return ['seeker', 'counselor', 'left', 'system'].includes(by) ? by : 'system';
+    return ['seeker', 'counselor', 'left', 'abandoned', 'system'].includes(by) ? by : 'system';
+  }
+
+  // "Delete this conversation": the server erases it and every message; then we forget it too.
+  async function deleteConversation() {
+    const error = $('delete-error');
+    error.hidden = true;
+    try {
+      await H.api('POST', '/api/seeker/delete', { token: cred.token });
+    } catch (err) {
+      // Already gone (expired or deleted before) is what was asked for; anything else, say so.
+      if (err.code !== 'unauthorized' && err.code !== 'not_found') {
+        H.setText(error, H.errorKey(err.code));
+        error.hidden = false;
+        return;
+      }
+    }
+    forgetConversation();
+    showIntro('deleted');
+  }
+
+  // ------------------------------------------------------------ while waiting
+
+  // Place in the queue and an honest estimate (PROTOCOL.md `position`).
+  function renderPosition(wait) {
+    const box = $('queue-position');
+    box.hidden = !wait;
+    if (!wait) return;
+    if (wait.position > 1) H.setText($('position-place'), 'chat.position', { position: wait.position });
+    else H.setText($('position-place'), 'chat.position_next');
+    const low = wait.estimate_low_minutes || 0;
+    const high = wait.estimate_high_minutes || 0;
+    const estimate = $('position-estimate');
+    if (!wait.estimate_known) H.setText(estimate, 'chat.estimate_unknown');
+    else if (high <= 1) H.setText(estimate, 'chat.estimate_soon');
+    else if (low === high) H.setText(estimate, 'chat.estimate_about', { minutes: high });
+    else H.setText(estimate, 'chat.estimate_range', { low: Math.max(low, 1), high });
+    const note = $('position-note');
+    const noteKey = wait.none_on_shift ? 'chat.none_on_shift' : wait.language_fallback ? 'chat.language_fallback' : '';
+    if (noteKey) H.setText(note, noteKey); else H.clearText(note);
+    note.hidden = !noteKey;
+  }
+
+  // Reading for people who wait, in the page's language (or the service's default).
+  let selfHelpLang = '';
+  async function loadSelfHelp() {
+    if (selfHelpLang === H.lang) return;
+    selfHelpLang = H.lang;
+    let data = null;
+    for (const lang of [H.lang, config.default_language]) {
+      try { data = await H.api('GET', '/api/selfhelp/' + encodeURIComponent(lang)); break; } catch (e) { /* try the next */ }
+    }
+    const articles = data && Array.isArray(data.articles) ? data.articles : [];
+    $('selfhelp-articles').replaceChildren(...articles.map((a) => H.el('details', { class: 'article' }, [
+      H.el('summary', { text: String(a.title || '') }),
+      ...(Array.isArray(a.body) ? a.body : []).map((p) => H.el('p', { text: String(p) })),
+    ])));
+    $('selfhelp').hidden = articles.length === 0;
   }
 
   function resetChat() {
@@ -203,7 +301,10 @@
     $('end-chat').disabled = false;
     $('end-confirm').hidden = true;
     $('closing').hidden = true;
+    $('delete-confirm').hidden = true;
+    $('delete-error').hidden = true;
     $('waiting-help').hidden = true;
+    renderPosition(null);
     $('compose').value = '';
     H.clearText($('chat-notice'));
     typingIn.set(false);
@@ -229,9 +330,10 @@
           if (p.state === 'failed') H.setText($('chat-notice'), 'common.send_failed');
         },
         typing: (f) => { if (f.sender !== 'seeker') typingIn.set(!!f.typing); },
+        position: (f) => { if (f.conversation_id === cred.conversation_id && !endedShown) renderPosition(f.wait); },
         error: (f) => { if (f.code === 'rate_limited') H.setText($('chat-notice'), 'error.rate_limited'); },
-        status: renderConnection,
-        fatal: () => { forgetConversation(); showIntro(true); }, // 4401: credential expired or invalid
+        connection: renderConnection,
+        fatal: () => { forgetConversation(); showIntro('expired'); }, // 4401: credential expired or invalid
       },
     });
     typingOut = new H.TypingNotifier(client);
@@ -241,7 +343,7 @@
   function onReady(f) {
     const convs = Array.isArray(f.conversations) ? f.conversations : [];
     const conv = convs.find((c) => c && c.id === cred.conversation_id) || convs[0];
-    if (!conv) { forgetConversation(); showIntro(true); return; }
+    if (!conv) { forgetConversation(); showIntro('expired'); return; }
     if (conv.id !== cred.conversation_id) { cred.conversation_id = conv.id; H.store.set('local', 'seeker', cred); }
     H.clearText($('chat-notice'));
     renderStatus(conv);
@@ -250,6 +352,7 @@
   function renderStatus(conv) {
     const status = $('chat-status');
     $('waiting-help').hidden = conv.status !== 'waiting';
+    if (conv.status === 'waiting') loadSelfHelp(); else renderPosition(null);
     if (conv.status === 'waiting') H.setText(status, 'chat.status_waiting');
     else if (conv.status === 'active' && conv.counselor_name) H.setText(status, 'chat.status_active', { name: conv.counselor_name });
     else if (conv.status === 'active') H.setText(status, 'chat.status_active_unnamed');
@@ -269,6 +372,7 @@
     $('end-chat').hidden = true;
     $('end-confirm').hidden = true;
     $('waiting-help').hidden = true;
+    renderPosition(null);
     $('closing').hidden = false;
     $('closing-heading').focus();
   }
@@ -308,6 +412,6 @@
     setupPrechat();
     setupChat();
     const c = storedCredential();
-    if (c && c !== 'expired') { cred = c; openChat('chat-heading'); } else showIntro(c === 'expired');
+    if (c && c !== 'expired') { cred = c; openChat('chat-heading'); } else showIntro(c === 'expired' ? 'expired' : '');
   });
 })();
