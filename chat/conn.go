@@ -132,8 +132,8 @@ func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (P
 
 func (s *Service) register(c *Conn) bool {
 	s.connsMu.Lock()
-	defer s.connsMu.Unlock()
 	if s.closing {
+		s.connsMu.Unlock()
 		return false
 	}
 	s.conns[c] = struct{}{}
@@ -145,9 +145,9 @@ func (s *Service) register(c *Conn) bool {
 	}
 	s.connsMu.Unlock()
 	if first {
+		// Outside the lock: presence is a store write.
 		s.router.Connected(context.Background(), c.staff)
 	}
-	s.connsMu.Lock()
 	return true
 }
 
