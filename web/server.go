@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -64,7 +66,25 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	mux.Handle("GET /ws", cfg.Chat)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	return h.secure(h.accessLog(mux))
+	return h.recoverPanics(h.secure(h.accessLog(mux)))
+}
+
+// recoverPanics answers a request whose handler panicked with a plain 500
+// and logs the panic here, so that net/http never logs it itself: its own
+// message would name the client's address.
+func (h *handler) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // the documented way to abort a response; net/http logs nothing for it
+				}
+				h.cfg.Log.Error("a request handler panicked", "route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, chat.Errorf(chat.CodeInternal, "something went wrong on our side"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 type handler struct{ cfg Config }

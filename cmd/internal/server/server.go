@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,7 +175,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 	})
 	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
+		ErrorLog: log.New(addressScrubber{s.Log}, "", 0)}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -222,4 +225,18 @@ func (s *Server) RotateKeys(ctx context.Context) (int, error) {
 		return 0, errors.New("key rotation needs DATABASE_URL")
 	}
 	return s.rotator.RotateKeys(ctx)
+}
+
+// addressPattern matches IPv4 and bracketed IPv6 addresses, with or without
+// a port, as net/http writes them in its own error messages.
+var addressPattern = regexp.MustCompile(`\[[0-9a-fA-F:.%a-z]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b`)
+
+// addressScrubber takes net/http's own error log lines (a bad handshake, a
+// broken connection) and logs them with any client address removed.
+type addressScrubber struct{ log *slog.Logger }
+
+func (a addressScrubber) Write(p []byte) (int, error) {
+	line := addressPattern.ReplaceAllString(strings.TrimSpace(string(p)), "[address]")
+	a.log.Warn("http server", "detail", line)
+	return len(p), nil
 }
