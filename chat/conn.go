@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"net/http"
 	"sync"
 	"time"
@@ -427,6 +429,13 @@ func (c *Conn) handle(f clientFrame) {
 
 func (c *Conn) writeLoop() {
 	defer c.cancel()
+	defer func() {
+		// A bug here must cost one connection (which will resync), not the server.
+		if v := recover(); v != nil {
+			c.svc.log.Error("a connection's writer panicked; closing it", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			c.close(StatusReconnect, "please reconnect")
+		}
+	}()
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
 	var recheck <-chan time.Time
