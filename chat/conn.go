@@ -97,7 +97,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Metrics.Connections.WithLabelValues(role).Inc()
 	defer s.cfg.Metrics.Connections.WithLabelValues(role).Dec()
 	if err := c.start(); err != nil {
-		c.close(StatusReconnect, "please reconnect")
+		if ErrorCode(err) == CodeNotFound {
+			// The seeker's conversation is gone (erased, or past retention):
+			// this credential will never work again.
+			c.close(StatusBadToken, "conversation no longer exists")
+		} else {
+			c.close(StatusReconnect, "please reconnect")
+		}
 		return
 	}
 	go c.writeLoop()
@@ -280,6 +286,16 @@ func (c *Conn) enqueue(f serverFrame) {
 	}
 }
 
+// answer queues a reply to a flooding or chatty client (a pong, a
+// rate-limit error) if there is room, and drops it otherwise: such replies
+// must never get a client closed as "too slow".
+func (c *Conn) answer(f serverFrame) {
+	select {
+	case c.out <- &f:
+	default:
+	}
+}
+
 func (c *Conn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() {
 		c.ws.Close(code, reason)
@@ -312,7 +328,7 @@ func (c *Conn) readLoop() {
 				c.close(StatusFlood, "too many frames")
 				return
 			}
-			c.enqueue(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
+			c.answer(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
 			continue
 		}
 		strikes = 0
@@ -366,7 +382,7 @@ func (c *Conn) handle(f clientFrame) {
 	case frameAuth:
 		c.enqueue(errorFrame(Errorf(CodeInvalid, "already authenticated"), ""))
 	case framePing:
-		c.enqueue(serverFrame{Type: "pong"})
+		c.answer(serverFrame{Type: "pong"})
 	case frameSync:
 		if c.principal.Role.IsStaff() {
 			c.svc.cfg.Staff.RecordRead(ctx, c.principal.StaffID, f.ConversationID)
@@ -481,10 +497,8 @@ func (c *Conn) writeLoop() {
 // store. Cursors only move forward by one, so nothing is skipped or repeated.
 func (c *Conn) deliver() error {
 	c.mu.Lock()
-	reqs := c.syncReqs
-	if len(reqs) > 0 {
-		c.syncReqs = map[string]int64{}
-	}
+	reqs := c.syncReqs // taken whole: handle writes to the new map meanwhile
+	c.syncReqs = map[string]int64{}
 	c.mu.Unlock()
 	for id, after := range reqs {
 		c.cursors[id] = after

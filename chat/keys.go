@@ -18,16 +18,18 @@ type namedKey struct {
 func parseKeySpec(what, spec string) ([]namedKey, error) {
 	var out []namedKey
 	seen := map[string]bool{}
-	for _, part := range strings.Split(spec, ",") {
+	for i, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
+		// Errors name the key by position and id only: the text may be a
+		// secret pasted in the wrong place, and errors end up in logs.
 		id, b64, ok := strings.Cut(part, ":")
-		if !ok || id == "" || len(id) > 32 {
-			return nil, fmt.Errorf("%s: %q is not id:base64key (generate one with `helpline keygen`)", what, id+":…")
+		if !ok || !validKeyID(id) {
+			return nil, fmt.Errorf("%s: entry %d is not id:base64key with an id of 1–32 letters, digits, '.', '_' or '-' (generate one with `helpline keygen`)", what, i+1)
 		}
-		key, err := base64.StdEncoding.DecodeString(b64)
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("%s: key %q must be 32 bytes in standard base64 (generate one with `helpline keygen`)", what, id)
 		}
@@ -41,4 +43,16 @@ func parseKeySpec(what, spec string) ([]namedKey, error) {
 		return nil, fmt.Errorf("%s: no key given (generate one with `helpline keygen`)", what)
 	}
 	return out, nil
+}
+
+func validKeyID(id string) bool {
+	if id == "" || len(id) > 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

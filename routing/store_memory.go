@@ -39,6 +39,10 @@ func (s *MemoryStore) Join(_ context.Context, m Member) error {
 	return nil
 }
 
+// errNotOnTeam answers a status change from someone with no presence row:
+// admins do not take conversations, and others have not connected yet.
+var errNotOnTeam = chat.Errorf(chat.CodeConflict, "only counsellors and supervisors with the console open take conversations")
+
 func clampCapacity(capacity, maxCapacity int) int {
 	if maxCapacity > 0 && capacity > maxCapacity {
 		return maxCapacity
@@ -63,7 +67,7 @@ func (s *MemoryStore) SetStatus(_ context.Context, id int64, status Status, capa
 	defer s.mu.Unlock()
 	m, ok := s.members[id]
 	if !ok {
-		return Member{}, chat.Errorf(chat.CodeConflict, "connect to the console first")
+		return Member{}, errNotOnTeam
 	}
 	m.Status = status
 	if capacity > 0 {

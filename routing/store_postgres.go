@@ -73,7 +73,7 @@ func (s *PostgresStore) SetStatus(ctx context.Context, id int64, status Status, 
 			misses = CASE WHEN $2 = 'available' THEN 0 ELSE misses END
 		WHERE staff_id = $1 RETURNING `+memberColumns, id, status, capacity))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Member{}, chat.Errorf(chat.CodeConflict, "connect to the console first")
+		return Member{}, errNotOnTeam
 	}
 	return m, err
 }
