@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -504,6 +504,12 @@ func (c *Conn) deliver() error {
 		c.cursors[id] = after
 	}
 	for id, cursor := range c.cursors {
+		if !c.member(id) {
+			// Transferred away, returned to the queue or no longer
+			// watched: nothing more of it may reach this connection.
+			delete(c.cursors, id)
+			continue
+		}
 		_, asked := reqs[id]
 		for first := true; ; first = false {
 			msgs, fromStore := c.svc.hub.after(id, cursor)

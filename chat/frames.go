@@ -208,6 +208,7 @@ type ConversationView struct {
 	Language      string    `json:"language"`
 	Region        string    `json:"region"`
 	CounselorName string    `json:"counselor_name"`
+	CounselorID   string    `json:"counselor_id"` // "" while no one holds it
 	CreatedAt     time.Time `json:"created_at"`
 	LastSeq       int64     `json:"last_seq"`
 	EndedBy       string    `json:"ended_by"`
@@ -215,8 +216,12 @@ type ConversationView struct {
 
 // View is the client's view of a conversation: no staff ids.
 func (c Conversation) View() ConversationView {
-	return ConversationView{ID: c.ID, Status: c.Status, Audience: c.Audience, Language: c.Language, Region: c.Region,
+	v := ConversationView{ID: c.ID, Status: c.Status, Audience: c.Audience, Language: c.Language, Region: c.Region,
 		CounselorName: c.CounselorName, CreatedAt: c.CreatedAt, LastSeq: c.LastSeq, EndedBy: c.EndedBy}
+	if c.CounselorID != 0 {
+		v.CounselorID = strconv.FormatInt(c.CounselorID, 10)
+	}
+	return v
 }
 
 // StaffView is a staff member as shown to themselves.
@@ -226,11 +231,13 @@ type StaffView struct {
 	DisplayName string `json:"display_name"`
 	Role        Role   `json:"role"`
 	Capacity    int    `json:"capacity"`
+	MaxCapacity int    `json:"max_capacity"`
 }
 
 // View is how a staff account is shown on the wire.
 func (s StaffInfo) View() StaffView {
-	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role, Capacity: s.Capacity}
+	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role,
+		Capacity: s.Capacity, MaxCapacity: s.MaxCapacity}
 }
 
 // QueueEntry is one waiting conversation as staff see it in the queue.

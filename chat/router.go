@@ -28,6 +28,9 @@ type Router interface {
 	SetStatus(ctx context.Context, staffID int64, status string, capacity int) (TeamMember, error)
 	// Decline records that a counsellor let an offer pass on purpose.
 	Decline(ctx context.Context, staffID int64, conversationID string) error
+	// Trained reports whether a colleague may take c (a young person only
+	// to someone trained for young people), for transfers by name.
+	Trained(m TeamMember, c Conversation) bool
 	// Team lists the staff on shift, for the console and for transfers.
 	Team(ctx context.Context) ([]TeamMember, error)
 	// Waits computes each waiting conversation's place and wait estimate.

@@ -307,7 +307,12 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 	}
 	waits := s.router.Waits(ctx, waiting)
 	for _, c := range seekers {
-		if w, ok := waits[c.principal.ConversationID]; ok && c.lastWait != w {
+		w, ok := waits[c.principal.ConversationID]
+		if !ok {
+			c.lastWait = Wait{} // not waiting: a later return to the queue is news again
+			continue
+		}
+		if c.lastWait != w {
 			c.lastWait = w // only this goroutine writes it
 			c.enqueue(serverFrame{Type: "position", ConversationID: c.principal.ConversationID, Wait: &w})
 		}
@@ -582,6 +587,9 @@ func (s *Service) Transfer(ctx context.Context, p Principal, staff StaffInfo, co
 		}
 		if target.Status != "available" || target.Active >= target.Capacity {
 			return Errorf(CodeConflict, "%s cannot take a conversation right now", target.DisplayName)
+		}
+		if !s.router.Trained(target, c) {
+			return Errorf(CodeConflict, "%s is not trained for this conversation", target.DisplayName)
 		}
 		if c, m, err = s.store.Reassign(ctx, c.ID, p.StaffID, target.ID, target.DisplayName, target.Capacity); err != nil {
 			return s.safe(err)

@@ -236,6 +236,11 @@ func teamMember(m Member, active int) chat.TeamMember {
 	return t
 }
 
+// Trained implements chat.Router.
+func (r *Router) Trained(m chat.TeamMember, c chat.Conversation) bool {
+	return Trained(counselorOf(chat.StaffInfo{ID: m.ID, Languages: m.Languages, Audiences: m.Audiences}), FromConversation(c))
+}
+
 // Team implements chat.Router: the counsellors on shift now.
 func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	now := r.cfg.Now()

@@ -269,7 +269,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	info := chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity}
+	info := chat.StaffInfo{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role, Capacity: a.Capacity, MaxCapacity: a.MaxCapacity}
 	writeJSON(w, http.StatusOK, map[string]any{"token": token, "expires_at": exp.UTC(), "staff": info.View()})
 }
 

@@ -251,6 +251,8 @@ func TestTransferToColleagueWithNoteAndToQueue(t *testing.T) {
 		from, _ := signIn(t, ctx, srv, "origen", srv.MustCounselor(t, "origen", 2, servertest.Skills{Audiences: []string{"young"}}))
 		to, toIn := signIn(t, ctx, srv, "destino", srv.MustCounselor(t, "destino", 2, servertest.Skills{Audiences: []string{"young"}}))
 		accept(t, ctx, from, id)
+		other := startSeeker(t, ctx, srv, "young", "es")
+		accept(t, ctx, from, other.started.ConversationID)
 		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "team" && len(f.Team) == 2 }); err != nil {
 			t.Fatalf("team never showed both: %v", err)
 		}
@@ -269,9 +271,17 @@ func TestTransferToColleagueWithNoteAndToQueue(t *testing.T) {
 		if err != nil || m.Name != "Consejero destino" {
 			t.Fatalf("seeker saw %s %v", m.Raw, err)
 		}
-		// The first counsellor has let go of it.
+		// The first counsellor has let go of it, and hears nothing more of it,
+		// even while their other conversation keeps them busy.
 		from.Send(ctx, map[string]any{"type": "send", "conversation_id": id, "client_id": "x", "body": "hola"})
 		expectError(t, ctx, from, "not_found")
+		from.Discard()
+		send(t, ctx, s.Client, id, "after", "esto ya no es para ti")
+		send(t, ctx, other.Client, other.started.ConversationID, "o1", "sigo aquí")
+		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "message" && f.Body == "sigo aquí" }); err != nil {
+			t.Fatal(err)
+		}
+		noFrame(t, from, 500*time.Millisecond, func(f chatclient.Frame) bool { return f.ConversationID == id && f.Type == "message" })
 		// Now back to the queue for young-people-trained counsellors.
 		to.Send(ctx, map[string]any{"type": "transfer", "conversation_id": id, "skill": "young", "note": ""})
 		if m, err := s.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "message" && f.Kind == "requeued" }); err != nil || m.Body != "transferred" {

@@ -414,10 +414,14 @@
   // synced(state), error(frame), connection(status), fatal(code); any other server frame
   // (typing, queue, position, offer, status, team, notes …) goes to the handler of its type.
   // A state is {id, conv, messages: Map seq→msg, pending: Map client_id→p, contig, synced}.
+  // opts.admit(conv), if given, decides whether a `conversation` frame about a conversation we
+  // don't follow yet is taken up (and synced); without it every one is. Messages about
+  // conversations we don't follow are then dropped too.
   class ChatClient {
     constructor(opts) {
       this.self = opts.self; // "seeker" or "counselor": the sender value of our own messages
       this.selfName = opts.selfName || '';
+      this.admit = typeof opts.admit === 'function' ? opts.admit : null;
       this.on = opts.on || {};
       this.convs = new Map();
       this.outbox = []; // control frames that must go out once connected (end)
@@ -510,9 +514,10 @@
       }
       this._emit('ready', f);
       // Catch up on every conversation still on screen; one that ended while we were away
-      // is not in `ready` any more, but its sync still brings the ending.
+      // is not in `ready` any more, but its sync still brings the ending. A deleted one has
+      // nothing left to fetch.
       for (const st of this.convs.values()) {
-        if (listed.has(st.id) || (st.conv && st.conv.status !== 'ended')) this._sync(st);
+        if (listed.has(st.id) || (st.conv && st.conv.status !== 'ended' && st.conv.status !== 'deleted')) this._sync(st);
       }
       for (const st of this.convs.values()) {
         for (const p of st.pending.values()) { // unacked sends go again, same client_id
@@ -538,6 +543,7 @@
 
     _conversation(c) {
       if (!c || typeof c.id !== 'string') return;
+      if (this.admit && !this.convs.has(c.id) && !this.admit(c)) return; // not ours to follow
       const st = this.state(c.id);
       const isNew = !st.conv;
       st.conv = c;
@@ -547,6 +553,7 @@
 
     _message(f) {
       if (typeof f.conversation_id !== 'string' || !Number.isInteger(f.seq) || f.seq < 1) return;
+      if (this.admit && !this.convs.has(f.conversation_id)) return; // one we stopped following
       const st = this.state(f.conversation_id);
       const had = st.messages.get(f.seq);
       if (had && !had.fromAck) return; // a seq we already have (overlapping syncs): drop it
@@ -776,6 +783,13 @@
       clearTimeout(s.timer);
       if (s.on) this.client.setTyping(convId, false);
       s.on = false;
+    }
+
+    // The conversation is no longer ours to write in: drop its state without telling anyone.
+    forget(convId) {
+      const s = this.convs.get(convId);
+      if (s) clearTimeout(s.timer);
+      this.convs.delete(convId);
     }
   }
 

@@ -1,4 +1,5 @@
-/* console.js — the counsellor console: sign in, offers and the queue, several conversations at once.
+/* console.js — the counsellor console: sign in, offers and the queue, several conversations at once,
+ * the team on shift, status and capacity, transfers, and (supervisors, admins) silent watching.
  * All conversation state lives in Helpline.ChatClient; this file only draws it. */
 (function () {
   'use strict';
@@ -6,6 +7,9 @@
   const H = window.Helpline;
   const $ = (id) => document.getElementById(id);
   const ACCEPT_WAIT = 10000; // an accept without an answer this long no longer blocks its button
+  const TRANSFER_WAIT = 10000; // likewise for a transfer
+  const HANDED_BACK_QUIET = 10000; // a conversation we sent back to the queue is not "someone new"
+  const REFERENCE = /^[A-Za-z0-9_-]{1,64}$/; // what a conversation id can look like on the wire
   const QUEUE_PAGE = 50; // the server lists at most this many waiting conversations
   const CONNECTION_KEYS = {
     connecting: 'common.connection_connecting',
@@ -25,13 +29,19 @@
   let queue = [];
   let queueTotal = 0;
   let statusTimer = 0;
+  let team = []; // TeamMember list from the last `team` frame
   const offers = new Map(); // conversation id → {conv, expires (ms), reason}
   const unread = new Map(); // conversation id → seeker messages not yet seen
   const drafts = new Map(); // conversation id → unsent text, kept while switching
   const notes = new Map(); // conversation id → handover notes
   const accepting = new Map(); // conversation id → when we sent accept
   const caughtUp = new Set(); // conversations whose first history replay is done (replays are not "new")
-  const mine = new Set(); // conversations we have had, even if they went back to the queue
+  const mine = new Set(); // conversations assigned to us (or that were, until they ended)
+  const watched = new Set(); // conversations we follow silently (supervisors, admins)
+  const watchPending = new Map(); // conversation id → when we asked to watch it
+  const transferring = new Map(); // conversation id → {at, name}: a transfer we sent, not yet answered
+  const incoming = new Set(); // newly given to us without our accept (a transfer): say so once synced
+  const handedBack = new Map(); // conversation id → when it left us for the queue
 
   // ------------------------------------------------------------ small helpers
 
@@ -67,11 +77,51 @@
   function conversations() {
     if (!client) return [];
     return Array.from(client.convs.values())
-      .filter((st) => st.conv && mine.has(st.id))
+      .filter((st) => st.conv && (mine.has(st.id) || watched.has(st.id)))
       .sort((a, b) => (Date.parse(a.conv.created_at) || 0) - (Date.parse(b.conv.created_at) || 0));
   }
 
-  function activeCount() { return conversations().filter((st) => st.conv.status === 'active').length; }
+  function activeCount() { return conversations().filter((st) => mine.has(st.id) && st.conv.status === 'active').length; }
+
+  function me() { return (session && session.staff) || {}; }
+  function isMyName(name) { return !!name && name === me().display_name; }
+  function canWatch() { return me().role === 'supervisor' || me().role === 'admin'; }
+
+  // Same rule as routing: young people only with counsellors trained for them; no training
+  // listed means adults (self, other) only; "prefer not to say" goes to anyone.
+  function trainedFor(m, audience) {
+    if (!audience) return true;
+    const list = Array.isArray(m.audiences) ? m.audiences : [];
+    if (!list.length) return audience === 'self' || audience === 'other';
+    return list.includes(audience);
+  }
+
+  // Colleagues a conversation can be handed to now: on shift, available, with room, trained for it.
+  function transferTargets(conv) {
+    const myId = me().id;
+    return team.filter((m) => m && m.id !== myId && m.status === 'available'
+      && (m.active || 0) < (m.capacity || 0) && trainedFor(m, conv.audience));
+  }
+
+  function isTransferring(id) {
+    const t = transferring.get(id);
+    return !!t && Date.now() - t.at < TRANSFER_WAIT;
+  }
+
+  function current() {
+    const st = client && openId && client.convs.get(openId);
+    return st && st.conv ? st : null;
+  }
+
+  // A conversation we hold that is now someone else's, or back in the queue, has left us.
+  function movedAway(st) {
+    const c = st.conv;
+    if (c.status === 'waiting') return true;
+    if (c.status !== 'active' || !c.counselor_name) return false;
+    if (!isMyName(c.counselor_name)) return true;
+    const t = transferring.get(st.id); // a colleague with the very same display name as ours
+    return !!t && t.name === c.counselor_name && isTransferring(st.id);
+  }
 
   function capacity() {
     if (member && member.capacity > 0) return member.capacity;
@@ -173,10 +223,13 @@
     member = null;
     queue = [];
     queueTotal = 0;
-    [offers, unread, drafts, notes, accepting, caughtUp, mine].forEach((m) => m.clear());
+    team = [];
+    [offers, unread, drafts, notes, accepting, caughtUp, mine, watched, watchPending, transferring, incoming, handedBack].forEach((m) => m.clear());
     log.clear();
-    ['offers', 'queue', 'conversations'].forEach((id) => $(id).replaceChildren());
+    ['offers', 'queue', 'conversations', 'team', 'capacity'].forEach((id) => $(id).replaceChildren());
     $('c-compose').value = '';
+    $('watch-id').value = '';
+    closeTransferForm(false);
     typingIn.set(false);
     updateTitle();
   }
@@ -189,6 +242,9 @@
       selfName: sess.staff && sess.staff.display_name,
       token: () => session.token,
       reconnectOnNormalClose: () => true, // the console always wants to be connected
+      // Follow only what is given to us, or what we asked to watch: a conversation frame about
+      // one that has just been handed on (ours no more) must not start a sync.
+      admit: (c) => watchPending.has(c.id) || (c.status === 'active' && (isAccepting(c.id) || isMyName(c.counselor_name))),
       on: {
         ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
         typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, notes: onNotes,
@@ -210,7 +266,15 @@
       session.staff = f.staff;
       H.store.set('session', 'staff', session);
     }
-    for (const c of Array.isArray(f.conversations) ? f.conversations : []) if (c && c.id) mine.add(c.id);
+    for (const c of Array.isArray(f.conversations) ? f.conversations : []) {
+      if (c && c.id) { mine.add(c.id); watched.delete(c.id); }
+    }
+    transferring.clear(); // an answer lost with the old connection: the state now tells
+    // Watching lasts as long as one connection: ask again before the client re-syncs.
+    for (const id of watched) {
+      const st = client.convs.get(id);
+      if (st && st.conv && st.conv.status !== 'ended' && st.conv.status !== 'deleted') client.control({ type: 'watch', conversation_id: id });
+    }
     if (!openId) {
       const first = conversations().find((st) => st.conv.status === 'active');
       if (first) openConversation(first.id, false);
@@ -219,10 +283,29 @@
   }
 
   function onConversation(st) {
-    if (st.conv.status !== 'waiting') mine.add(st.id); // assigned to us (or ended/deleted while ours)
-    if (st.conv.status !== 'waiting') offers.delete(st.id);
-    if (st.conv.status === 'deleted') forgetContent(st);
-    if (isAccepting(st.id) && st.conv.status === 'active') {
+    const c = st.conv;
+    if (c.status !== 'waiting') offers.delete(st.id);
+    if (watchPending.has(st.id)) {
+      watchPending.delete(st.id);
+      if (!mine.has(st.id)) {
+        watched.add(st.id);
+        flash('console.watch_started');
+        openConversation(st.id, true);
+      }
+    }
+    if (watched.has(st.id)) {
+      if (c.status === 'deleted') forgetContent(st);
+      renderAll();
+      return;
+    }
+    if (mine.has(st.id) && movedAway(st)) { movedOn(st); return; }
+    if (!mine.has(st.id)) {
+      if (c.status !== 'active') { client.forget(st.id); renderAll(); return; } // not (or no longer) ours
+      mine.add(st.id); // assigned to us: accepted here, in another tab, or transferred to us
+      if (!isAccepting(st.id)) incoming.add(st.id);
+    }
+    if (c.status === 'deleted') forgetContent(st);
+    if (isAccepting(st.id) && c.status === 'active') {
       accepting.delete(st.id);
       openConversation(st.id, true); // we just accepted it: go there
     } else if (!openId && st.conv.status === 'active') {
@@ -233,10 +316,51 @@
 
   // The help-seeker deleted the conversation: keep nothing of it on this screen either.
   function forgetContent(st) {
+    for (const p of st.pending.values()) clearTimeout(p.timer);
     st.messages.clear();
     st.pending.clear();
+    st.conv = { id: st.id, status: 'deleted', audience: '', language: '', region: '', counselor_name: '', created_at: st.conv.created_at, last_seq: 0, ended_by: '' };
     notes.delete(st.id);
-    if (st.id === openId) log.clear();
+    unread.delete(st.id);
+    drafts.delete(st.id);
+    typingOut.forget(st.id);
+    if (st.id === openId) {
+      log.clear();
+      typingIn.set(false);
+      closeTransferForm(false);
+    }
+  }
+
+  // Transferred away or back in the queue: it leaves our list, and we say where it went.
+  function movedOn(st) {
+    const t = transferring.get(st.id);
+    let key = 'console.moved_away';
+    let args;
+    if (st.conv.status === 'waiting') handedBack.set(st.id, Date.now());
+    if (t && st.conv.status === 'waiting') key = 'console.transfer_done_queue';
+    else if (t) { key = 'console.transfer_done_colleague'; args = { name: st.conv.counselor_name || t.name }; }
+    const hadFocus = removeConversation(st.id);
+    flash(key, args);
+    if (hadFocus) $('conversations-heading').focus();
+  }
+
+  // Drops a conversation from this screen; true if focus was inside its open pane.
+  function removeConversation(id) {
+    const wasOpen = openId === id;
+    const hadFocus = wasOpen && $('conversation').contains(document.activeElement);
+    typingOut.forget(id);
+    client.forget(id);
+    [unread, drafts, notes, transferring].forEach((m) => m.delete(id));
+    [mine, watched, caughtUp, incoming].forEach((m) => m.delete(id));
+    if (wasOpen) {
+      openId = null;
+      log.clear();
+      typingIn.set(false);
+      closeTransferForm(false);
+      $('c-compose').value = '';
+    }
+    renderAll();
+    return hadFocus;
   }
 
   function onMessage(st, msg) {
@@ -254,23 +378,39 @@
     if (p.state === 'failed') flash('common.send_failed');
   }
 
-  function onSynced(st) { caughtUp.add(st.id); }
+  function onSynced(st) {
+    caughtUp.add(st.id);
+    if (!incoming.has(st.id)) return;
+    incoming.delete(st.id);
+    // Given to us without our accept: if the latest event is a transfer, a colleague handed it on.
+    let last = null;
+    for (const m of st.messages.values()) if (m.sender === 'system' && (!last || m.seq > last.seq)) last = m;
+    if (last && last.kind === 'transferred') flash('console.transferred_in');
+  }
 
   function onTyping(f) {
     if (f.conversation_id === openId && f.sender === 'seeker') typingIn.set(!!f.typing);
   }
 
   function onQueue(f) {
-    const before = queue.length;
+    const before = new Set(queue.map((q) => q.conversation_id));
     queue = Array.isArray(f.waiting) ? f.waiting.filter((q) => q && typeof q.conversation_id === 'string') : [];
     queueTotal = Number.isInteger(f.waiting_total) ? f.waiting_total : queue.length;
-    // With the whole queue in view, an offer for something no longer waiting is gone.
+    const now = Date.now();
+    // With the whole queue in view, an offer for something no longer waiting is gone. Queue
+    // and offer frames travel separately, so a queue frame may be a moment older than an
+    // offer: only an absence that outlasts the next frames (a second) counts.
     if (queueTotal <= QUEUE_PAGE) {
       const waiting = new Set(queue.map((q) => q.conversation_id));
-      for (const id of offers.keys()) if (!waiting.has(id)) offers.delete(id);
+      for (const [id, o] of offers) {
+        if (waiting.has(id)) o.missingSince = 0;
+        else if (!o.missingSince) o.missingSince = now;
+      }
       renderOffers();
     }
-    if (queue.length > before) flash('console.queue_new');
+    // Someone new: not one we have just sent back to the queue ourselves.
+    for (const [id, at] of handedBack) if (now - at > HANDED_BACK_QUIET) handedBack.delete(id);
+    if (queue.some((q) => !before.has(q.conversation_id) && !handedBack.has(q.conversation_id))) flash('console.queue_new');
     renderQueue();
   }
 
@@ -285,15 +425,26 @@
 
   // Our own status changed (`status` frame), e.g. set to busy after missed offers.
   function onMember(f) {
-    if (f.member) member = f.member;
+    if (f.member && typeof f.member === 'object') {
+      const before = member;
+      member = f.member;
+      if (before && before.capacity !== member.capacity) flash('console.capacity_set', { capacity: member.capacity });
+      const i = team.findIndex((m) => m && m.id === member.id);
+      if (i >= 0) team[i] = Object.assign({}, team[i], { status: member.status, capacity: member.capacity, max_capacity: member.max_capacity });
+    }
     if (f.reason === 'missed_offers') flash('console.missed_offers');
     renderStaff();
     renderQueue();
+    renderTeam();
+    renderTransferForm();
   }
 
   function onTeam(f) {
-    const me = session && session.staff && (f.team || []).find((m) => m && m.id === session.staff.id);
-    if (me) onMember({ member: me });
+    team = Array.isArray(f.team) ? f.team.filter((m) => m && typeof m.id === 'string') : [];
+    const own = team.find((m) => m.id === me().id);
+    if (own) onMember({ member: own });
+    renderTeam();
+    renderTransferForm();
   }
 
   function onNotes(f) {
@@ -303,6 +454,17 @@
   }
 
   function onError(f) {
+    if (f.ref && watchPending.has(f.ref)) {
+      watchPending.delete(f.ref);
+      flash(f.code === 'not_found' ? 'console.watch_not_found' : H.errorKey(f.code));
+      return;
+    }
+    if (f.ref && isTransferring(f.ref)) {
+      transferring.delete(f.ref);
+      transferProblem(f.code === 'conflict' ? 'console.transfer_conflict' : f.code === 'invalid' ? 'console.transfer_failed' : H.errorKey(f.code));
+      renderTransferForm();
+      return;
+    }
     if (accepting.has(f.ref)) {
       accepting.delete(f.ref);
       offers.delete(f.ref);
@@ -312,10 +474,12 @@
       return;
     }
     const st = f.ref && client.convs.get(f.ref);
+    if (f.ref && f.code === 'not_found' && !st) return; // about one we no longer follow
     if (st && f.code === 'not_found') {
       // No longer ours (e.g. it ended while we were away): keep the transcript, stop writing.
-      if (!mine.has(st.id)) client.forget(st.id);
-      else st.conv = Object.assign({}, st.conv, { status: 'ended', ended_by: 'unavailable' });
+      if (!mine.has(st.id) && !watched.has(st.id)) client.forget(st.id);
+      else if (st.conv && st.conv.status !== 'deleted') st.conv = Object.assign({}, st.conv, { status: 'ended', ended_by: 'unavailable' });
+      if (st.id === openId) closeTransferForm(false);
       renderAll();
       return;
     }
@@ -336,10 +500,11 @@
     renderQueue();
     renderTabs();
     renderPane();
+    renderTeam();
   }
 
   function renderStaff() {
-    const staff = (session && session.staff) || {};
+    const staff = me();
     setPlain($('staff-name'), staff.display_name || staff.username || '');
     if (staff.role) H.setText($('staff-role'), 'console.role_' + staff.role); else H.clearText($('staff-role'));
     if (capacity() > 0) H.setText($('staff-capacity'), 'console.capacity', { active: activeCount(), capacity: capacity() });
@@ -347,11 +512,47 @@
     // Only people on the team that takes conversations have a status (admins don't).
     $('presence-box').hidden = !member;
     if (member && $('presence').value !== member.status) $('presence').value = member.status;
+    // Capacity: 1 up to the most a supervisor allows (the team entry says; else what we have).
+    const sel = $('capacity');
+    const most = member ? Math.min(50, Math.max(member.max_capacity || 0, member.capacity || 0, 1)) : 0;
+    if (sel.options.length !== most) {
+      sel.replaceChildren(...Array.from({ length: most }, (_, i) => H.el('option', { value: String(i + 1), text: String(i + 1) })));
+    }
+    if (member && sel.value !== String(member.capacity)) sel.value = String(member.capacity);
+    $('watch-panel').hidden = !canWatch();
+  }
+
+  // Who is on shift: name, status in words, and how full they are.
+  function renderTeam() {
+    const myId = me().id;
+    const list = team.slice().sort((a, b) => (b.id === myId) - (a.id === myId)
+      || String(a.display_name || '').localeCompare(String(b.display_name || ''), H.lang || undefined));
+    H.syncList($('team'), list, (m) => m.id,
+      () => H.el('li', { class: 'team-member' }, [
+        H.el('span', { class: 'team-who' }, [H.el('span', { class: 'team-name' }), ' ', H.el('span', { class: 'team-you' })]),
+        H.el('span', { class: 'team-status' }),
+        H.el('span', { class: 'team-load' }),
+        H.el('span', { class: 'team-skills' }, [H.el('span', { class: 'team-langs' }), ' ', H.el('span', { class: 'team-young' })]),
+      ]),
+      (li, m) => {
+        li.dataset.status = String(m.status || '');
+        li.classList.toggle('me', m.id === myId);
+        setPlain(li.querySelector('.team-name'), String(m.display_name || ''));
+        if (m.id === myId) H.setText(li.querySelector('.team-you'), 'console.team_you'); else H.clearText(li.querySelector('.team-you'));
+        const known = ['available', 'busy', 'break'].includes(m.status);
+        H.setText(li.querySelector('.team-status'), known ? 'console.presence_' + m.status : 'console.presence_unknown');
+        H.setText(li.querySelector('.team-load'), 'console.capacity', { active: m.active || 0, capacity: m.capacity || 0 });
+        const langs = Array.isArray(m.languages) ? m.languages.map((l) => H.languageName(String(l))) : [];
+        setPlain(li.querySelector('.team-langs'), langs.join(', '));
+        const young = Array.isArray(m.audiences) && m.audiences.includes('young');
+        if (young) H.setText(li.querySelector('.team-young'), 'console.team_young'); else H.clearText(li.querySelector('.team-young'));
+      });
+    $('team-empty').hidden = list.length > 0;
   }
 
   function renderOffers() {
     const now = Date.now();
-    for (const [id, o] of offers) if (o.expires <= now) offers.delete(id);
+    for (const [id, o] of offers) if (o.expires <= now || (o.missingSince && now - o.missingSince > 1000)) offers.delete(id);
     const list = Array.from(offers.values());
     H.syncList($('offers'), list, (o) => o.conv.id,
       (o) => {
@@ -395,52 +596,179 @@
   }
 
   function createTab(st) {
+    const stateId = 'tab-state-' + (++rowIds);
     return H.el('li', { class: 'conv-item' }, [
       H.el('button', { type: 'button', class: 'tab', dataset: { conversationId: st.id } }, [
         H.el('span', { class: 'tab-audience' }), H.el('span', { class: 'tab-region' }),
-        H.el('span', { class: 'tab-state' }), H.el('span', { class: 'unread' }),
+        H.el('span', { class: 'tab-state', id: stateId }), H.el('span', { class: 'unread' }),
       ]),
-      H.el('button', { type: 'button', class: 'close-conv secondary', dataset: { closeId: st.id }, i18n: ['console.close_conversation'], hidden: true }),
+      H.el('button', { type: 'button', class: 'close-conv secondary', 'aria-describedby': stateId, dataset: { closeId: st.id }, i18n: ['console.close_conversation'], hidden: true }),
     ]);
+  }
+
+  function tabStateKey(st) {
+    const c = st.conv;
+    if (c.status === 'deleted') return 'console.tab_deleted';
+    if (c.status === 'ended') return 'console.tab_ended';
+    if (c.status === 'waiting') return 'console.tab_requeued';
+    return watched.has(st.id) ? 'console.tab_watching' : '';
   }
 
   function updateTab(li, st) {
     const c = st.conv;
     const closed = c.status !== 'active';
+    const watching = watched.has(st.id);
     const tab = li.querySelector('button.tab');
     if (st.id === openId) tab.setAttribute('aria-current', 'true'); else tab.removeAttribute('aria-current');
     li.classList.toggle('ended', closed);
-    H.setText(li.querySelector('.tab-audience'), audienceKey(c.audience));
+    li.classList.toggle('watching', watching);
+    if (c.status === 'deleted') H.setText(li.querySelector('.tab-audience'), 'console.deleted_heading');
+    else H.setText(li.querySelector('.tab-audience'), audienceKey(c.audience));
     setPlain(li.querySelector('.tab-region'), c.region || (c.language ? H.languageName(c.language) : ''));
     const state = li.querySelector('.tab-state');
-    if (closed) H.setText(state, c.status === 'waiting' ? 'console.tab_requeued' : 'console.tab_ended'); else H.clearText(state);
+    const key = tabStateKey(st);
+    if (key) H.setText(state, key); else H.clearText(state);
     const n = unread.get(st.id) || 0;
     const badge = li.querySelector('.unread');
     if (n) H.setText(badge, 'console.unread', { count: n }); else H.clearText(badge);
     badge.hidden = !n;
-    li.querySelector('button.close-conv').hidden = !closed;
+    const close = li.querySelector('button.close-conv');
+    H.setText(close, watching ? 'console.stop_watching' : 'console.close_conversation');
+    close.hidden = !(closed || watching);
   }
 
   function renderPane() {
-    const st = client && openId && client.convs.get(openId);
-    $('conversation').hidden = !(st && st.conv);
-    $('no-conversation').hidden = !!(st && st.conv);
-    if (!st || !st.conv) return;
+    const st = current();
+    $('conversation').hidden = !st;
+    $('no-conversation').hidden = !!st;
+    if (!st) return;
     const c = st.conv;
     const closed = c.status !== 'active';
-    H.setText($('c-heading'), audienceKey(c.audience));
+    const watching = watched.has(st.id);
+    const deleted = c.status === 'deleted';
+    H.setText($('c-heading'), deleted ? 'console.deleted_heading' : audienceKey(c.audience));
+    $('c-details').hidden = deleted;
     H.setText($('c-audience'), audienceKey(c.audience));
     setValueOrNotSaid($('c-language'), c.language ? H.languageName(c.language) : '');
     setValueOrNotSaid($('c-region'), c.region);
     setPlain($('c-started'), H.fmtTime(c.created_at));
-    H.setText($('c-status'), closed ? closedKey(c) : 'console.status_active');
-    $('c-composer').hidden = closed;
-    $('c-close').hidden = !closed;
-    if (closed) {
+    setPlain($('c-id'), st.id);
+    if (closed) H.setText($('c-status'), closedKey(c));
+    else if (watching && c.counselor_name) H.setText($('c-status'), 'console.status_active_with', { name: c.counselor_name });
+    else H.setText($('c-status'), 'console.status_active');
+    $('c-watching').hidden = !watching;
+    $('c-composer').hidden = closed || watching;
+    const close = $('c-close');
+    H.setText(close, watching ? 'console.stop_watching' : 'console.close_conversation');
+    close.hidden = !(closed || watching);
+    if (closed || watching) {
       $('c-end-confirm').hidden = true;
-      typingIn.set(false);
+      closeTransferForm(false);
     }
+    if (closed) typingIn.set(false);
     renderNotes();
+    renderTransferForm();
+  }
+
+  // ------------------------------------------------------------ transfer
+
+  function transferKind() {
+    const checked = document.querySelector('input[name="c-transfer-kind"]:checked');
+    return checked ? checked.value : 'queue';
+  }
+
+  function setTransferKind(kind) {
+    $('c-transfer-kind-colleague').checked = kind === 'colleague';
+    $('c-transfer-kind-queue').checked = kind !== 'colleague';
+  }
+
+  function openTransferForm() {
+    const st = current();
+    if (!st || st.conv.status !== 'active' || watched.has(st.id)) return;
+    $('c-end-confirm').hidden = true;
+    $('c-transfer-note').value = '';
+    transferProblem('');
+    setTransferKind(transferTargets(st.conv).length ? 'colleague' : 'queue');
+    $('c-transfer-skill').value = ['young', 'self', 'other'].includes(st.conv.audience) ? st.conv.audience : 'any';
+    $('c-transfer-form').hidden = false;
+    $('c-transfer').setAttribute('aria-expanded', 'true');
+    renderTransferForm();
+    $('c-transfer-heading').focus();
+  }
+
+  function closeTransferForm(refocus) {
+    const form = $('c-transfer-form');
+    if (form.hidden) return;
+    form.hidden = true;
+    $('c-transfer').setAttribute('aria-expanded', 'false');
+    transferProblem('');
+    if (refocus && !$('c-transfer').closest('[hidden]')) $('c-transfer').focus();
+  }
+
+  // Keeps the colleague list current while the form is open (the team changes under it).
+  function renderTransferForm() {
+    const st = current();
+    if ($('c-transfer-form').hidden || !st) return;
+    const list = transferTargets(st.conv);
+    H.syncList($('c-transfer-to'), list, (m) => m.id,
+      (m) => H.el('option', { value: m.id }),
+      (o, m) => H.setText(o, 'console.transfer_colleague_option', { name: String(m.display_name || ''), active: m.active || 0, capacity: m.capacity || 0 }));
+    const nobody = list.length === 0;
+    $('c-transfer-kind-colleague').disabled = nobody;
+    if (nobody && transferKind() === 'colleague') setTransferKind('queue');
+    $('c-transfer-nobody').hidden = !nobody;
+    const kind = transferKind();
+    $('c-transfer-to-field').hidden = kind !== 'colleague';
+    $('c-transfer-skill-field').hidden = kind !== 'queue';
+    $('c-transfer-submit').disabled = isTransferring(st.id);
+  }
+
+  // Said in the console's status line (announced) and shown by the form (not announced twice).
+  function transferProblem(key) {
+    const node = $('c-transfer-error');
+    if (!key) { H.clearText(node); node.hidden = true; return; }
+    H.setText(node, key);
+    node.hidden = $('c-transfer-form').hidden;
+    flash(key);
+  }
+
+  function submitTransfer(e) {
+    e.preventDefault();
+    const st = current();
+    if (!st || st.conv.status !== 'active' || isTransferring(st.id)) return;
+    const frame = { type: 'transfer', conversation_id: st.id };
+    let name = '';
+    if (transferKind() === 'colleague') {
+      const to = $('c-transfer-to').value;
+      const target = team.find((m) => m.id === to);
+      if (!to || !target) { transferProblem('console.transfer_choose'); $('c-transfer-to').focus(); return; }
+      frame.to = to;
+      name = String(target.display_name || '');
+    } else {
+      frame.skill = $('c-transfer-skill').value || 'any';
+    }
+    const note = $('c-transfer-note').value.trim();
+    if (note) frame.note = Array.from(note).slice(0, 2000).join('');
+    if (!client || !client.control(frame)) { transferProblem('console.not_connected'); return; }
+    transferProblem('');
+    typingOut.stop(st.id);
+    transferring.set(st.id, { at: Date.now(), name });
+    flash('console.transfer_sending');
+    renderTransferForm();
+    setTimeout(renderTransferForm, TRANSFER_WAIT + 100); // no answer: let them try again
+  }
+
+  // ------------------------------------------------------------ watch
+
+  function submitWatch(e) {
+    e.preventDefault();
+    const input = $('watch-id');
+    const id = input.value.trim();
+    if (!REFERENCE.test(id)) { flash('console.watch_invalid'); input.focus(); return; }
+    if (mine.has(id) || watched.has(id)) { input.value = ''; openConversation(id, true); return; }
+    if (!client || !client.control({ type: 'watch', conversation_id: id })) { flash('console.not_connected'); return; }
+    watchPending.set(id, Date.now());
+    input.value = '';
   }
 
   function renderNotes() {
@@ -457,6 +785,7 @@
       drafts.set(openId, $('c-compose').value);
       typingOut.stop(openId);
     }
+    if (openId !== id) closeTransferForm(false);
     openId = id;
     unread.delete(id);
     $('c-compose').value = drafts.get(id) || '';
@@ -469,15 +798,10 @@
     if (focus && st && st.conv) (st.conv.status === 'active' ? $('c-compose') : $('c-heading')).focus();
   }
 
+  // Closing an ended conversation, or no longer watching one (the server stops sending its
+  // events when this connection ends; until then they are ignored).
   function closeConversation(id) {
-    client.forget(id);
-    [unread, drafts, notes].forEach((m) => m.delete(id));
-    mine.delete(id);
-    if (openId === id) {
-      openId = null;
-      log.clear();
-    }
-    renderAll();
+    removeConversation(id);
     const next = document.querySelector('#conversations button.tab');
     (next || $('conversations-heading')).focus();
   }
@@ -502,6 +826,28 @@
         if (member) $('presence').value = member.status;
       }
     });
+
+    $('capacity').addEventListener('change', () => {
+      const n = Number($('capacity').value);
+      const status = member ? member.status : $('presence').value;
+      if (!(n >= 1) || !client || !client.control({ type: 'status', status, capacity: n })) {
+        flash('console.not_connected');
+        if (member) $('capacity').value = String(member.capacity);
+      }
+    });
+
+    $('c-transfer').addEventListener('click', () => {
+      if ($('c-transfer-form').hidden) openTransferForm(); else closeTransferForm(true);
+    });
+    $('c-transfer-form').addEventListener('change', (e) => {
+      if (e.target.name === 'c-transfer-kind') renderTransferForm();
+    });
+    $('c-transfer-form').addEventListener('submit', submitTransfer);
+    $('c-transfer-form').addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { e.preventDefault(); closeTransferForm(true); }
+    });
+    $('c-transfer-cancel').addEventListener('click', () => closeTransferForm(true));
+    $('watch-form').addEventListener('submit', submitWatch);
 
     $('queue').addEventListener('click', (e) => {
       const b = e.target.closest('button.accept');
@@ -549,6 +895,7 @@
     });
 
     $('c-end').addEventListener('click', () => {
+      closeTransferForm(false);
       $('c-end-confirm').hidden = false;
       $('c-end-no').focus();
     });
@@ -563,7 +910,7 @@
     });
     $('c-close').addEventListener('click', () => { if (openId) closeConversation(openId); });
 
-    H.onLanguage(updateTitle);
+    H.onLanguage(() => { updateTitle(); renderTeam(); });
     setInterval(renderQueue, 15000); // keep "waiting N min" current
     setInterval(() => { if (offers.size) renderOffers(); }, 1000); // offer countdowns
   }

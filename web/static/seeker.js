@@ -21,6 +21,7 @@
   let typingOut = null;
   let typingIn = null;
   let endedShown = false;
+  let lastWait = null; // the last place the server told us; it only says again when it changes
 
   // ------------------------------------------------------------ quick exit
 
@@ -171,7 +172,7 @@
       who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
       systemText: (m) => {
         if (m.kind === 'joined') return m.name ? ['chat.system_joined', { name: m.name }] : ['chat.system_joined_unnamed'];
-        if (m.kind === 'transferred' && m.name) return ['chat.system_transferred', { name: m.name }];
+        if (m.kind === 'transferred') return m.name ? ['chat.system_transferred', { name: m.name }] : ['chat.system_transferred_unnamed'];
         if (m.kind === 'requeued') return ['chat.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
         if (m.kind === 'ended') return ['chat.system_ended_' + endedKey(m.body)];
         return null;
@@ -304,6 +305,7 @@
     $('delete-confirm').hidden = true;
     $('delete-error').hidden = true;
     $('waiting-help').hidden = true;
+    lastWait = null;
     renderPosition(null);
     $('compose').value = '';
     H.clearText($('chat-notice'));
@@ -330,7 +332,12 @@
           if (p.state === 'failed') H.setText($('chat-notice'), 'common.send_failed');
         },
         typing: (f) => { if (f.sender !== 'seeker') typingIn.set(!!f.typing); },
-        position: (f) => { if (f.conversation_id === cred.conversation_id && !endedShown) renderPosition(f.wait); },
+        position: (f) => {
+          if (f.conversation_id !== cred.conversation_id || !f.wait || typeof f.wait !== 'object') return;
+          lastWait = f.wait;
+          const st = client.convs.get(cred.conversation_id);
+          if (!endedShown && (!st || !st.conv || st.conv.status === 'waiting')) renderPosition(f.wait);
+        },
         error: (f) => { if (f.code === 'rate_limited') H.setText($('chat-notice'), 'error.rate_limited'); },
         connection: renderConnection,
         fatal: () => { forgetConversation(); showIntro('expired'); }, // 4401: credential expired or invalid
@@ -352,7 +359,9 @@
   function renderStatus(conv) {
     const status = $('chat-status');
     $('waiting-help').hidden = conv.status !== 'waiting';
-    if (conv.status === 'waiting') loadSelfHelp(); else renderPosition(null);
+    // Back in the queue (transfer, counsellor gone): the server repeats a place only when it
+    // changes, so the last one it told us still holds until a new one comes.
+    if (conv.status === 'waiting') { loadSelfHelp(); renderPosition(lastWait); } else renderPosition(null);
     if (conv.status === 'waiting') H.setText(status, 'chat.status_waiting');
     else if (conv.status === 'active' && conv.counselor_name) H.setText(status, 'chat.status_active', { name: conv.counselor_name });
     else if (conv.status === 'active') H.setText(status, 'chat.status_active_unnamed');
