@@ -337,7 +337,7 @@ func TestStoreRequeueReassignAndNotes(t *testing.T) {
 		if !errors.Is(res[0].Err, chat.ErrNotFound) {
 			t.Fatalf("the previous counsellor can still write: %v", res[0].Err)
 		}
-		at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+		at := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond) // later than the arrival, which counts as seen
 		if err := s.TouchSeekers(ctx, []string{first.ID, "bogus"}, at); err != nil {
 			t.Fatal(err)
 		}
