@@ -287,9 +287,13 @@ func (c *Conn) enqueue(f serverFrame) {
 }
 
 // answer queues a reply to a flooding or chatty client (a pong, a
-// rate-limit error) if there is room, and drops it otherwise: such replies
-// must never get a client closed as "too slow".
+// rate-limit error) only while the queue is less than half full, and drops
+// it otherwise: such replies must never crowd out real frames and get a
+// client closed as "too slow".
 func (c *Conn) answer(f serverFrame) {
+	if len(c.out) >= cap(c.out)/2 {
+		return // keep room for the frames that matter
+	}
 	select {
 	case c.out <- &f:
 	default:

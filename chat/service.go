@@ -262,7 +262,8 @@ func (s *Service) refreshQueues(ctx context.Context) {
 		case <-s.queueDirty:
 		}
 		if err := s.sendQueueState(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("reading the queue failed", "error", err)
+			s.log.Error("reading the queue failed; trying again in a second", "error", err)
+			time.AfterFunc(time.Second, s.markQueueDirty)
 		}
 		select {
 		case <-ctx.Done():

@@ -76,7 +76,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		if err != nil {
 			return nil, fmt.Errorf("HELPLINE_ENCRYPTION_KEYS: %w", err)
 		}
-		if s.pool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+		poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+			// pgxpool's default (4 on a 2-core machine) is too few for the
+			// batch writers, the event listener, the routing leader and
+			// requests at once; a URL's pool_max_conns still wins.
+			poolCfg.MaxConns = 20
+		}
+		if s.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %w", err)
 		}
 		if err := s.pool.Ping(ctx); err != nil {
