@@ -84,7 +84,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 			// pgxpool's default (4 on a 2-core machine) is too few for the
 			// batch writers, the event listener, the routing leader and
 			// requests at once; a URL's pool_max_conns still wins.
-			poolCfg.MaxConns = 20
+			poolCfg.MaxConns = 12
 		}
 		if s.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %w", err)
