@@ -14,12 +14,13 @@ import (
 
 var _ Broker = (*PostgresBroker)(nil)
 
-// EventChannel carries JSON-encoded Events between instances.
-const EventChannel = "helpline_events"
+// eventChannelSQL names the channel that carries JSON-encoded Events
+// between instances (per schema, like notifyChannelSQL).
+const eventChannelSQL = `'helpline_e_' || left(md5(current_schema()), 16)`
 
 // PostgresBroker carries events between instances with LISTEN/NOTIFY: no
 // broker besides the database. Message events come from the store's own
-// notifications on NotifyChannel, sent in the same transaction as the
+// notifications (notifyChannelSQL), sent in the same transaction as the
 // messages, so an instance hears of every committed message.
 type PostgresBroker struct {
 	pool *pgxpool.Pool
@@ -31,7 +32,7 @@ func NewPostgresBroker(pool *pgxpool.Pool, log *slog.Logger) *PostgresBroker {
 }
 
 func (b *PostgresBroker) Publish(ctx context.Context, e Event) error {
-	_, err := b.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, EventChannel, encodeEvent(e))
+	_, err := b.pool.Exec(ctx, `SELECT pg_notify(`+eventChannelSQL+`, $1)`, encodeEvent(e))
 	return err
 }
 
@@ -70,7 +71,11 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 	// The connection carries LISTEN state, so it never goes back to the pool.
 	conn := pooled.Hijack()
 	defer conn.Close(context.Background())
-	for _, ch := range []string{NotifyChannel, EventChannel} {
+	var messages, events string
+	if err := conn.QueryRow(ctx, `SELECT `+notifyChannelSQL+`, `+eventChannelSQL).Scan(&messages, &events); err != nil {
+		return err
+	}
+	for _, ch := range []string{messages, events} {
 		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return err
 		}
@@ -81,7 +86,7 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 		if err != nil {
 			return err
 		}
-		if e, ok := decodeNotification(n.Channel, n.Payload); ok {
+		if e, ok := decodeNotification(n.Channel == messages, n.Payload); ok {
 			handle(e)
 		} else {
 			b.log.Warn("ignoring a malformed notification", "channel", n.Channel)
@@ -89,21 +94,20 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 	}
 }
 
-func decodeNotification(channel, payload string) (Event, bool) {
-	switch channel {
-	case NotifyChannel:
+// decodeNotification reads a store notification ("<id>:<seq>") or a
+// JSON-encoded Event.
+func decodeNotification(fromStore bool, payload string) (Event, bool) {
+	if fromStore {
 		id, seq, ok := strings.Cut(payload, ":")
 		n, err := strconv.ParseInt(seq, 10, 64)
 		if !ok || err != nil || !isUUID(id) {
 			return Event{}, false
 		}
 		return Event{Type: EventMessages, ConversationID: id, Seq: n}, true
-	case EventChannel:
-		var e Event
-		if err := json.Unmarshal([]byte(payload), &e); err != nil || e.Type == "" {
-			return Event{}, false
-		}
-		return e, true
 	}
-	return Event{}, false
+	var e Event
+	if err := json.Unmarshal([]byte(payload), &e); err != nil || e.Type == "" {
+		return Event{}, false
+	}
+	return e, true
 }

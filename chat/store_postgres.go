@@ -18,10 +18,13 @@ var (
 	_ Retention = (*PostgresStore)(nil)
 )
 
-// NotifyChannel is the PostgreSQL channel on which a committed batch announces
-// "conversation X now has messages up to seq N", so that other instances can
-// deliver them to their own clients. Payload: "<conversation id>:<seq>".
-const NotifyChannel = "helpline_messages"
+// notifyChannelSQL names the PostgreSQL channel on which a committed batch
+// announces "conversation X now has messages up to seq N", so that other
+// instances can deliver them to their own clients. Payload:
+// "<conversation id>:<seq>". NOTIFY channels are database-wide, so the name
+// includes the schema: deployments (or tests) sharing a database in
+// separate schemas never hear each other.
+const notifyChannelSQL = `'helpline_m_' || left(md5(current_schema()), 16)`
 
 // PostgresStore is the store of record on PostgreSQL. Message bodies are
 // sealed with AES-256-GCM before they leave the process.
@@ -297,7 +300,7 @@ func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results
 		AS t(c, q, s, si, k, n, ci, ki, b)`,
 		inConv, inSeq, inSender, inSenderID, inKind, inName, inClient, inKey, inBody, now)
 	pb.Queue(`UPDATE conversations SET last_seq = u.q FROM unnest($1::text[]::uuid[], $2::bigint[]) AS u(c, q) WHERE id = u.c`, upIDs, upSeqs)
-	pb.Queue(`SELECT pg_notify($3, c || ':' || q) FROM unnest($1::text[], $2::bigint[]) AS u(c, q)`, upIDs, upSeqs, NotifyChannel)
+	pb.Queue(`SELECT pg_notify(`+notifyChannelSQL+`, c || ':' || q) FROM unnest($1::text[], $2::bigint[]) AS u(c, q)`, upIDs, upSeqs)
 	if err := tx.SendBatch(ctx, pb).Close(); err != nil {
 		return err
 	}
@@ -393,7 +396,7 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 		VALUES ($1, $2, 'system', $3, $4, $5, $6, $7)`, m.ConversationID, m.Seq, m.Kind, m.Name, keyID, sealed, now); err != nil {
 		return Conversation{}, Message{}, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, c.ID+":"+strconv.FormatInt(seq, 10)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify(`+notifyChannelSQL+`, $1)`, c.ID+":"+strconv.FormatInt(seq, 10)); err != nil {
 		return Conversation{}, Message{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -380,3 +380,29 @@ func TestAcceptRaceAcrossInstancesAssignsOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestDeploymentsSharingADatabaseStayApart(t *testing.T) {
+	// Two servers, each in its own schema of one database: staff account 1
+	// exists in both. Disabling it in one must not touch the other.
+	ctx := testCtx(t)
+	a, b := servertest.Start(t, "postgres"), servertest.Start(t, "postgres")
+	_, inA := signIn(t, ctx, a, "uno", a.MustCounselor(t, "uno", 2, servertest.Skills{}))
+	onB, inB := signIn(t, ctx, b, "uno", b.MustCounselor(t, "uno", 2, servertest.Skills{}))
+	if inA.Staff.ID != inB.Staff.ID {
+		t.Fatalf("the test needs equal staff ids, got %s and %s", inA.Staff.ID, inB.Staff.ID)
+	}
+	if err := a.Staff.SetDisabled(ctx, 1, true, 0); err != nil {
+		t.Fatal(err)
+	}
+	startSeeker(t, ctx, a, "", "") // A's queue is not B's either
+	noFrame(t, onB, 1500*time.Millisecond, func(f chatclient.Frame) bool { return f.Type == "queue" && len(f.Waiting) > 0 })
+	if _, err := chatclient.Dial(ctx, b.URL, inB.Token); err != nil {
+		t.Fatalf("B's counsellor was signed out by A: %v", err)
+	}
+	if err := onB.Send(ctx, map[string]any{"type": "ping"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := onB.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "pong" }); err != nil {
+		t.Fatalf("B's socket was closed by A's revocation: %v", err)
+	}
+}
