@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -64,6 +66,11 @@ type Service struct {
 
 	queueDirty chan struct{}
 	sendLimit  *Limiter // per conversation and side
+
+	// Owned by the queue refresher goroutine: what staff were last sent.
+	lastQueue, lastTeam []byte
+	lastTeamAt          time.Time
+	teamRecheck         bool // a recheck of the team is scheduled
 
 	router Router
 
@@ -285,14 +292,33 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 		return err
 	}
 	if staff := s.hub.staffConns(0); len(staff) > 0 {
-		queue := queueFrame(waiting)
-		team, err := s.teamFrame(ctx)
-		if err != nil {
-			return err
+		// Staff get the queue and the team only when they changed, and the
+		// team (two queries, and large with a big team) at most once a
+		// second: resending them on every arrival swamped busy consoles.
+		var frames []serverFrame
+		if queue := queueFrame(waiting); s.changed(&s.lastQueue, queue) {
+			frames = append(frames, queue)
+		}
+		if time.Since(s.lastTeamAt) >= time.Second {
+			s.lastTeamAt, s.teamRecheck = time.Now(), false
+			team, err := s.teamFrame(ctx)
+			if err != nil {
+				return err
+			}
+			if s.changed(&s.lastTeam, team) {
+				frames = append(frames, team)
+			}
+		} else if !s.teamRecheck {
+			// The team may have changed meanwhile: look again when due.
+			s.teamRecheck = true
+			time.AfterFunc(time.Second, func() {
+				s.markQueueDirty()
+			})
 		}
 		for _, c := range staff {
-			c.enqueue(queue)
-			c.enqueue(team)
+			for _, f := range frames {
+				c.enqueue(f)
+			}
 		}
 	}
 	var seekers []*Conn
@@ -319,6 +345,16 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// changed reports whether f differs from what *last holds, and keeps it.
+func (s *Service) changed(last *[]byte, f serverFrame) bool {
+	b, err := json.Marshal(f)
+	if err != nil || bytes.Equal(b, *last) {
+		return false
+	}
+	*last = b
+	return true
 }
 
 func (s *Service) teamFrame(ctx context.Context) (serverFrame, error) {
