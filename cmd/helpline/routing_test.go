@@ -187,7 +187,8 @@ func TestEveryWaitingSeekerHearsTheirPlace(t *testing.T) {
 			t.Helper()
 			f, err := s.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "position" && f.Wait.Position == want })
 			if err != nil {
-				t.Fatalf("seeker never heard position %d: %v", want, err)
+				log := srv.Log.String()
+				t.Fatalf("seeker never heard position %d: %v\nserver log (end): %s", want, err, log[max(0, len(log)-4000):])
 			}
 			if f.Wait.Known {
 				t.Fatalf("an estimate with no data: %s", f.Raw)
