@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -50,7 +51,8 @@ type Conn struct {
 
 	cursors map[string]int64 // writer goroutine only
 
-	lastWait Wait // last place sent to a waiting seeker; queue refresher only
+	lastWait Wait        // last place sent to a waiting seeker; queue refresher only
+	ready    atomic.Bool // ready has been queued: later frames may follow it
 
 	closeOnce sync.Once
 }
@@ -210,6 +212,7 @@ func (c *Conn) start() error {
 		ready.Staff = ptr(c.staff.View())
 	}
 	c.enqueue(ready)
+	c.ready.Store(true)
 	if c.principal.Role.IsStaff() {
 		q, err := c.svc.queueFrame(c.ctx)
 		if err != nil {

@@ -287,6 +287,7 @@ const queueFrameEntries = 50
 // sendQueueState reads the queue once and tells this instance's staff the
 // waiting list and the team, and each waiting seeker their place.
 func (s *Service) sendQueueState(ctx context.Context) error {
+	s.log.Debug("reading the queue")
 	waiting, err := s.store.Waiting(ctx)
 	if err != nil {
 		return err
@@ -324,7 +325,9 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 	var seekers []*Conn
 	s.connsMu.Lock()
 	for c := range s.conns {
-		if c.principal.Role == RoleSeeker {
+		// A connection still opening has not sent ready; a place sent now
+		// would come first and be dropped, and never be sent again.
+		if c.principal.Role == RoleSeeker && c.ready.Load() {
 			seekers = append(seekers, c)
 		}
 	}
@@ -333,6 +336,7 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 		return nil
 	}
 	waits := s.router.Waits(ctx, waiting)
+	s.log.Debug("telling waiting seekers their place", "waiting", len(waiting), "seekers", len(seekers), "places", len(waits))
 	for _, c := range seekers {
 		w, ok := waits[c.principal.ConversationID]
 		if !ok {
