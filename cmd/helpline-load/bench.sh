@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# One load run of BENCHMARKS.md: builds the server and the load generator,
+# starts the server as a process of its own on the memory or PostgreSQL
+# store, measures how long it takes to answer, runs helpline-load against it
+# (with --server-pid, so the report has the server's memory and CPU) and
+# stops the server.
+#
+#   cmd/helpline-load/bench.sh memory 1000 --interval 1s --storm
+#   cmd/helpline-load/bench.sh postgres 10000 --interval 10s --jitter 2s --counselor-capacity 20 --storm
+#
+# Anything after the store and the number of conversations goes to
+# helpline-load (see `helpline-load -h`). Environment:
+#   BENCH_OUT           where binaries, logs and JSON reports go (/tmp/helpline-bench)
+#   BENCH_PORT          server port on 127.0.0.1 (8089)
+#   BENCH_DATABASE_URL  PostgreSQL (postgres://postgres@127.0.0.1:5432/test?sslmode=disable); each run
+#                       gets a fresh schema "helpline_load" in it, dropped and made again
+#   BENCH_QUIET         wait (up to 2 minutes) until the 1-minute load average is below this (1.0)
+#                       before starting: other processes on the machine skew every figure
+#   BENCH_NICE          niceness of the server and the generator (-10, so that other jobs on a
+#                       shared machine disturb the measurement less; 0 to run as any process)
+#   HELPLINE_ROUTING    offer (default, as the server) or pick
+#   HELPLINE_*          any other server setting is passed through
+set -euo pipefail
+store=${1:?usage: bench.sh memory|postgres CONVERSATIONS [helpline-load flags]}
+seekers=${2:?usage: bench.sh memory|postgres CONVERSATIONS [helpline-load flags]}
+shift 2
+cd "$(dirname "$0")/../.."
+
+out=${BENCH_OUT:-/tmp/helpline-bench}
+mkdir -p "$out"
+go build -o "$out/helpline" ./cmd/helpline
+go build -o "$out/helpline-load" ./cmd/helpline-load
+
+addr=127.0.0.1:${BENCH_PORT:-8089}
+routing=${HELPLINE_ROUTING:-offer}
+extra=()
+password="load-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# Loopback load test: no per-address limit on new conversations.
+metrics=127.0.0.1:$(( ${BENCH_PORT:-8089} + 1000 ))
+env=(HELPLINE_ADDR="$addr" HELPLINE_METRICS_ADDR="$metrics" HELPLINE_STARTS_PER_MINUTE=0 HELPLINE_ROUTING="$routing")
+case $store in
+postgres)
+  db=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+  PGOPTIONS="-c client_min_messages=warning" psql "$db" -qc "DROP SCHEMA IF EXISTS helpline_load CASCADE; CREATE SCHEMA helpline_load"
+  sep='?'; [[ $db == *\?* ]] && sep='&'
+  env+=(DATABASE_URL="$db${sep}search_path=helpline_load"
+    HELPLINE_ENCRYPTION_KEYS="$("$out/helpline" keygen e1)" HELPLINE_TOKEN_KEYS="$("$out/helpline" keygen t1)")
+  # Migrates the fresh schema and makes the admin that creates the counsellors.
+  echo "$password" | env "${env[@]}" "$out/helpline" user add --role admin --username load-admin --password-stdin >/dev/null
+  admin="load-admin:$password"
+  extra=(--postgres-cpu)
+  ;;
+memory)
+  env+=(HELPLINE_DEMO=true HELPLINE_DEMO_PASSWORD="$password")
+  admin="admin:$password"
+  ;;
+*)
+  echo "store must be memory or postgres" >&2
+  exit 2
+  ;;
+esac
+
+quiet=${BENCH_QUIET:-1.0}
+for _ in $(seq 120); do
+  awk -v q="$quiet" '{exit !($1 < q)}' /proc/loadavg && break
+  sleep 1
+done
+
+# Every connection is a file descriptor: 10,000 conversations need ~11,000
+# (the hard limit may be lower in a container; then take what there is).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "open file limit: $(ulimit -n)"
+log="$out/server-$store-$seekers.log"
+start=$(date +%s%N)
+nice=${BENCH_NICE:--10}
+env "${env[@]}" nice -n "$nice" "$out/helpline" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
+  kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.005
+done
+echo "server ($store, $routing routing) answered /healthz $(( ($(date +%s%N) - start) / 1000000 )) ms after exec; pid $pid; log $log"
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); server and generator at nice $nice"
+
+nice -n "$nice" "$out/helpline-load" --url "http://$addr" --admin "$admin" --label "$store" --routing "$routing" \
+  --seekers "$seekers" --server-pid $pid --metrics-url "http://$metrics/metrics" --json "$out/$store-$seekers.json" "${extra[@]}" "$@"
