@@ -501,6 +501,22 @@ func (r *runner) provokeGC(ctx context.Context) {
 	})
 }
 
+// describeLost says what is known about a message acknowledged as seq
+// ackSeq but never received by the other side (called once every reader
+// has stopped, so the receiver's state can be read).
+func (r *runner) describeLost(conv *conversation, from sideID, n int, m msgRec) string {
+	to := from.other()
+	last, ended, synced := int64(-1), false, false
+	if c := conv.clients[to].Load(); c != nil {
+		if s := c.sides[conv.id]; s != nil {
+			last, ended, synced = s.lastSeq, s.ended, s.synced
+		}
+	}
+	return fmt.Sprintf("lost: conversation %d, %s message %d acknowledged as seq %d; the %s saw up to seq %d (ended %v, synced on its last connection %v, resumed after the storm %v, conversation ended on both sides %v/%v)",
+		conv.idx, from.sender(), n, m.ackSeq, to.sender(), last, ended, synced, conv.resumedNs[to].Load() != 0,
+		conv.ended[seekerSide].Load(), conv.ended[counselorSide].Load())
+}
+
 // describeStuck notes the state of a few conversations that were not
 // established, for diagnosis.
 func (r *runner) describeStuck() {
@@ -835,11 +851,12 @@ func (r *runner) firstErrors() string {
 // received exactly once by the other side.
 func (r *runner) account(rep *Report, established []*conversation) {
 	var lost, lostAway, dup, unacked, sent int64
+	var lostNotes []string
 	for _, conv := range r.reg.all() {
 		conv.mu.Lock()
 		for s := range conv.sent {
 			away := conv.endedAway[sideID(s).other()].Load()
-			for _, m := range conv.sent[s] {
+			for n, m := range conv.sent[s] {
 				sent++
 				switch {
 				case m.ackSeq == 0:
@@ -848,6 +865,9 @@ func (r *runner) account(rep *Report, established []*conversation) {
 					lostAway++
 				case m.recv == 0:
 					lost++
+					if len(lostNotes) < 5 {
+						lostNotes = append(lostNotes, r.describeLost(conv, sideID(s), n, m))
+					}
 				}
 				if m.recv > 1 {
 					dup += int64(m.recv - 1)
@@ -895,6 +915,7 @@ func (r *runner) account(rep *Report, established []*conversation) {
 	c.firstErrors.Lock()
 	rep.Problems = append(rep.Problems, c.errorLog...)
 	c.firstErrors.Unlock()
+	rep.Problems = append(rep.Problems, lostNotes...)
 	if c.foreign.Load() > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d frames about conversations or messages this run did not make", c.foreign.Load()))
 	}
