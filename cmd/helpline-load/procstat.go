@@ -125,12 +125,13 @@ func raiseFileLimit(want uint64) uint64 {
 type monitor struct {
 	pid int
 
-	mu   sync.Mutex
-	peak int64
-	err  error
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	mu     sync.Mutex
+	peak   int64
+	paused bool // while the generator itself makes the server allocate
+	err    error
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
 }
 
 func startMonitor(pid int, every time.Duration) *monitor {
@@ -170,8 +171,17 @@ func (m *monitor) sample() procSample {
 		}
 		return procSample{}
 	}
-	m.peak = max(m.peak, s.RSSKiB)
+	if !m.paused {
+		m.peak = max(m.peak, s.RSSKiB)
+	}
 	return s
+}
+
+// pause stops (or resumes) counting samples towards the peak.
+func (m *monitor) pause(p bool) {
+	m.mu.Lock()
+	m.paused = p
+	m.mu.Unlock()
 }
 
 func (m *monitor) close() (peakKiB int64, err error) {

@@ -76,7 +76,7 @@ type Report struct {
 		RSSSignedInKiB   int64   `json:"rss_signed_in_kib"`  // just after the counsellors signed in (argon2id garbage)
 		RSSBaselineKiB   int64   `json:"rss_baseline_kib"`   // once that memory was handed back, before any WebSocket
 		RSSConnectedKiB  int64   `json:"rss_connected_kib"`  // every conversation established, before messaging
-		RSSPeakKiB       int64   `json:"rss_peak_kib"`       // sampled every 250 ms
+		RSSPeakKiB       int64   `json:"rss_peak_kib"`       // sampled every 250 ms (not while the generator provokes a collection)
 		RSSFinalKiB      int64   `json:"rss_final_kib"`      // after everyone left
 		PerConnectionKiB float64 `json:"per_connection_kib"` // (connected − baseline) / open connections
 		MarginalKiB      float64 `json:"marginal_kib"`       // growth per connection over the second half of the ramp
