@@ -62,16 +62,7 @@ func mustSeeker(t *testing.T, ctx context.Context, srv *servertest.Server) *seek
 
 func mustCounselor(t *testing.T, ctx context.Context, srv *servertest.Server, username string, capacity int) (*chatclient.Client, string) {
 	t.Helper()
-	password := srv.MustAccount(t, username, "Consejera "+username, chat.RoleCounselor, capacity)
-	in, err := chatclient.Login(ctx, srv.URL, username, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := chatclient.Dial(ctx, srv.URL, in.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.WS.CloseNow() })
+	c, in := signIn(t, ctx, srv, username, srv.MustAccount(t, username, "Consejera "+username, chat.RoleCounselor, capacity))
 	return c, in.Token
 }
 
