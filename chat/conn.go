@@ -311,9 +311,12 @@ func (c *Conn) close(code websocket.StatusCode, reason string) {
 }
 
 func writeFrame(ctx context.Context, ws *websocket.Conn, f serverFrame) error {
-	data, err := json.Marshal(f)
-	if err != nil {
-		return err
+	data := f.encoded
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(f); err != nil {
+			return err
+		}
 	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()

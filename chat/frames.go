@@ -198,6 +198,18 @@ type serverFrame struct {
 	Code           Code               `json:"code,omitempty"`
 	Message        string             `json:"message,omitempty"`
 	Ref            string             `json:"ref,omitempty"`
+
+	// encoded, when set, is this frame already marshalled: a frame sent to
+	// many connections (queue, team) is encoded once, not once per socket.
+	encoded []byte
+}
+
+// preEncoded returns f with its JSON computed now, for broadcasting.
+func preEncoded(f serverFrame) serverFrame {
+	if b, err := json.Marshal(f); err == nil {
+		f.encoded = b
+	}
+	return f
 }
 
 // ConversationView is the Conversation object of PROTOCOL.md §3.2.

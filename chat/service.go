@@ -316,6 +316,9 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 				s.markQueueDirty()
 			})
 		}
+		for i := range frames {
+			frames[i] = preEncoded(frames[i])
+		}
 		for _, c := range staff {
 			for _, f := range frames {
 				c.enqueue(f)
