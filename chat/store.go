@@ -38,6 +38,8 @@ type Store interface {
 	// with free capacity and stores the "transferred" event.
 	Reassign(ctx context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error)
 	// TouchSeekers records that these conversations' seekers are connected.
+	// Only waiting conversations keep it (Requeue restarts it); it may skip
+	// a conversation that is busy at that moment.
 	TouchSeekers(ctx context.Context, ids []string, at time.Time) error
 	// AddNote stores a private handover note; Notes lists them oldest first.
 	AddNote(ctx context.Context, n Note) error

@@ -207,6 +207,9 @@ func (s *MemoryStore) Requeue(_ context.Context, conversationID, reason string, 
 	c := &mc.conv
 	c.Status, c.CounselorID, c.CounselorName, c.AssignedAt = StatusWaiting, 0, "", time.Time{}
 	c.Priority, c.RequiredSkill = priority, skill
+	if now.After(c.SeekerSeenAt) {
+		c.SeekerSeenAt = now // presence was not recorded while it was active
+	}
 	if pass != 0 {
 		c.Passed = append(c.Passed, pass)
 	}
@@ -235,7 +238,8 @@ func (s *MemoryStore) TouchSeekers(_ context.Context, ids []string, at time.Time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		if mc, ok := s.convs[id]; ok && at.After(mc.conv.SeekerSeenAt) {
+		// Only waiting conversations, as in PostgresStore.TouchSeekers.
+		if mc, ok := s.convs[id]; ok && mc.conv.Status == StatusWaiting && at.After(mc.conv.SeekerSeenAt) {
 			mc.conv.SeekerSeenAt = at.UTC()
 		}
 	}

@@ -447,8 +447,11 @@ func (s *PostgresStore) Requeue(ctx context.Context, conversationID, reason stri
 			if pass != 0 {
 				passed = append(passed, pass)
 			}
+			// seeker_seen_at restarts: the seeker's presence was not
+			// recorded while the conversation was active.
 			return `UPDATE conversations SET status = 'waiting', counselor_id = NULL, counselor_name = '', assigned_at = NULL,
-				priority = $1, required_skill = $2, passed = $3`, []any{priority, skill, passed}, nil
+				priority = $1, required_skill = $2, passed = $3, seeker_seen_at = greatest(seeker_seen_at, $4)`,
+				[]any{priority, skill, passed, s.now().UTC()}, nil
 		})
 }
 
@@ -477,8 +480,17 @@ func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.
 	if len(valid) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE conversations SET seeker_seen_at = $2
-		WHERE id = ANY($1::text[]::uuid[]) AND (seeker_seen_at IS NULL OR seeker_seen_at < $2)`, valid, at)
+	// Only waiting conversations: their seekers' presence is what the
+	// leader judges abandonment by (a requeue counts as being seen). Rows
+	// another transaction holds (a message batch, an assignment) are skipped,
+	// not waited for: waiting would take row locks in a different order from
+	// message batches and deadlock with them, and the next heartbeat comes
+	// long before any grace time runs out.
+	_, err := s.pool.Exec(ctx, `UPDATE conversations c SET seeker_seen_at = $2
+		FROM (SELECT id FROM conversations
+			WHERE id = ANY($1::text[]::uuid[]) AND status = 'waiting' AND (seeker_seen_at IS NULL OR seeker_seen_at < $2)
+			ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) AS seen
+		WHERE c.id = seen.id`, valid, at)
 	return err
 }
 

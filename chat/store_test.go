@@ -344,5 +344,20 @@ func TestStoreRequeueReassignAndNotes(t *testing.T) {
 		if got, _ := s.Conversation(ctx, first.ID); !got.SeekerSeenAt.Equal(at) {
 			t.Fatalf("SeekerSeenAt = %v", got.SeekerSeenAt)
 		}
+		// Presence is kept for waiting conversations only; going back to
+		// the queue counts as being seen, so a seeker whose presence was
+		// not recorded while active is not abandoned at once.
+		before, _ := s.Conversation(ctx, returned.ID)
+		if err := s.TouchSeekers(ctx, []string{returned.ID}, at); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Conversation(ctx, returned.ID); !got.SeekerSeenAt.Equal(before.SeekerSeenAt) {
+			t.Fatalf("an active conversation's SeekerSeenAt moved: %v → %v", before.SeekerSeenAt, got.SeekerSeenAt)
+		}
+		requeuedAt := time.Now()
+		c, _, err = s.Requeue(ctx, returned.ID, chat.RequeueCounselorLeft, 10, "", 9)
+		if err != nil || c.SeekerSeenAt.Before(requeuedAt.Add(-time.Second)) {
+			t.Fatalf("after a requeue SeekerSeenAt = %v (requeued at %v), %v", c.SeekerSeenAt, requeuedAt, err)
+		}
 	})
 }
