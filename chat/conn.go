@@ -251,6 +251,21 @@ func (c *Conn) unsubscribe(conversationID string) {
 	}
 }
 
+// rejoin lets a counsellor sync a conversation that is still theirs but not
+// in this connection's list: one that ended while their console was away
+// (ready lists only conversations not ended), so they can read its last
+// messages. Access is decided by mayAccess, as for everything else.
+func (c *Conn) rejoin(conversationID string) bool {
+	if !c.principal.Role.IsStaff() {
+		return false
+	}
+	if _, err := c.svc.Conversation(c.ctx, c.principal, conversationID); err != nil {
+		return false
+	}
+	c.subscribe(conversationID)
+	return true
+}
+
 func (c *Conn) watches(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -383,7 +398,7 @@ func (c *Conn) handle(f clientFrame) {
 	switch f.Type {
 	case framePing, frameAccept, frameAuth, frameStatus, frameDecline, frameWatch:
 	default:
-		if !c.member(f.ConversationID) {
+		if !c.member(f.ConversationID) && !(f.Type == frameSync && c.rejoin(f.ConversationID)) {
 			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
 			return
 		}

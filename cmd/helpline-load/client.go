@@ -361,6 +361,8 @@ func (c *client) onReady(ctx context.Context, ws *websocket.Conn, ready frame) e
 	if c.side == counselorSide {
 		// Staff are given the conversations assigned to them that have not
 		// ended: one missing ended (or was taken away) while we were gone.
+		// Its tail is fetched with a sync, as a console does; only if that
+		// is refused (taken away) is it counted as ended away.
 		for id, s := range c.sides {
 			if !listed[id] && !s.ended {
 				s.ended = true
@@ -368,8 +370,7 @@ func (c *client) onReady(ctx context.Context, ws *websocket.Conn, ready frame) e
 				if s.conv.ended[c.side].CompareAndSwap(false, true) {
 					c.r.count.endedSides.Add(1)
 				}
-				c.r.count.endedAway.Add(1)
-				s.conv.endedAway[c.side].Store(true)
+				c.writeNow(ctx, syncFrame(id, s.lastSeq))
 			}
 		}
 	}
@@ -589,6 +590,11 @@ func (c *client) onError(ctx context.Context, f *frame) {
 		c.tryAccept(ctx)
 	case f.Code == "rate_limited":
 		c.r.count.rateLimited.Add(1)
+	case c.side == counselorSide && f.Code == "not_found" && c.sides[f.Ref] != nil && c.sides[f.Ref].ended:
+		// The sync of a conversation that ended while we were away was
+		// refused: it went to someone else, so its tail is not ours to read.
+		c.r.count.endedAway.Add(1)
+		c.sides[f.Ref].conv.endedAway[c.side].Store(true)
 	default:
 		if idx, n, ok := parseClientID(f.Ref); ok {
 			c.r.sendFailed(c, idx, n, f)

@@ -46,7 +46,7 @@ type conversation struct {
 	synced     [2]atomic.Bool
 	counted    atomic.Bool // counted as established
 	ended      [2]atomic.Bool
-	endedAway  [2]atomic.Bool  // that side learnt of the end only by its absence from ready
+	endedAway  [2]atomic.Bool  // that side was away when it ended and may no longer sync it
 	resumedNs  [2]atomic.Int64 // after the storm: side synced again
 	position   atomic.Int64    // place in the queue, from the last position frame
 	positionNs atomic.Int64    // when that frame came
@@ -180,7 +180,7 @@ type counters struct {
 	connects, connectFailures atomic.Int64
 	unexpectedDrops           atomic.Int64
 	established, endedSides   atomic.Int64
-	endedAway                 atomic.Int64 // a counsellor learnt of an end only by its absence from ready
+	endedAway                 atomic.Int64 // a counsellor was away when it ended and was refused its tail
 	lateRefusals              atomic.Int64 // a repeat of an already acknowledged send refused (harmless)
 	open, peakOpen            atomic.Int64
 	firstErrors               sync.Mutex

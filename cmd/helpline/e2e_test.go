@@ -425,6 +425,50 @@ func TestCounselorReconnectGetsLiveConversationsAndCapacityHolds(t *testing.T) {
 	})
 }
 
+// A console that was away when its conversation ended is not given it in
+// ready, but may still sync it to read the last messages and the end; a
+// colleague who never held it may not.
+func TestCounselorAwayWhenItEndedCanSyncItsTail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := mustSeeker(t, ctx, srv)
+		id := s.started.ConversationID
+		c, token := mustCounselor(t, ctx, srv, "eli", 2)
+		accept(t, ctx, c, id)
+		c.WS.CloseNow()
+
+		send(t, ctx, s.Client, id, "last-1", "Gracias por escucharme.")
+		if err := s.Send(ctx, map[string]any{"type": "end", "conversation_id": id, "reason": ""}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "message" && f.Kind == "ended" }); err != nil {
+			t.Fatal(err)
+		}
+
+		again, err := chatclient.Dial(ctx, srv.URL, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.WS.CloseNow()
+		if len(again.Ready.Conversations) != 0 {
+			t.Fatalf("ready lists an ended conversation: %s", again.Ready.Raw)
+		}
+		msgs, err := again.Sync(ctx, id, 1) // it had seen the join (seq 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 2 || msgs[0].Body != "Gracias por escucharme." || msgs[1].Kind != "ended" {
+			t.Fatalf("tail after reconnect: %d messages: %v", len(msgs), msgs)
+		}
+
+		other, _ := mustCounselor(t, ctx, srv, "fer", 2)
+		if err := other.Send(ctx, map[string]any{"type": "sync", "conversation_id": id, "after_seq": 0}); err != nil {
+			t.Fatal(err)
+		}
+		expectError(t, ctx, other, "not_found")
+	})
+}
+
 func TestSignOutClosesOpenSockets(t *testing.T) {
 	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
 		ctx := testCtx(t)
