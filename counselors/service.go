@@ -33,6 +33,9 @@ type Service struct {
 	log    *slog.Logger
 	params *argon2id.Params
 
+	dummyOnce sync.Once
+	dummy     string // see dummyHash
+
 	mu       sync.Mutex
 	failures map[string]*failure
 }
@@ -58,8 +61,15 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 var errSignIn = chat.Errorf(chat.CodeUnauthorized, "wrong username or password (or code)")
 
 // dummyHash is compared against when the username does not exist, so that
-// both failures take the same time.
-var dummyHash, _ = argon2id.CreateHash("not a password", argon2id.DefaultParams)
+// both failures take the same time. It is made on the first sign-in rather
+// than at start: one argon2id hash costs ~0.2 s and 64 MiB, which every
+// start of the server would otherwise pay.
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() {
+		s.dummy, _ = argon2id.CreateHash("not a password", s.params)
+	})
+	return s.dummy
+}
 
 // Login checks a username and password (and, for an account enrolled in a
 // second factor, a current TOTP code) and starts a sign-in session.
@@ -68,14 +78,17 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 		return "", time.Time{}, Account{}, errSignIn
 	}
 	if s.locked(username) {
-		argon2id.ComparePasswordAndHash(password, dummyHash)
+		argon2id.ComparePasswordAndHash(password, s.dummyHash())
 		return "", time.Time{}, Account{}, errSignIn
 	}
 	a, err := s.store.AccountByUsername(ctx, username)
-	hash := dummyHash
-	if err == nil {
+	var hash string
+	switch {
+	case err == nil:
 		hash = a.PasswordHash
-	} else if chat.ErrorCode(err) != chat.CodeNotFound {
+	case chat.ErrorCode(err) == chat.CodeNotFound:
+		hash = s.dummyHash()
+	default:
 		return "", time.Time{}, Account{}, err
 	}
 	ok, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
