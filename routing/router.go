@@ -125,10 +125,8 @@ func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Con
 		return 0, chat.Errorf(chat.CodeConflict, "this conversation needs a counsellor trained for it")
 	}
 	capacity := min(staff.Capacity, max(staff.MaxCapacity, 1))
-	for _, m := range r.membersOrNil(ctx) {
-		if m.ID == staff.ID {
-			capacity = min(m.Capacity, max(m.MaxCapacity, 1))
-		}
+	if m, ok, err := r.store.Member(ctx, staff.ID); err == nil && ok {
+		capacity = min(m.Capacity, max(m.MaxCapacity, 1)) // as chosen on this shift
 	}
 	if r.cfg.Mode == ModeOffer {
 		if _, ok, err := r.store.TakeOffer(ctx, c.ID, staff.ID); err != nil {
@@ -138,11 +136,6 @@ func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Con
 		}
 	}
 	return capacity, nil
-}
-
-func (r *Router) membersOrNil(ctx context.Context) []Member {
-	ms, _ := r.store.Members(ctx)
-	return ms
 }
 
 func counselorOf(staff chat.StaffInfo) Counselor {
@@ -293,11 +286,35 @@ func (r *Router) counselors(ctx context.Context, now time.Time, within time.Dura
 	if err != nil {
 		return nil
 	}
+	return r.onlineCounselors(roster{members, counts}, now, within)
+}
+
+// roster is the team as one round reads it: presence rows and how many
+// active conversations each member holds. A round reads it once and uses it
+// throughout; what changes meanwhile is seen by the next round.
+type roster struct {
+	members []Member
+	active  map[int64]int
+}
+
+func (r *Router) readRoster(ctx context.Context) (roster, error) {
+	members, err := r.store.Members(ctx)
+	if err != nil {
+		return roster{}, err
+	}
+	counts, err := r.chat.ActiveCounts(ctx)
+	if err != nil {
+		return roster{}, err
+	}
+	return roster{members, counts}, nil
+}
+
+func (r *Router) onlineCounselors(team roster, now time.Time, within time.Duration) []Counselor {
 	var cs []Counselor
-	for _, m := range members {
+	for _, m := range team.members {
 		if r.online(m, now, within) {
 			c := m.Counselor
-			c.Active = counts[m.ID]
+			c.Active = team.active[m.ID]
 			cs = append(cs, c)
 		}
 	}
@@ -338,7 +355,11 @@ func (r *Router) lead(ctx context.Context) {
 // a fake clock.
 func (r *Router) Round(ctx context.Context) error {
 	now := r.cfg.Now()
-	if err := r.returnLostConversations(ctx, now); err != nil {
+	team, err := r.readRoster(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.returnLostConversations(ctx, now, team); err != nil {
 		return err
 	}
 	waiting, err := r.chat.Waiting(ctx)
@@ -352,21 +373,14 @@ func (r *Router) Round(ctx context.Context) error {
 	if r.cfg.Mode != ModeOffer {
 		return nil
 	}
-	return r.offer(ctx, now, waiting)
+	return r.offer(ctx, now, waiting, team)
 }
 
 // returnLostConversations puts back in the queue the conversations of
 // counsellors not heard from for the grace time, and marks them offline.
-func (r *Router) returnLostConversations(ctx context.Context, now time.Time) error {
-	members, err := r.store.Members(ctx)
-	if err != nil {
-		return err
-	}
-	counts, err := r.chat.ActiveCounts(ctx)
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
+func (r *Router) returnLostConversations(ctx context.Context, now time.Time, team roster) error {
+	counts := team.active
+	for _, m := range team.members {
 		if now.Sub(m.SeenAt) <= r.cfg.CounselorGrace {
 			continue
 		}
@@ -416,7 +430,7 @@ func (r *Router) removeAbandoned(ctx context.Context, now time.Time, waiting []c
 }
 
 // offer expires old offers (counting misses) and makes new ones.
-func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation) error {
+func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation, team roster) error {
 	offers, err := r.store.Offers(ctx)
 	if err != nil {
 		return err
@@ -425,13 +439,11 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 	for _, c := range waiting {
 		isWaiting[c.ID] = c
 	}
-	members, err := r.store.Members(ctx)
-	if err != nil {
-		return err
-	}
-	byID := map[int64]Member{}
-	for _, m := range members {
-		byID[m.ID] = m
+	// Pointers into this round's roster: a counsellor made busy by a miss
+	// below must not be offered another conversation in the same round.
+	byID := map[int64]*Member{}
+	for i := range team.members {
+		byID[team.members[i].ID] = &team.members[i]
 	}
 	expired := map[string]bool{}
 	for _, o := range Expired(offers, now) {
@@ -445,7 +457,7 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 			r.store.SetMisses(ctx, m.ID, after.Misses, after.Status)
 			if setBusy {
 				m.Counselor = after
-				r.svc.StaffChanged(ctx, teamMember(m, 0), "missed_offers")
+				r.svc.StaffChanged(ctx, teamMember(*m, 0), "missed_offers")
 				r.svc.TeamChanged(ctx)
 			}
 		}
@@ -470,7 +482,7 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 		w.Passed = passes[c.ID]
 		ws = append(ws, w)
 	}
-	cs := r.counselors(ctx, now, r.offerableFor())
+	cs := r.onlineCounselors(team, now, r.offerableFor())
 	for _, m := range Choose(ws, cs, live, now) {
 		if m.NewRound {
 			r.store.ClearPasses(ctx, m.ConversationID)

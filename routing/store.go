@@ -29,8 +29,9 @@ type Store interface {
 	SetMisses(ctx context.Context, id int64, misses int, status Status) error
 	// Assigned resets misses and idle time after a counsellor took a conversation.
 	Assigned(ctx context.Context, id int64, at time.Time) error
-	// Members lists every presence row.
+	// Members lists every presence row; Member reads one (ok false if none).
 	Members(ctx context.Context) ([]Member, error)
+	Member(ctx context.Context, id int64) (m Member, ok bool, err error)
 
 	// PutOffer records an offer unless the conversation already has one.
 	PutOffer(ctx context.Context, o Offer) (bool, error)

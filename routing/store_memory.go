@@ -111,6 +111,13 @@ func (s *MemoryStore) Members(_ context.Context) ([]Member, error) {
 	return out, nil
 }
 
+func (s *MemoryStore) Member(_ context.Context, id int64) (Member, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.members[id]
+	return m, ok, nil
+}
+
 func (s *MemoryStore) PutOffer(_ context.Context, o Offer) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -105,6 +105,14 @@ func (s *PostgresStore) Members(ctx context.Context) ([]Member, error) {
 	return out, rows.Err()
 }
 
+func (s *PostgresStore) Member(ctx context.Context, id int64) (Member, bool, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberColumns+` FROM presence WHERE staff_id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Member{}, false, nil
+	}
+	return m, err == nil, err
+}
+
 func (s *PostgresStore) PutOffer(ctx context.Context, o Offer) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO offers (conversation_id, staff_id, offered_at, expires_at)
 		SELECT $1::uuid, $2, now(), $3 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = $1::uuid AND status = 'waiting')
