@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -136,6 +137,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.Metrics)
+		// Profiles, so that performance work starts from measurements.
+		// They hold code paths and sizes, never message text or addresses;
+		// still, like the metrics, this listener is for operators only.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 		go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(mln)
 		log.Info("metrics are served", "addr", mln.Addr().String())
 	}

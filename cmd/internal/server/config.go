@@ -53,7 +53,7 @@ type Setting struct {
 // Settings lists every environment variable the server reads.
 var Settings = []Setting{
 	{"HELPLINE_ADDR", ":8080", "address to listen on"},
-	{"HELPLINE_METRICS_ADDR", "", "address for Prometheus metrics at /metrics (e.g. 127.0.0.1:9090); empty: off. Keep it internal"},
+	{"HELPLINE_METRICS_ADDR", "", "address for Prometheus metrics at /metrics and Go profiles at /debug/pprof/ (e.g. 127.0.0.1:9090); empty: off. Keep it internal"},
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs on an in-memory store (nothing survives a restart)"},
 	{"HELPLINE_ENCRYPTION_KEYS", "", "message encryption keys id:base64,… (first encrypts); required with DATABASE_URL; make one with `helpline keygen`"},
 	{"HELPLINE_TOKEN_KEYS", "", "token signing keys id:base64,… (first signs); required with DATABASE_URL"},
