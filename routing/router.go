@@ -82,14 +82,11 @@ func (r *Router) offerableFor() time.Duration {
 // Admit implements chat.Router.
 func (r *Router) Admit(ctx context.Context) error {
 	now := r.cfg.Now()
-	members, err := r.store.Members(ctx)
-	if err != nil {
-		return err
-	}
-	onShift := 0
-	for _, m := range members {
-		if r.online(m, now, r.cfg.CounselorGrace) && m.Status.OnShift() {
-			onShift++
+	onShift := 1 // without RequireCounselor, arrivals wait for the next one on shift
+	if r.cfg.RequireCounselor {
+		var err error
+		if onShift, err = r.store.OnShift(ctx, now.Add(-r.cfg.CounselorGrace)); err != nil {
+			return err
 		}
 	}
 	waiting := 0
@@ -99,9 +96,6 @@ func (r *Router) Admit(ctx context.Context) error {
 			return err
 		}
 		waiting = len(w)
-	}
-	if !r.cfg.RequireCounselor {
-		onShift = max(onShift, 1)
 	}
 	closed := Availability(r.cfg.Hours, now, waiting, r.cfg.MaxQueue, onShift)
 	if closed == Accepting {

@@ -32,6 +32,9 @@ type Store interface {
 	// Members lists every presence row; Member reads one (ok false if none).
 	Members(ctx context.Context) ([]Member, error)
 	Member(ctx context.Context, id int64) (m Member, ok bool, err error)
+	// OnShift counts members on shift (Status.OnShift) heard from since
+	// the given time: what every arrival's admission asks, cheaply.
+	OnShift(ctx context.Context, seenSince time.Time) (int, error)
 
 	// PutOffer records an offer unless the conversation already has one.
 	PutOffer(ctx context.Context, o Offer) (bool, error)

@@ -18,10 +18,12 @@ type MemoryStore struct {
 	members map[int64]Member
 	offers  map[string]Offer
 	passes  map[string]map[int64]bool
+	leader  chan struct{} // holds a token while someone leads
 }
 
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{members: map[int64]Member{}, offers: map[string]Offer{}, passes: map[string]map[int64]bool{}}
+	return &MemoryStore{members: map[int64]Member{}, offers: map[string]Offer{}, passes: map[string]map[int64]bool{},
+		leader: make(chan struct{}, 1)}
 }
 
 func (s *MemoryStore) Join(_ context.Context, m Member) error {
@@ -29,7 +31,9 @@ func (s *MemoryStore) Join(_ context.Context, m Member) error {
 	defer s.mu.Unlock()
 	if old, ok := s.members[m.ID]; ok {
 		if old.Status != StatusOffline {
-			m.Status = old.Status
+			// Still on shift (a reload, a second console): keep their
+			// place in the idle order, as PostgresStore does.
+			m.Status, m.IdleSince = old.Status, old.IdleSince
 		}
 		m.Capacity, m.Misses = old.Capacity, old.Misses
 	}
@@ -118,6 +122,18 @@ func (s *MemoryStore) Member(_ context.Context, id int64) (Member, bool, error) 
 	return m, ok, nil
 }
 
+func (s *MemoryStore) OnShift(_ context.Context, seenSince time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.members {
+		if m.Status.OnShift() && !m.SeenAt.Before(seenSince) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (s *MemoryStore) PutOffer(_ context.Context, o Offer) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,7 +204,21 @@ func (s *MemoryStore) Passes(_ context.Context) (map[string]map[int64]bool, erro
 }
 
 // Lead: with one instance, it always leads.
+// Lead runs fn while no other caller on this store does, and again (as
+// PostgresStore does) if fn returns before ctx ends.
 func (s *MemoryStore) Lead(ctx context.Context, fn func(ctx context.Context)) error {
-	fn(ctx)
+	for ctx.Err() == nil {
+		select {
+		case s.leader <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		fn(ctx)
+		<-s.leader
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
 	return nil
 }

@@ -113,6 +113,23 @@ func (s *PostgresStore) Member(ctx context.Context, id int64) (Member, bool, err
 	return m, err == nil, err
 }
 
+// onShiftStatuses are the statuses Status.OnShift accepts, for SQL.
+var onShiftStatuses = func() []string {
+	var out []string
+	for _, st := range []Status{StatusAvailable, StatusBusy, StatusBreak, StatusOffline} {
+		if st.OnShift() {
+			out = append(out, string(st))
+		}
+	}
+	return out
+}()
+
+func (s *PostgresStore) OnShift(ctx context.Context, seenSince time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM presence WHERE status = ANY($1) AND seen_at >= $2`, onShiftStatuses, seenSince).Scan(&n)
+	return n, err
+}
+
 func (s *PostgresStore) PutOffer(ctx context.Context, o Offer) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO offers (conversation_id, staff_id, offered_at, expires_at)
 		SELECT $1::uuid, $2, now(), $3 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = $1::uuid AND status = 'waiting')
