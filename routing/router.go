@@ -123,7 +123,11 @@ func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Con
 		capacity = min(m.Capacity, max(m.MaxCapacity, 1)) // as chosen on this shift
 	}
 	if r.cfg.Mode == ModeOffer {
-		if _, ok, err := r.store.TakeOffer(ctx, c.ID, staff.ID); err != nil {
+		// The offer stays until Accepted removes it, after the assignment
+		// is stored: were it taken now, a round in between would see this
+		// counsellor with neither the offer nor the conversation, offer
+		// them another, and that accept would find them at capacity.
+		if ok, err := r.store.Offered(ctx, c.ID, staff.ID); err != nil {
 			return 0, err
 		} else if !ok {
 			return 0, chat.Errorf(chat.CodeConflict, "this conversation is not offered to you (any more)")

@@ -38,6 +38,8 @@ type Store interface {
 
 	// PutOffer records an offer unless the conversation already has one.
 	PutOffer(ctx context.Context, o Offer) (bool, error)
+	// Offered tells whether the conversation is offered to counselorID now.
+	Offered(ctx context.Context, conversationID string, counselorID int64) (bool, error)
 	// TakeOffer removes and returns the conversation's offer if it is to counselorID.
 	TakeOffer(ctx context.Context, conversationID string, counselorID int64) (Offer, bool, error)
 	DeleteOffer(ctx context.Context, conversationID string) error

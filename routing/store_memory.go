@@ -144,6 +144,13 @@ func (s *MemoryStore) PutOffer(_ context.Context, o Offer) (bool, error) {
 	return true, nil
 }
 
+func (s *MemoryStore) Offered(_ context.Context, conversationID string, counselorID int64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.offers[conversationID]
+	return ok && o.CounselorID == counselorID, nil
+}
+
 func (s *MemoryStore) TakeOffer(_ context.Context, conversationID string, counselorID int64) (Offer, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -137,6 +137,13 @@ func (s *PostgresStore) PutOffer(ctx context.Context, o Offer) (bool, error) {
 	return err == nil && tag.RowsAffected() == 1, err
 }
 
+func (s *PostgresStore) Offered(ctx context.Context, conversationID string, counselorID int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM offers WHERE conversation_id::text = $1 AND staff_id = $2)`,
+		conversationID, counselorID).Scan(&ok)
+	return ok, err
+}
+
 func (s *PostgresStore) TakeOffer(ctx context.Context, conversationID string, counselorID int64) (Offer, bool, error) {
 	o := Offer{ConversationID: conversationID, CounselorID: counselorID}
 	err := s.pool.QueryRow(ctx, `DELETE FROM offers WHERE conversation_id::text = $1 AND staff_id = $2 RETURNING expires_at`,

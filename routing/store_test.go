@@ -551,6 +551,10 @@ func TestStoreTakeOffer(t *testing.T) {
 			{"not an id", "not-a-uuid", 1, false},
 		}
 		for _, st := range steps {
+			// Offered answers, without taking, what TakeOffer is about to find.
+			if ok, err := e.Offered(ctx, st.conv, st.counselorID); err != nil || ok != st.want {
+				t.Errorf("Offered(%s, %d) (%s) = %v, %v; want %v", st.conv, st.counselorID, st.name, ok, err, st.want)
+			}
 			o, ok, err := e.TakeOffer(ctx, st.conv, st.counselorID)
 			if err != nil || ok != st.want {
 				t.Errorf("TakeOffer(%s, %d) (%s) = %v, %v; want %v", st.conv, st.counselorID, st.name, ok, err, st.want)
