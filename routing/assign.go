@@ -44,33 +44,65 @@ func Choose(ws []Waiting, cs []Counselor, offers []Offer, now time.Time) []Match
 			heldCoun[o.CounselorID] = true
 		}
 	}
+	free := 0 // counsellors who could still be offered something this round
+	for _, c := range cs {
+		if canTakeOffer(c, heldCoun) {
+			free++
+		}
+	}
 	var out []Match
 	for _, w := range Order(ws) {
+		if free == 0 {
+			break // everyone is full or holds an offer: the rest wait for the next round
+		}
 		if heldConv[w.ConversationID] {
 			continue
 		}
-		pool, fallback := Pool(w, cs)
-		best := -1
-		for i, c := range pool {
-			if c.Status != StatusAvailable || c.Free() == 0 || heldCoun[c.ID] {
-				continue
-			}
-			if best < 0 || better(c, pool[best], w) {
-				best = i
-			}
-		}
+		best, fallback := bestFor(w, cs, heldCoun)
 		if best < 0 {
 			continue
 		}
-		c := pool[best]
+		c := cs[best]
 		heldCoun[c.ID] = true
+		free--
 		out = append(out, Match{ConversationID: w.ConversationID, CounselorID: c.ID,
 			LanguageFallback: fallback, NewRound: w.Passed[c.ID]})
 	}
 	return out
 }
 
-// better reports whether a should be offered w before b.
+func canTakeOffer(c Counselor, held map[int64]bool) bool {
+	return c.Status == StatusAvailable && c.Free() > 0 && !held[c.ID]
+}
+
+// bestFor returns the index in cs of the counsellor to offer w to (-1 for
+// none), choosing among its Pool as Pool defines it, without building it:
+// this runs for every waiting seeker and every counsellor each round.
+func bestFor(w Waiting, cs []Counselor, held map[int64]bool) (best int, fallback bool) {
+	bestEligible, bestTrained := -1, -1
+	anyEligible, anyTrained := false, false
+	for i, c := range cs {
+		if !c.Status.OnShift() || !Trained(c, w) || w.Excluded[c.ID] {
+			continue
+		}
+		anyTrained = true
+		candidate := canTakeOffer(c, held)
+		if candidate && (bestTrained < 0 || better(c, cs[bestTrained], w)) {
+			bestTrained = i
+		}
+		if Eligible(c, w) {
+			anyEligible = true
+			if candidate && (bestEligible < 0 || better(c, cs[bestEligible], w)) {
+				bestEligible = i
+			}
+		}
+	}
+	if w.Language != "" && !anyEligible && anyTrained {
+		return bestTrained, true // Pool's language fallback
+	}
+	return bestEligible, false
+}
+
 func better(a, b Counselor, w Waiting) bool {
 	if pa, pb := w.Passed[a.ID], w.Passed[b.ID]; pa != pb {
 		return pb
