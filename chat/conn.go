@@ -21,8 +21,6 @@ const (
 	authTimeout      = 10 * time.Second
 	idleTimeout      = 75 * time.Second // clients ping every 20 s
 	writeTimeout     = 10 * time.Second
-	pingInterval     = 30 * time.Second
-	sessionRecheck   = 30 * time.Second
 	outQueueFrames   = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
 	storePage        = 200
 	framesPerSecond  = 20
@@ -31,8 +29,9 @@ const (
 )
 
 // Conn is one authenticated WebSocket. Its reader goroutine handles client
-// frames; its writer goroutine is the only one that writes, and the only one
-// that touches cursors.
+// frames. A writer goroutine runs only while there is something to send
+// (see kick); it is the only one that writes, and the only one that touches
+// cursors. An idle connection is one goroutine, blocked in Read.
 type Conn struct {
 	svc       *Service
 	ws        *websocket.Conn
@@ -41,12 +40,15 @@ type Conn struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 
-	wake chan struct{}
-	out  chan *serverFrame
+	wake    chan struct{}
+	out     chan *serverFrame
+	pending atomic.Int64 // frames and wake-ups not yet served; the writer runs while above zero
+
+	waitingSince atomic.Int64 // monotonicNow when the reader began waiting for a frame
 
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
-	watching map[string]bool  // of those, the ones only watched (supervisors)
+	watching map[string]bool  // of those, the ones only watched (supervisors); nil until a watch
 	syncReqs map[string]int64 // sync frames not yet served by the writer
 
 	cursors map[string]int64 // writer goroutine only
@@ -57,7 +59,8 @@ type Conn struct {
 	closeOnce sync.Once
 }
 
-// ServeHTTP accepts a WebSocket at /ws and runs it until it closes.
+// ServeHTTP accepts a WebSocket at /ws and runs it, in a goroutine of its
+// own, until it closes.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.connsMu.Lock()
 	if s.closing {
@@ -67,49 +70,92 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.handlers.Add(1)
 	s.connsMu.Unlock()
-	defer s.handlers.Done()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(socketBuffers{w}, r, &websocket.AcceptOptions{
 		OriginPatterns:  s.cfg.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
+		s.handlers.Done()
 		return // Accept has answered the request
 	}
-	defer ws.CloseNow()
-	ws.SetReadLimit(maxFrameBytes)
+	// Returning from the handler lets net/http drop what it keeps for a
+	// request (the request, its response, its 4 KiB buffers) and the
+	// handler's deep stack, which a connection open for hours would hold.
+	go s.serveSocket(ws)
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p, staff, err := s.authenticateSocket(ctx, ws)
-	if err != nil {
+// serveSocket authenticates a WebSocket and reads it until it closes.
+//
+// The work of opening is done in functions that have returned by the time
+// the reader waits: what stays on this goroutine's stack while it waits is
+// small enough for the runtime to shrink the stack to 8 KiB.
+func (s *Service) serveSocket(ws *websocket.Conn) {
+	defer s.handlers.Done()
+	defer func() {
+		// As net/http does for a handler: a bug costs this connection (the
+		// client reconnects), not the server.
+		if v := recover(); v != nil {
+			s.log.Error("a connection's reader panicked; closed it", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	defer ws.CloseNow()
+	c := s.authenticateConn(ws)
+	if c == nil {
 		return
 	}
-	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueFrames),
-		convs: map[string]bool{}, watching: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+	defer c.cancel()
 	if !s.register(c) {
 		ws.Close(StatusGoingAway, "server restarting")
 		return
 	}
 	defer s.unregister(c)
-	role := "seeker"
-	if p.Role.IsStaff() {
-		role = "staff"
+	connected := s.cfg.Metrics.Connections.WithLabelValues(c.role())
+	connected.Inc()
+	defer connected.Dec()
+	if c.open() {
+		c.readLoop()
 	}
-	s.cfg.Metrics.Connections.WithLabelValues(role).Inc()
-	defer s.cfg.Metrics.Connections.WithLabelValues(role).Dec()
-	if err := c.start(); err != nil {
-		if ErrorCode(err) == CodeNotFound {
-			// The seeker's conversation is gone (erased, or past retention):
-			// this credential will never work again.
-			c.close(StatusBadToken, "conversation no longer exists")
-		} else {
-			c.close(StatusReconnect, "please reconnect")
-		}
-		return
+}
+
+// authenticateConn reads the auth frame and returns the connection it
+// opens, or nil if there is none.
+func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
+	ws.SetReadLimit(maxFrameBytes)
+	ctx, cancel := context.WithCancel(context.Background())
+	p, staff, err := s.authenticateSocket(ctx, ws)
+	if err != nil {
+		cancel()
+		return nil
 	}
-	go c.writeLoop()
-	c.readLoop()
+	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueFrames),
+		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
+	return c
+}
+
+func (c *Conn) role() string {
+	if c.principal.Role.IsStaff() {
+		return "staff"
+	}
+	return "seeker"
+}
+
+// open starts the connection (see start), or closes it saying whether to
+// reconnect.
+func (c *Conn) open() bool {
+	err := c.start()
+	switch {
+	case err == nil:
+		return true
+	case ErrorCode(err) == CodeNotFound:
+		// The seeker's conversation is gone (erased, or past retention):
+		// this credential will never work again.
+		c.close(StatusBadToken, "conversation no longer exists")
+	default:
+		c.close(StatusReconnect, "please reconnect")
+	}
+	return false
 }
 
 func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, error) {
@@ -288,7 +334,8 @@ func (c *Conn) sender() Sender {
 func (c *Conn) wakeUp() {
 	select {
 	case c.wake <- struct{}{}:
-	default:
+		c.kick()
+	default: // a wake-up is already queued, and its sender kicks the writer
 	}
 }
 
@@ -298,6 +345,7 @@ func (c *Conn) wakeUp() {
 func (c *Conn) enqueue(f serverFrame) {
 	select {
 	case c.out <- &f:
+		c.kick()
 	default:
 		c.svc.cfg.Metrics.SlowClosed.Inc()
 		go c.close(StatusSlow, "too slow, reconnect")
@@ -314,6 +362,7 @@ func (c *Conn) answer(f serverFrame) {
 	}
 	select {
 	case c.out <- &f:
+		c.kick()
 	default:
 	}
 }
@@ -342,9 +391,12 @@ func (c *Conn) readLoop() {
 	limiter := rate.NewLimiter(framesPerSecond, frameBurst)
 	strikes := 0
 	for {
-		rctx, cancel := context.WithTimeout(c.ctx, idleTimeout)
-		typ, data, err := c.ws.Read(rctx)
-		cancel()
+		// No deadline on the Read: keepalive closes the socket once it has
+		// waited idleTimeout (a context per Read kept a timer and four small
+		// objects alive on every idle connection). Nor is c.ctx needed to
+		// end it: whatever cancels c.ctx closes the socket too.
+		c.waitingSince.Store(monotonicNow())
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -353,22 +405,35 @@ func (c *Conn) readLoop() {
 				c.close(StatusFlood, "too many frames")
 				return
 			}
-			c.answer(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
+			c.slowDown()
 			continue
 		}
 		strikes = 0
-		if typ != websocket.MessageText {
-			c.enqueue(errorFrame(Errorf(CodeInvalid, "frames must be JSON text"), ""))
-			continue
-		}
-		f, err := decodeClientFrame(data)
-		if err != nil {
-			c.svc.cfg.Metrics.FramesRefused.WithLabelValues(string(ErrorCode(err))).Inc()
-			c.enqueue(errorFrame(err, refOf(f)))
-			continue
-		}
-		c.handle(f)
+		c.receive(typ, data)
 	}
+}
+
+// receive decodes and handles one client frame. It is apart from readLoop
+// so that its stack frame (the decoded frame, the answers it builds) is not
+// kept while the connection waits for the next one.
+func (c *Conn) receive(typ websocket.MessageType, data []byte) {
+	if typ != websocket.MessageText {
+		c.enqueue(errorFrame(Errorf(CodeInvalid, "frames must be JSON text"), ""))
+		return
+	}
+	f, err := decodeClientFrame(data)
+	if err != nil {
+		c.svc.cfg.Metrics.FramesRefused.WithLabelValues(string(ErrorCode(err))).Inc()
+		c.enqueue(errorFrame(err, refOf(f)))
+		return
+	}
+	c.handle(f)
+}
+
+// slowDown answers a frame over the rate limit (apart from readLoop, as
+// receive is).
+func (c *Conn) slowDown() {
+	c.answer(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
 }
 
 func refOf(f clientFrame) string {
@@ -445,6 +510,9 @@ func (c *Conn) handle(f clientFrame) {
 			return
 		}
 		c.mu.Lock()
+		if c.watching == nil {
+			c.watching = map[string]bool{}
+		}
 		c.watching[conv.ID] = true
 		c.mu.Unlock()
 		c.subscribe(conv.ID)
@@ -468,8 +536,27 @@ func (c *Conn) handle(f clientFrame) {
 	}
 }
 
+// kick makes sure a writer serves what was just queued. Each frame or
+// wake-up counts one in pending after it is queued; the count going from
+// zero to one starts the writer, and the writer exits only by bringing it
+// back to zero. So a frame queued while the writer is finishing is either
+// seen by it or starts a new one (no lost wake-up), and two writers never
+// run at once (the next one starts only after the last one's final count).
+func (c *Conn) kick() {
+	if c.pending.Add(1) == 1 {
+		go c.writeLoop()
+	}
+}
+
+// testHookWriterDrained, when set, runs as a writer finds nothing left to
+// send, just before it decides whether to stop: the moment a lost wake-up
+// would happen.
+var testHookWriterDrained atomic.Pointer[func(*Conn)]
+
+// writeLoop sends everything queued, then exits once no kick came in
+// meanwhile. On an error it leaves pending above zero, so no writer ever
+// starts again on a connection that is going away.
 func (c *Conn) writeLoop() {
-	defer c.cancel()
 	defer func() {
 		// A bug here must cost one connection (which will resync), not the server.
 		if v := recover(); v != nil {
@@ -477,42 +564,56 @@ func (c *Conn) writeLoop() {
 			c.close(StatusReconnect, "please reconnect")
 		}
 	}()
-	ping := time.NewTicker(pingInterval)
-	defer ping.Stop()
-	var recheck <-chan time.Time
-	if c.principal.Role.IsStaff() {
-		t := time.NewTicker(sessionRecheck)
-		defer t.Stop()
-		recheck = t.C
-	}
 	for {
-		var err error
-		select {
-		case <-c.ctx.Done():
-			return
-		case f := <-c.out:
-			err = writeFrame(c.ctx, c.ws, *f)
-		case <-c.wake:
-			err = c.deliver()
-		case <-ping.C:
-			go func() {
-				pctx, cancel := context.WithTimeout(c.ctx, 2*pingInterval)
-				defer cancel()
-				if c.ws.Ping(pctx) != nil && c.ctx.Err() == nil {
-					c.close(StatusReconnect, "no answer to ping")
-				}
-			}()
-		case <-recheck:
-			if _, err := c.svc.cfg.Staff.CheckSession(c.ctx, c.principal); IsUnauthorized(err) {
-				c.close(StatusRevoked, "signed out")
-				return
-			}
-		}
-		if err != nil {
+		// Every kick counted in n came after its frame was queued, so the
+		// drain below sees that frame.
+		n := c.pending.Load()
+		if err := c.drain(); err != nil {
 			if !errors.Is(err, context.Canceled) {
 				c.close(StatusReconnect, "please reconnect")
 			}
+			c.cancel()
 			return
+		}
+		if h := testHookWriterDrained.Load(); h != nil {
+			(*h)(c)
+		}
+		if c.pending.Add(-n) == 0 {
+			return
+		}
+	}
+}
+
+// drain serves wake-ups and writes queued frames in order until both
+// queues are empty. When both wait, the wake-up goes first, then one frame,
+// turn about: a wake-up announces messages stored before what was queued
+// meanwhile (a sender's ack is queued only after its message is published),
+// so each side gets a message no later than its ack, as it did from a
+// writer that was always waiting; and neither queue starves the other.
+func (c *Conn) drain() error {
+	for {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+		served := false
+		select {
+		case <-c.wake:
+			if err := c.deliver(); err != nil {
+				return err
+			}
+			served = true
+		default:
+		}
+		select {
+		case f := <-c.out:
+			if err := writeFrame(c.ctx, c.ws, *f); err != nil {
+				return err
+			}
+			served = true
+		default:
+		}
+		if !served {
+			return nil
 		}
 	}
 }
@@ -522,8 +623,11 @@ func (c *Conn) writeLoop() {
 // store. Cursors only move forward by one, so nothing is skipped or repeated.
 func (c *Conn) deliver() error {
 	c.mu.Lock()
-	reqs := c.syncReqs // taken whole: handle writes to the new map meanwhile
-	c.syncReqs = map[string]int64{}
+	var reqs map[string]int64
+	if len(c.syncReqs) > 0 { // most wake-ups are new messages, not syncs: keep the empty map
+		reqs = c.syncReqs // taken whole: handle writes to the new map meanwhile
+		c.syncReqs = map[string]int64{}
+	}
 	c.mu.Unlock()
 	for id, after := range reqs {
 		c.cursors[id] = after

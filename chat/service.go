@@ -123,6 +123,7 @@ func NewService(cfg Config) *Service {
 func (s *Service) Run(ctx context.Context) error {
 	go s.refreshQueues(ctx)
 	go s.heartbeats(ctx)
+	go s.keepalive(ctx)
 	go s.router.Run(ctx)
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
 }
