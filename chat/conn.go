@@ -17,16 +17,28 @@ import (
 
 // Connection limits (PROTOCOL.md §3).
 const (
-	maxFrameBytes    = 16 << 10
-	authTimeout      = 10 * time.Second
-	idleTimeout      = 75 * time.Second // clients ping every 20 s
-	writeTimeout     = 10 * time.Second
-	outQueueFrames   = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
-	storePage        = 200
-	framesPerSecond  = 20
-	frameBurst       = 40
-	floodStrikeLimit = 50
+	maxFrameBytes  = 16 << 10
+	authTimeout    = 10 * time.Second
+	idleTimeout    = 75 * time.Second // clients ping every 20 s
+	writeTimeout   = 10 * time.Second
+	outQueueFrames = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
+	// A console's queue is longer: it also gets the queue, team and
+	// conversation updates of everyone, which come in bursts when many
+	// things change at once (a reconnect storm), and a console closed as
+	// slow must sign back in and resync everything it holds.
+	staffOutQueueFrames = 256
+	storePage           = 200
+	framesPerSecond     = 20
+	frameBurst          = 40
+	floodStrikeLimit    = 50
 )
+
+func outQueueLength(r Role) int {
+	if r.IsStaff() {
+		return staffOutQueueFrames
+	}
+	return outQueueFrames
+}
 
 // Conn is one authenticated WebSocket. Its reader goroutine handles client
 // frames. A writer goroutine runs only while there is something to send
@@ -128,7 +140,7 @@ func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
 		return nil
 	}
 	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueFrames),
+		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueLength(p.Role)),
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
 	return c

@@ -191,7 +191,10 @@ type serverFrame struct {
 	WaitingTotal   *int               `json:"waiting_total,omitempty"`
 	ExpiresAt      *time.Time         `json:"expires_at,omitempty"`
 	Wait           *Wait              `json:"wait,omitempty"`
-	Team           *[]TeamMember      `json:"team,omitempty"`
+	Team           *teamList          `json:"team,omitempty"`
+	Added          *[]json.RawMessage `json:"added,omitempty"`   // team_changes: whole members new to the list
+	Changed        *[]json.RawMessage `json:"changed,omitempty"` // team_changes: id and changed fields of others
+	Gone           *[]string          `json:"gone,omitempty"`    // team_changes: ids of members gone
 	Member         *TeamMember        `json:"member,omitempty"`
 	Reason         string             `json:"reason,omitempty"`
 	Notes          *[]NoteView        `json:"notes,omitempty"`

@@ -67,10 +67,13 @@ type Service struct {
 	queueDirty chan struct{}
 	sendLimit  *Limiter // per conversation and side
 
-	// Owned by the queue refresher goroutine: what staff were last sent.
-	lastQueue, lastTeam []byte
-	lastTeamAt          time.Time
-	teamRecheck         bool // a recheck of the team is scheduled
+	// Owned by the queue refresher goroutine: the queue staff were last
+	// sent, and when staff may next be sent the queue and the team.
+	lastQueue         []byte
+	queueDue, teamDue throttle
+	// The team as consoles were last told: the refresher's, and read by
+	// connections opening (teamFrame).
+	team teamCast
 
 	router Router
 
@@ -260,72 +263,164 @@ func (s *Service) markQueueDirty() {
 	}
 }
 
-// refreshQueues sends every connected staff member the waiting list when it
-// changes, at most every 100 ms so that a burst of arrivals costs one read.
+// Pauses of the queue refresher: after a refresh, changes wait four times
+// what it took, so that refreshing a long queue (or on a slow database)
+// keeps to a fifth of the time; but at least refreshPauseMin, and at most
+// refreshPauseMax, the fixed pause there used to be.
+const (
+	refreshPauseMin = 20 * time.Millisecond
+	refreshPauseMax = 100 * time.Millisecond
+)
+
+// refreshQueues tells waiting seekers their place, and staff the queue and
+// the team, whenever the queue changes. A change after a quiet spell goes
+// out at once: a seeker should see their new place as soon as someone ahead
+// of them is taken. Changes that come during the short pause after a
+// refresh are gathered into one, so that a burst of arrivals costs a few
+// reads, not one each.
 func (s *Service) refreshQueues(ctx context.Context) {
+	var next time.Time // no refresh before this
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.queueDirty:
 		}
+		if !sleepUntil(ctx, next) {
+			return
+		}
+		// Whatever changed while we paused, this refresh reads.
+		select {
+		case <-s.queueDirty:
+		default:
+		}
+		start := time.Now()
 		if err := s.sendQueueState(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("reading the queue failed; trying again in a second", "error", err)
 			time.AfterFunc(time.Second, s.markQueueDirty)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
+		took := time.Since(start)
+		next = time.Now().Add(min(max(4*took, refreshPauseMin), refreshPauseMax))
 	}
 }
+
+// sleepUntil waits until t (not at all if it has passed); false if ctx ended.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// throttle lets the refresher do something at most once per period. Asked
+// too early, it says no and makes sure the refresher runs again when due,
+// so that the last change is never left unsent.
+type throttle struct {
+	last      time.Time
+	scheduled bool
+}
+
+func (t *throttle) due(now time.Time, every time.Duration, recheck func()) bool {
+	if now.Sub(t.last) >= every {
+		t.last, t.scheduled = now, false
+		return true
+	}
+	if !t.scheduled {
+		t.scheduled = true
+		time.AfterFunc(t.last.Add(every).Sub(now), recheck)
+	}
+	return false
+}
+
+// How often staff may be sent the queue and the team at most: with
+// hundreds of consoles, resending them on every arrival swamped them.
+const (
+	staffQueueEvery = 100 * time.Millisecond
+	staffTeamEvery  = time.Second
+)
 
 // queueFrameEntries caps the waiting list sent to staff: a console shows the
 // oldest few, and the total.
 const queueFrameEntries = 50
 
-// sendQueueState reads the queue once and tells this instance's staff the
-// waiting list and the team, and each waiting seeker their place.
+// sendQueueState reads the queue once and tells each waiting seeker their
+// place, then this instance's staff the waiting list and the team. Seekers
+// come first: their place is what they sit watching, and the team may
+// take two more queries.
 func (s *Service) sendQueueState(ctx context.Context) error {
 	s.log.Debug("reading the queue")
 	waiting, err := s.store.Waiting(ctx)
 	if err != nil {
 		return err
 	}
-	if staff := s.hub.staffConns(0); len(staff) > 0 {
-		// Staff get the queue and the team only when they changed, and the
-		// team (two queries, and large with a big team) at most once a
-		// second: resending them on every arrival swamped busy consoles.
-		var frames []serverFrame
+	s.sendPlaces(ctx, waiting)
+	return s.sendStaffState(ctx, waiting)
+}
+
+// sendStaffState sends this instance's staff the queue and what changed in
+// the team, each only when it changed and at most as often as allowed.
+// Every frame is encoded once for all consoles.
+func (s *Service) sendStaffState(ctx context.Context, waiting []Conversation) error {
+	if len(s.hub.staffConns(0)) == 0 {
+		return nil // the team snapshot may go stale meanwhile: see teamFrame
+	}
+	now := time.Now()
+	var frames []serverFrame
+	if s.queueDue.due(now, staffQueueEvery, s.markQueueDirty) {
 		if queue := queueFrame(waiting); s.changed(&s.lastQueue, queue) {
+			queue.encoded = s.lastQueue // just encoded to compare; changed never alters it after
 			frames = append(frames, queue)
 		}
-		if time.Since(s.lastTeamAt) >= time.Second {
-			s.lastTeamAt, s.teamRecheck = time.Now(), false
-			team, err := s.teamFrame(ctx)
-			if err != nil {
-				return err
-			}
-			if s.changed(&s.lastTeam, team) {
-				frames = append(frames, team)
-			}
-		} else if !s.teamRecheck {
-			// The team may have changed meanwhile: look again when due.
-			s.teamRecheck = true
-			time.AfterFunc(time.Second, func() {
-				s.markQueueDirty()
-			})
+	}
+	var err error
+	if s.teamDue.due(now, staffTeamEvery, s.markQueueDirty) {
+		var changes serverFrame
+		var ok bool
+		// On an error the queue still goes out: it is already marked as sent.
+		if changes, ok, err = s.teamChanges(ctx); ok {
+			frames = append(frames, preEncoded(changes))
 		}
-		for i := range frames {
-			frames[i] = preEncoded(frames[i])
-		}
-		for _, c := range staff {
+	}
+	// Listed only now, after the team snapshot was replaced: a console that
+	// connected meanwhile may already have that snapshot, and then gets
+	// the changes twice, which does no harm; listed before, it could miss
+	// them.
+	if len(frames) > 0 {
+		for _, c := range s.hub.staffConns(0) {
 			for _, f := range frames {
 				c.enqueue(f)
 			}
 		}
 	}
+	return err
+}
+
+// teamChanges reads the team, makes it the snapshot consoles start from,
+// and returns a team_changes frame of what changed since the last one; ok
+// is false if nothing did.
+func (s *Service) teamChanges(ctx context.Context) (f serverFrame, ok bool, err error) {
+	team, err := s.router.Team(ctx)
+	if err != nil {
+		return serverFrame{}, false, err
+	}
+	c, err := s.team.replace(team, time.Now())
+	if err != nil || c.empty() {
+		return serverFrame{}, false, err
+	}
+	return serverFrame{Type: "team_changes", Added: &c.added, Changed: &c.changed, Gone: &c.gone}, true, nil
+}
+
+// sendPlaces tells each waiting seeker connected here their place, when it
+// changed.
+func (s *Service) sendPlaces(ctx context.Context, waiting []Conversation) {
 	var seekers []*Conn
 	s.connsMu.Lock()
 	for c := range s.conns {
@@ -337,7 +432,7 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 	}
 	s.connsMu.Unlock()
 	if len(seekers) == 0 {
-		return nil
+		return
 	}
 	waits := s.router.Waits(ctx, waiting)
 	s.log.Debug("telling waiting seekers their place", "waiting", len(waiting), "seekers", len(seekers), "places", len(waits))
@@ -352,7 +447,6 @@ func (s *Service) sendQueueState(ctx context.Context) error {
 			c.enqueue(serverFrame{Type: "position", ConversationID: c.principal.ConversationID, Wait: &w})
 		}
 	}
-	return nil
 }
 
 // changed reports whether f differs from what *last holds, and keeps it.
@@ -365,15 +459,25 @@ func (s *Service) changed(last *[]byte, f serverFrame) bool {
 	return true
 }
 
+// teamFrame is the whole team as a console gets it when it connects: this
+// instance's snapshot, which the next team_changes is computed against.
+// The router is asked only when there is no snapshot yet. One gone stale
+// while no console was connected here is still the right start (the next
+// change corrects it); the refresher is woken to send that change now.
 func (s *Service) teamFrame(ctx context.Context) (serverFrame, error) {
-	team, err := s.router.Team(ctx)
-	if err != nil {
-		return serverFrame{}, err
+	list, readAt := s.team.snapshot()
+	if list == nil {
+		team, err := s.router.Team(ctx)
+		if err != nil {
+			return serverFrame{}, err
+		}
+		if err := s.team.prime(team, time.Now()); err != nil {
+			return serverFrame{}, err
+		}
+	} else if time.Since(readAt) > staffTeamEvery {
+		s.markQueueDirty()
 	}
-	if team == nil {
-		team = []TeamMember{}
-	}
-	return serverFrame{Type: "team", Team: &team}, nil
+	return serverFrame{Type: "team", Team: &teamList{cast: &s.team}}, nil
 }
 
 func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {

@@ -252,23 +252,26 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	return out, nil
 }
 
-// Waits implements chat.Router.
+// Waits implements chat.Router. It runs for the whole queue whenever the
+// queue changes, and a seeker's new place is late by as long as it takes:
+// pools are counted once per kind of seeker (poolSizes), not built per
+// seeker.
 func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[string]chat.Wait {
 	now := r.cfg.Now()
 	ws := make([]Waiting, 0, len(waiting))
 	for _, c := range waiting {
 		ws = append(ws, FromConversation(c))
 	}
-	ws = Order(ws)
-	cs := r.counselors(ctx, now, r.cfg.CounselorGrace)
-	positions := Positions(ws)
+	ws = Order(ws) // so a seeker's place is their index + 1 (Positions)
+	pools := newPoolSizes(r.counselors(ctx, now, r.cfg.CounselorGrace))
 	out := make(map[string]chat.Wait, len(ws))
-	for _, w := range ws {
-		pool, fallback := Pool(w, cs)
-		est := r.est.Estimate(positions[w.ConversationID], len(pool), now)
-		out[w.ConversationID] = chat.Wait{Position: positions[w.ConversationID], Known: est.Known,
+	for i, w := range ws {
+		position := i + 1
+		size, fallback := pools.of(w)
+		est := r.est.Estimate(position, size, now)
+		out[w.ConversationID] = chat.Wait{Position: position, Known: est.Known,
 			LowMinutes: int(est.Low / time.Minute), HighMinutes: int(est.High / time.Minute),
-			LanguageFallback: fallback, NoneOnShift: len(pool) == 0}
+			LanguageFallback: fallback, NoneOnShift: size == 0}
 	}
 	return out
 }

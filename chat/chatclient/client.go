@@ -37,6 +37,9 @@ type Frame struct {
 	ExpiresAt      time.Time       `json:"expires_at"`
 	Wait           *Wait           `json:"wait"`
 	Team           []TeamMember    `json:"team"`
+	Added          []TeamMember    `json:"added"`   // team_changes
+	Changed        []TeamChange    `json:"changed"` // team_changes
+	Gone           []string        `json:"gone"`    // team_changes
 	Member         *TeamMember     `json:"member"`
 	Reason         string          `json:"reason"`
 	Notes          []Note          `json:"notes"`
@@ -79,6 +82,61 @@ type TeamMember struct {
 	Active      int      `json:"active"`
 	Languages   []string `json:"languages"`
 	Audiences   []string `json:"audiences"`
+}
+
+// TeamChange is a member's id and the fields of theirs that changed.
+type TeamChange = json.RawMessage
+
+// Team is the team on shift as a console keeps it: replaced by a `team`
+// frame, updated by `team_changes`.
+type Team map[string]TeamMember
+
+// Apply updates t from a team or team_changes frame; other frames are
+// ignored. It reports whether f was one of those.
+func (t Team) Apply(f Frame) bool {
+	switch f.Type {
+	case "team":
+		clear(t)
+		for _, m := range f.Team {
+			t[m.ID] = m
+		}
+	case "team_changes":
+		for _, id := range f.Gone {
+			delete(t, id)
+		}
+		for _, m := range f.Added {
+			t[m.ID] = m
+		}
+		for _, c := range f.Changed {
+			t.change(c)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// change sets the fields in c of the member it names, if on the list.
+func (t Team) change(c TeamChange) {
+	var id struct{ ID string }
+	if json.Unmarshal(c, &id) != nil {
+		return
+	}
+	m, ok := t[id.ID]
+	if !ok {
+		return // not ours to know (PROTOCOL.md: team_changes)
+	}
+	// Field by field, into a copy: decoding into m itself would reuse the
+	// arrays of its slices, which copies of t may share.
+	var fields map[string]json.RawMessage
+	b, _ := json.Marshal(m)
+	json.Unmarshal(b, &fields)
+	json.Unmarshal(c, &fields)
+	b, _ = json.Marshal(fields)
+	var merged TeamMember
+	if json.Unmarshal(b, &merged) == nil {
+		t[id.ID] = merged
+	}
 }
 
 // Note is a handover note.

@@ -254,7 +254,8 @@ func TestTransferToColleagueWithNoteAndToQueue(t *testing.T) {
 		accept(t, ctx, from, id)
 		other := startSeeker(t, ctx, srv, "young", "es")
 		accept(t, ctx, from, other.started.ConversationID)
-		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "team" && len(f.Team) == 2 }); err != nil {
+		team := chatclient.Team{}
+		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return team.Apply(f) && len(team) == 2 }); err != nil {
 			t.Fatalf("team never showed both: %v", err)
 		}
 		from.Send(ctx, map[string]any{"type": "transfer", "conversation_id": id, "to": toIn.Staff.ID, "note": "Tiene 15 años; prefiere frases cortas."})

@@ -29,7 +29,7 @@
   let queue = [];
   let queueTotal = 0;
   let statusTimer = 0;
-  let team = []; // TeamMember list from the last `team` frame
+  let team = []; // TeamMember list: the last `team` frame with the `team_changes` since
   const offers = new Map(); // conversation id → {conv, expires (ms), reason}
   const unread = new Map(); // conversation id → seeker messages not yet seen
   const drafts = new Map(); // conversation id → unsent text, kept while switching
@@ -247,7 +247,7 @@
       admit: (c) => watchPending.has(c.id) || (c.status === 'active' && (isAccepting(c.id) || isMyName(c.counselor_name))),
       on: {
         ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
-        typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, notes: onNotes,
+        typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges, notes: onNotes,
         error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
       },
     });
@@ -439,8 +439,31 @@
     renderTransferForm();
   }
 
+  function teamMembers(list) {
+    return Array.isArray(list) ? list.filter((m) => m && typeof m.id === 'string') : [];
+  }
+
+  // The whole team: sent once when the socket opens.
   function onTeam(f) {
-    team = Array.isArray(f.team) ? f.team.filter((m) => m && typeof m.id === 'string') : [];
+    team = teamMembers(f.team);
+    teamChanged();
+  }
+
+  // After that only what changed: members new to the list (whole), the changed fields of others
+  // (with their id), and the ids of those gone. A change for someone not on our list is dropped:
+  // it came before our `team` frame, or their removal follows it.
+  function onTeamChanges(f) {
+    const added = teamMembers(f.added);
+    const replaced = new Set(Array.isArray(f.gone) ? f.gone : []);
+    added.forEach((m) => replaced.add(m.id));
+    const changes = new Map(teamMembers(f.changed).map((c) => [c.id, c]));
+    team = team.filter((m) => !replaced.has(m.id))
+      .map((m) => (changes.has(m.id) ? Object.assign({}, m, changes.get(m.id)) : m))
+      .concat(added);
+    teamChanged();
+  }
+
+  function teamChanged() {
     const own = team.find((m) => m.id === me().id);
     if (own) onMember({ member: own });
     renderTeam();

@@ -1,0 +1,64 @@
+package routing
+
+import "helpline/chat"
+
+// poolSizes answers "how many counsellors could take this seeker, and only
+// by the language fallback?" for every seeker in the queue. Waits asks it
+// for each waiting seeker on every change of the queue; most seekers share
+// an audience, a language and a skill, so each such kind is counted once,
+// and counting builds no pool: building one per seeker (Pool) made Waits
+// cost a thousand seekers times every counsellor in copies and garbage.
+type poolSizes struct {
+	cs    []Counselor
+	known map[poolKey]poolSize
+}
+
+// poolKey is everything Pool looks at in a seeker who excludes no one.
+type poolKey struct {
+	audience, skill chat.Audience
+	language        string
+}
+
+type poolSize struct {
+	n        int
+	fallback bool
+}
+
+func newPoolSizes(cs []Counselor) *poolSizes {
+	return &poolSizes{cs: cs, known: map[poolKey]poolSize{}}
+}
+
+// of is len(Pool(w, cs)) and Pool's fallback.
+func (p *poolSizes) of(w Waiting) (int, bool) {
+	if len(w.Excluded) > 0 {
+		s := countPool(w, p.cs) // rare (transferred away from someone): not shared
+		return s.n, s.fallback
+	}
+	k := poolKey{audience: w.Audience, skill: w.Skill, language: w.Language}
+	s, ok := p.known[k]
+	if !ok {
+		s = countPool(w, p.cs)
+		p.known[k] = s
+	}
+	return s.n, s.fallback
+}
+
+// countPool counts what Pool would return, by the same rules, without
+// building it.
+func countPool(w Waiting, cs []Counselor) poolSize {
+	trained, eligible := 0, 0
+	for i := range cs {
+		c := &cs[i]
+		if !c.Status.OnShift() || !Trained(*c, w) || w.Excluded[c.ID] {
+			continue
+		}
+		trained++
+		if Eligible(*c, w) {
+			eligible++
+		}
+	}
+	if w.Language != "" && eligible == 0 && trained > 0 {
+		return poolSize{n: trained, fallback: true}
+	}
+	return poolSize{n: eligible}
+}
