@@ -633,6 +633,12 @@ func (s *Service) Accept(ctx context.Context, p Principal, staff StaffInfo, conv
 	}
 	c, m, err := s.store.Assign(ctx, conversationID, p.StaffID, staff.DisplayName, capacity)
 	if err != nil {
+		// Could not take it after all (at capacity, or taken meanwhile):
+		// let the offer go now, so that it goes to someone else at once
+		// rather than when the offer times out.
+		if ErrorCode(err) == CodeConflict {
+			s.router.Decline(ctx, p.StaffID, conversationID)
+		}
 		return Conversation{}, s.safe(err)
 	}
 	s.router.Accepted(ctx, p.StaffID, c)

@@ -356,6 +356,15 @@ func (r *Router) lead(ctx context.Context) {
 // a fake clock.
 func (r *Router) Round(ctx context.Context) error {
 	now := r.cfg.Now()
+	// Offers are read before the roster: an accept stores the assignment
+	// and only then removes its offer, so every offer missing from this
+	// read has its conversation counted in the roster read after it. Read
+	// the other way round, a counsellor could appear with room and no
+	// offer, be offered one more, and find themselves at capacity.
+	offers, err := r.store.Offers(ctx)
+	if err != nil {
+		return err
+	}
 	team, err := r.readRoster(ctx)
 	if err != nil {
 		return err
@@ -374,7 +383,7 @@ func (r *Router) Round(ctx context.Context) error {
 	if r.cfg.Mode != ModeOffer {
 		return nil
 	}
-	return r.offer(ctx, now, waiting, team)
+	return r.offer(ctx, now, waiting, team, offers)
 }
 
 // returnLostConversations puts back in the queue the conversations of
@@ -431,11 +440,7 @@ func (r *Router) removeAbandoned(ctx context.Context, now time.Time, waiting []c
 }
 
 // offer expires old offers (counting misses) and makes new ones.
-func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation, team roster) error {
-	offers, err := r.store.Offers(ctx)
-	if err != nil {
-		return err
-	}
+func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation, team roster, offers []Offer) error {
 	isWaiting := make(map[string]chat.Conversation, len(waiting))
 	for _, c := range waiting {
 		isWaiting[c.ID] = c

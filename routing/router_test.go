@@ -32,6 +32,7 @@ type harness struct {
 	clock  *clock
 	chat   *chat.MemoryStore
 	router *routing.Router
+	svc    *chat.Service
 	mu     sync.Mutex
 	events []chat.Event
 }
@@ -46,6 +47,7 @@ func newHarness(t *testing.T, cfg routing.Config) *harness {
 	tokens, _ := chat.NewTokens(chat.NewKey("t"), h.clock.Now)
 	svc := chat.NewService(chat.Config{Store: h.chat, Broker: broker, Router: h.router, Tokens: tokens, Staff: noStaff{}, Now: h.clock.Now})
 	h.router.Attach(svc)
+	h.svc = svc
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	ready := make(chan struct{})
@@ -236,5 +238,36 @@ func TestAdmitFollowsHoursQueueAndShift(t *testing.T) {
 	closed, _ := err.(*chat.ClosedError)
 	if closed == nil || closed.Reason != "hours" || closed.NextOpen.Weekday() != time.Monday {
 		t.Fatalf("after hours: %+v", err)
+	}
+}
+
+// An accept that cannot be stored (the counsellor filled up meanwhile) lets
+// the offer go at once: the next round offers the conversation to someone
+// else, rather than after the offer times out.
+func TestAcceptRefusedAtCapacityFreesTheOffer(t *testing.T) {
+	h := newHarness(t, baseConfig())
+	ctx := context.Background()
+	first, _ := h.counselor(1), h.counselor(2)
+	c, _ := h.chat.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf})
+	h.round(t)
+	offers := h.take(chat.EventOffer)
+	if len(offers) != 1 || offers[0].StaffID != 1 {
+		t.Fatalf("offers = %+v", offers)
+	}
+	// Counsellor 1 fills up by other means before accepting.
+	for range first.Capacity {
+		other, _ := h.chat.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf})
+		if _, _, err := h.chat.Assign(ctx, other.ID, 1, "C", first.Capacity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := h.svc.Accept(ctx, chat.Principal{Role: chat.RoleCounselor, StaffID: 1}, first, c.ID)
+	if chat.ErrorCode(err) != chat.CodeConflict {
+		t.Fatalf("accept at capacity: %v", err)
+	}
+	h.round(t) // no time has passed: the offer did not time out
+	offers = h.take(chat.EventOffer)
+	if len(offers) != 1 || offers[0].StaffID != 2 || offers[0].ConversationID != c.ID {
+		t.Fatalf("after the refused accept, offers = %+v; want it offered to counsellor 2 at once", offers)
 	}
 }
