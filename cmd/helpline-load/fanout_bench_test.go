@@ -20,8 +20,9 @@ import (
 // PostgreSQL), acknowledged to the seeker and delivered to the counsellor
 // (and, as its own copy, to the seeker). One op is one message, sent after
 // the previous one arrived, so ns/op is the end-to-end latency on an idle
-// server; the messages go round-robin over many conversations so that the
-// per-conversation send limit (5/s, burst 30) is not what is measured.
+// server; the messages go round-robin over many conversations, each kept
+// within the per-conversation send limit (5/s) with the timer stopped, so
+// that the limit is not what is measured.
 func BenchmarkFanout(b *testing.B) {
 	for _, store := range servertest.Stores {
 		b.Run(store, func(b *testing.B) {
@@ -34,6 +35,7 @@ func BenchmarkFanout(b *testing.B) {
 				id        string
 				seeker    *chatclient.Client
 				counselor *chatclient.Client
+				next      time.Time // its next send, within the send limit
 			}
 			var counselors []*chatclient.Client
 			for i := range conversations / capacity {
@@ -81,7 +83,7 @@ func BenchmarkFanout(b *testing.B) {
 				if _, err := seeker.Sync(ctx, st.ConversationID, 0); err != nil {
 					b.Fatal(err)
 				}
-				pairs = append(pairs, &pair{id: st.ConversationID, seeker: seeker, counselor: counselor})
+				pairs = append(pairs, &pair{id: st.ConversationID, seeker: seeker, counselor: counselor, next: time.Now()})
 			}
 			for _, c := range counselors {
 				c.Discard()
@@ -92,6 +94,14 @@ func BenchmarkFanout(b *testing.B) {
 			for b.Loop() {
 				p := pairs[n%len(pairs)]
 				n++
+				// Keep each conversation within the send limit, with the
+				// timer stopped: the wait is the benchmark's, not the server's.
+				if wait := time.Until(p.next); wait > 0 {
+					b.StopTimer()
+					time.Sleep(wait)
+					b.StartTimer()
+				}
+				p.next = time.Now().Add(time.Second / 5)
 				clientID := fmt.Sprintf("m%d", n)
 				text := fmt.Sprintf("%s %d", body, n)
 				if err := p.seeker.Send(ctx, map[string]any{"type": "send", "conversation_id": p.id, "client_id": clientID, "body": text}); err != nil {
@@ -101,7 +111,7 @@ func BenchmarkFanout(b *testing.B) {
 					return (f.Type == "ack" || f.Type == "error") && f.ClientID+f.Ref == clientID
 				})
 				if err != nil || ack.Type != "ack" {
-					b.Fatalf("send %d: %s %v (a long -benchtime runs into the per-conversation send limit)", n, ack.Raw, err)
+					b.Fatalf("send %d: %s %v", n, ack.Raw, err)
 				}
 				if _, err := p.counselor.WaitFor(ctx, func(f chatclient.Frame) bool {
 					return f.Type == "message" && f.ConversationID == p.id && f.Body == text
