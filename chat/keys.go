@@ -31,7 +31,9 @@ func parseKeySpec(what, spec string) ([]namedKey, error) {
 		}
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
 		if err != nil || len(key) != 32 {
-			return nil, fmt.Errorf("%s: key %q must be 32 bytes in standard base64 (generate one with `helpline keygen`)", what, id)
+			// By position, not id: what stands before the colon may be a
+			// secret too (a key pasted twice, or id and key swapped).
+			return nil, fmt.Errorf("%s: the key of entry %d must be 32 bytes in standard base64 (generate one with `helpline keygen`)", what, i+1)
 		}
 		if seen[id] {
 			return nil, fmt.Errorf("%s: key id %q appears twice", what, id)
