@@ -472,8 +472,10 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 	for _, o := range offers {
 		if _, ok := isWaiting[o.ConversationID]; !ok {
 			r.store.DeleteOffer(ctx, o.ConversationID) // assigned or ended meanwhile
-			continue
 		}
+		// An offer whose conversation was assigned meanwhile still holds
+		// its counsellor for this round: the active counts were read
+		// before the waiting list and may not count that conversation yet.
 		if !expired[o.ConversationID] {
 			live = append(live, o)
 		}

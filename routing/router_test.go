@@ -39,10 +39,17 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg routing.Config) *harness {
 	t.Helper()
+	return newHarnessSeeing(t, cfg, func(s chat.Store) chat.Store { return s })
+}
+
+// newHarnessSeeing lets the router see the chat store through view, e.g.
+// one that answers some reads as they were a moment earlier.
+func newHarnessSeeing(t *testing.T, cfg routing.Config, view func(chat.Store) chat.Store) *harness {
+	t.Helper()
 	h := &harness{clock: &clock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}}
 	h.chat = chat.NewMemoryStore(h.clock.Now)
 	cfg.Now = h.clock.Now
-	h.router = routing.New(cfg, routing.NewMemoryStore(), h.chat)
+	h.router = routing.New(cfg, routing.NewMemoryStore(), view(h.chat))
 	broker := chat.NewMemoryBroker()
 	tokens, _ := chat.NewTokens(chat.NewKey("t"), h.clock.Now)
 	svc := chat.NewService(chat.Config{Store: h.chat, Broker: broker, Router: h.router, Tokens: tokens, Staff: noStaff{}, Now: h.clock.Now})
@@ -269,5 +276,50 @@ func TestAcceptRefusedAtCapacityFreesTheOffer(t *testing.T) {
 	offers = h.take(chat.EventOffer)
 	if len(offers) != 1 || offers[0].StaffID != 2 || offers[0].ConversationID != c.ID {
 		t.Fatalf("after the refused accept, offers = %+v; want it offered to counsellor 2 at once", offers)
+	}
+}
+
+// staleCounts answers ActiveCounts as they were when frozen: a round whose
+// count was read just before an assignment was committed.
+type staleCounts struct {
+	chat.Store
+	frozen map[int64]int
+}
+
+func (s *staleCounts) ActiveCounts(ctx context.Context) (map[int64]int, error) {
+	if s.frozen != nil {
+		return s.frozen, nil
+	}
+	return s.Store.ActiveCounts(ctx)
+}
+
+// A round that reads the active counts just before an accepted offer's
+// assignment is stored, and the waiting list just after, must not take the
+// counsellor for free: their offer still holds them for that round.
+func TestAssignmentBetweenReadsDoesNotFreeTheCounsellor(t *testing.T) {
+	var view *staleCounts
+	h := newHarnessSeeing(t, baseConfig(), func(s chat.Store) chat.Store {
+		view = &staleCounts{Store: s}
+		return view
+	})
+	ctx := context.Background()
+	info := chat.StaffInfo{ID: 1, DisplayName: "C", Role: chat.RoleCounselor, Capacity: 1, MaxCapacity: 1}
+	h.router.Connected(ctx, info)
+	a, _ := h.chat.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf})
+	h.clock.Advance(time.Second)
+	h.chat.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf})
+	h.round(t)
+	if offers := h.take(chat.EventOffer); len(offers) != 1 || offers[0].ConversationID != a.ID {
+		t.Fatalf("offers = %+v", offers)
+	}
+	// The accept is being stored: the assignment is committed, the offer
+	// not yet removed, and the next round's count predates the commit.
+	view.frozen = map[int64]int{}
+	if _, _, err := h.chat.Assign(ctx, a.ID, 1, "C", 1); err != nil {
+		t.Fatal(err)
+	}
+	h.round(t)
+	if offers := h.take(chat.EventOffer); len(offers) != 0 {
+		t.Fatalf("a full counsellor was offered another conversation: %+v", offers)
 	}
 }
