@@ -84,20 +84,6 @@ func (s *Service) recheckSessions(ctx context.Context) {
 	}
 }
 
-// connections copies the connections of this instance that match, so that
-// nothing slow happens under connsMu.
-func (s *Service) connections(match func(*Conn) bool) []*Conn {
-	s.connsMu.Lock()
-	defer s.connsMu.Unlock()
-	var out []*Conn
-	for c := range s.conns {
-		if match(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // processStart anchors monotonicNow.
 var processStart = time.Now()
 

@@ -131,6 +131,20 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
 }
 
+// connections copies the connections of this instance that match, so that
+// nothing slow happens under connsMu.
+func (s *Service) connections(match func(*Conn) bool) []*Conn {
+	s.connsMu.Lock()
+	defer s.connsMu.Unlock()
+	var out []*Conn
+	for c := range s.conns {
+		if match(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (s *Service) heartbeats(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Heartbeat)
 	defer t.Stop()
@@ -421,16 +435,9 @@ func (s *Service) teamChanges(ctx context.Context) (f serverFrame, ok bool, err 
 // sendPlaces tells each waiting seeker connected here their place, when it
 // changed.
 func (s *Service) sendPlaces(ctx context.Context, waiting []Conversation) {
-	var seekers []*Conn
-	s.connsMu.Lock()
-	for c := range s.conns {
-		// A connection still opening has not sent ready; a place sent now
-		// would come first and be dropped, and never be sent again.
-		if c.principal.Role == RoleSeeker && c.ready.Load() {
-			seekers = append(seekers, c)
-		}
-	}
-	s.connsMu.Unlock()
+	// A connection still opening has not sent ready; a place sent now
+	// would come first and be dropped, and never be sent again.
+	seekers := s.connections(func(c *Conn) bool { return c.principal.Role == RoleSeeker && c.ready.Load() })
 	if len(seekers) == 0 {
 		return
 	}

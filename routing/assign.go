@@ -80,25 +80,26 @@ func canTakeOffer(c Counselor, held map[int64]bool) bool {
 // this runs for every waiting seeker and every counsellor each round.
 func bestFor(w Waiting, cs []Counselor, held map[int64]bool) (best int, fallback bool) {
 	bestEligible, bestTrained := -1, -1
-	anyEligible, anyTrained := false, false
+	eligible, trained := 0, 0
 	for i, c := range cs {
-		if !c.Status.OnShift() || !Trained(c, w) || w.Excluded[c.ID] {
+		isTrained, isEligible := standing(c, w)
+		if !isTrained {
 			continue
 		}
-		anyTrained = true
+		trained++
 		candidate := canTakeOffer(c, held)
 		if candidate && (bestTrained < 0 || better(c, cs[bestTrained], w)) {
 			bestTrained = i
 		}
-		if Eligible(c, w) {
-			anyEligible = true
+		if isEligible {
+			eligible++
 			if candidate && (bestEligible < 0 || better(c, cs[bestEligible], w)) {
 				bestEligible = i
 			}
 		}
 	}
-	if w.Language != "" && !anyEligible && anyTrained {
-		return bestTrained, true // Pool's language fallback
+	if fallsBack(w, eligible, trained) {
+		return bestTrained, true
 	}
 	return bestEligible, false
 }
@@ -127,16 +128,33 @@ func better(a, b Counselor, w Waiting) bool {
 func Pool(w Waiting, cs []Counselor) (pool []Counselor, fallback bool) {
 	var trained []Counselor
 	for _, c := range cs {
-		if !c.Status.OnShift() || !Trained(c, w) || w.Excluded[c.ID] {
+		isTrained, isEligible := standing(c, w)
+		if !isTrained {
 			continue
 		}
 		trained = append(trained, c)
-		if Eligible(c, w) {
+		if isEligible {
 			pool = append(pool, c)
 		}
 	}
-	if w.Language != "" && len(pool) == 0 && len(trained) > 0 {
+	if fallsBack(w, len(pool), len(trained)) {
 		return trained, true
 	}
 	return pool, false
+}
+
+// standing is Pool's rule for one counsellor, which Pool, bestFor and
+// countPool share: trained means on shift, trained for w and not excluded
+// from it; eligible means trained and speaking w's language too.
+func standing(c Counselor, w Waiting) (trained, eligible bool) {
+	if !c.Status.OnShift() || !Trained(c, w) || w.Excluded[c.ID] {
+		return false, false
+	}
+	return true, Eligible(c, w)
+}
+
+// fallsBack tells whether w's pool is everyone trained rather than those
+// eligible: w chose a language that no one trained for w on shift speaks.
+func fallsBack(w Waiting, eligible, trained int) bool {
+	return w.Language != "" && eligible == 0 && trained > 0
 }

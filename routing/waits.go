@@ -48,16 +48,15 @@ func (p *poolSizes) of(w Waiting) (int, bool) {
 func countPool(w Waiting, cs []Counselor) poolSize {
 	trained, eligible := 0, 0
 	for i := range cs {
-		c := &cs[i]
-		if !c.Status.OnShift() || !Trained(*c, w) || w.Excluded[c.ID] {
-			continue
+		isTrained, isEligible := standing(cs[i], w)
+		if isTrained {
+			trained++
 		}
-		trained++
-		if Eligible(*c, w) {
+		if isEligible {
 			eligible++
 		}
 	}
-	if w.Language != "" && eligible == 0 && trained > 0 {
+	if fallsBack(w, eligible, trained) {
 		return poolSize{n: trained, fallback: true}
 	}
 	return poolSize{n: eligible}
