@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -42,6 +44,8 @@ type StatusError struct {
 	Status int
 	Code   string
 	Body   string
+	// RetryAfter is how long a 429 answer asked to wait (0 if it did not say).
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
@@ -49,6 +53,12 @@ func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Statu
 // PostJSON posts body as JSON (with a bearer token when given) and decodes
 // the answer into out if the status is want.
 func PostJSON(ctx context.Context, url, token string, body any, want int, out any) error {
+	return PostJSONWith(ctx, http.DefaultClient, url, token, body, want, out)
+}
+
+// PostJSONWith is PostJSON on a client of the caller's (e.g. one with a
+// larger connection pool).
+func PostJSONWith(ctx context.Context, client *http.Client, url, token string, body any, want int, out any) error {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -61,7 +71,7 @@ func PostJSON(ctx context.Context, url, token string, body any, want int, out an
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -73,7 +83,11 @@ func PostJSON(ctx context.Context, url, token string, body any, want int, out an
 			Error struct{ Code string } `json:"error"`
 		}
 		json.Unmarshal(buf.Bytes(), &e)
-		return &StatusError{Status: resp.StatusCode, Code: e.Error.Code, Body: buf.String()}
+		se := &StatusError{Status: resp.StatusCode, Code: e.Error.Code, Body: strings.TrimSpace(buf.String())}
+		if seconds, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && seconds > 0 {
+			se.RetryAfter = time.Duration(seconds) * time.Second
+		}
+		return se
 	}
 	if out != nil {
 		return json.Unmarshal(buf.Bytes(), out)

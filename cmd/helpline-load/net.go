@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -78,7 +75,7 @@ func newNetwork(ctx context.Context, base string, localAddrs int) (*network, err
 // postJSON is chatclient.PostJSON on the generator's own pooled client (the
 // default client keeps only two idle connections per host, far too few).
 func (n *network) postJSON(ctx context.Context, path, token string, body any, want int, out any) error {
-	return n.post(ctx, n.api, path, token, body, want, out)
+	return chatclient.PostJSONWith(ctx, n.api, n.base+path, token, body, want, out)
 }
 
 // signIn is POST /api/staff/login from a fresh source address each time:
@@ -88,67 +85,22 @@ func (n *network) postJSON(ctx context.Context, path, token string, body any, wa
 func (n *network) signIn(ctx context.Context, username, password string) (chatclient.SignedIn, error) {
 	var in chatclient.SignedIn
 	for attempt := 0; ; attempt++ {
-		err := n.post(ctx, n.fresh, "/api/staff/login", "", map[string]string{"username": username, "password": password}, http.StatusOK, &in)
-		var tm *tooMany
-		if err == nil || attempt == 10 || !errors.As(err, &tm) {
+		err := chatclient.PostJSONWith(ctx, n.fresh, n.base+"/api/staff/login", "", map[string]string{"username": username, "password": password}, http.StatusOK, &in)
+		var se *chatclient.StatusError
+		if err == nil || attempt == 10 || !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
 			return in, err
+		}
+		wait := se.RetryAfter
+		if wait == 0 {
+			wait = 10 * time.Second
 		}
 		select {
 		case <-ctx.Done():
 			return in, ctx.Err()
-		case <-time.After(tm.retryAfter):
+		case <-time.After(wait):
 		}
 	}
 }
-
-func (n *network) post(ctx context.Context, client *http.Client, path, token string, body any, want int, out any) error {
-	data, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.base+path, bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	if resp.StatusCode != want {
-		var e struct {
-			Error struct{ Code string } `json:"error"`
-		}
-		json.Unmarshal(buf.Bytes(), &e)
-		se := &chatclient.StatusError{Status: resp.StatusCode, Code: e.Error.Code, Body: strings.TrimSpace(buf.String())}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			wait := 10 * time.Second
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-				wait = time.Duration(s) * time.Second
-			}
-			return &tooMany{se, wait}
-		}
-		return se
-	}
-	if out != nil {
-		return json.Unmarshal(buf.Bytes(), out)
-	}
-	return nil
-}
-
-// tooMany is a 429 answer and how long the server asked to wait.
-type tooMany struct {
-	*chatclient.StatusError
-	retryAfter time.Duration
-}
-
-func (t *tooMany) Unwrap() error { return t.StatusError }
 
 func (n *network) close() {
 	n.api.CloseIdleConnections()
