@@ -235,18 +235,14 @@ func (r *Router) Trained(m chat.TeamMember, c chat.Conversation) bool {
 // Team implements chat.Router: the counsellors on shift now.
 func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	now := r.cfg.Now()
-	members, err := r.store.Members(ctx)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := r.chat.ActiveCounts(ctx)
+	team, err := r.readRoster(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []chat.TeamMember
-	for _, m := range members {
+	for _, m := range team.members {
 		if r.online(m, now, r.offerableFor()) {
-			out = append(out, teamMember(m, counts[m.ID]))
+			out = append(out, teamMember(m, team.active[m.ID]))
 		}
 	}
 	return out, nil
@@ -279,15 +275,11 @@ func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[str
 // counselors returns the members heard from within the given time, as
 // routing sees them, with their active conversations counted.
 func (r *Router) counselors(ctx context.Context, now time.Time, within time.Duration) []Counselor {
-	members, err := r.store.Members(ctx)
+	team, err := r.readRoster(ctx)
 	if err != nil {
 		return nil
 	}
-	counts, err := r.chat.ActiveCounts(ctx)
-	if err != nil {
-		return nil
-	}
-	return r.onlineCounselors(roster{members, counts}, now, within)
+	return r.onlineCounselors(team, now, within)
 }
 
 // roster is the team as one round reads it: presence rows and how many
