@@ -7,6 +7,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,8 +56,11 @@ var Settings = []Setting{
 	{"HELPLINE_ADDR", ":8080", "address to listen on"},
 	{"HELPLINE_METRICS_ADDR", "", "address for Prometheus metrics at /metrics and Go profiles at /debug/pprof/ (e.g. 127.0.0.1:9090); empty: off. Keep it internal"},
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs on an in-memory store (nothing survives a restart)"},
+	{"DATABASE_URL_FILE", "", "file holding DATABASE_URL (e.g. a mounted secret); set one or the other"},
 	{"HELPLINE_ENCRYPTION_KEYS", "", "message encryption keys id:base64,… (first encrypts); required with DATABASE_URL; make one with `helpline keygen`"},
+	{"HELPLINE_ENCRYPTION_KEYS_FILE", "", "file holding HELPLINE_ENCRYPTION_KEYS; set one or the other"},
 	{"HELPLINE_TOKEN_KEYS", "", "token signing keys id:base64,… (first signs); required with DATABASE_URL"},
+	{"HELPLINE_TOKEN_KEYS_FILE", "", "file holding HELPLINE_TOKEN_KEYS; set one or the other"},
 	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins (host patterns, comma-separated); the page's own host is always allowed"},
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
@@ -104,6 +108,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		return d
 	}
+	secret := func(name string) string {
+		v, err := secretFromEnv(getenv, name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return v
+	}
 	boolean := func(name string) bool {
 		b, err := strconv.ParseBool(get(name))
 		if err != nil {
@@ -114,9 +125,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr:            get("HELPLINE_ADDR"),
 		MetricsAddr:     get("HELPLINE_METRICS_ADDR"),
-		DatabaseURL:     get("DATABASE_URL"),
-		EncryptionKeys:  get("HELPLINE_ENCRYPTION_KEYS"),
-		TokenKeys:       get("HELPLINE_TOKEN_KEYS"),
+		DatabaseURL:     secret("DATABASE_URL"),
+		EncryptionKeys:  secret("HELPLINE_ENCRYPTION_KEYS"),
+		TokenKeys:       secret("HELPLINE_TOKEN_KEYS"),
 		DefaultLanguage: get("HELPLINE_DEFAULT_LANGUAGE"),
 		TextsDir:        get("HELPLINE_TEXTS_DIR"),
 		SeekerTokenTTL:  duration("HELPLINE_SEEKER_TOKEN_TTL"),
@@ -189,4 +200,32 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HELPLINE_EXIT_URL=%q: want an http(s) address", c.ExitURL))
 	}
 	return c, errors.Join(errs...)
+}
+
+// secretFromEnv reads the secret name from the environment or, as container
+// platforms mount secrets, from the file that name_FILE points to (its content
+// with surrounding whitespace, such as the final newline, trimmed). Errors
+// name the variable and the path, never the secret.
+func secretFromEnv(getenv func(string) string, name string) (string, error) {
+	value := strings.TrimSpace(getenv(name))
+	path := strings.TrimSpace(getenv(name + "_FILE"))
+	if path == "" {
+		return value, nil
+	}
+	if value != "" {
+		return "", fmt.Errorf("%s and %s_FILE are both set: set only one of them", name, name)
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		var pathErr *os.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return "", fmt.Errorf("%s_FILE=%s: cannot read the file (%v): check the path and that the server may read it", name, path, err)
+	}
+	value = strings.TrimSpace(string(content))
+	if value == "" {
+		return "", fmt.Errorf("%s_FILE=%s: the file is empty: put the %s value in it, or unset %s_FILE", name, path, name, name)
+	}
+	return value, nil
 }
