@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -38,6 +39,17 @@ const (
 	EventTeam         EventType = "team"         // someone came, went or changed status
 )
 
+// MaxEventBytes is the largest encoded Event every Broker carries: PostgreSQL's
+// NOTIFY takes payloads shorter than 8000 bytes.
+const MaxEventBytes = 7999
+
+// ErrEventTooLarge is returned by Publish for an event whose encoding is over
+// MaxEventBytes on a broker that cannot carry it; nothing is sent.
+var ErrEventTooLarge = errors.New("event too large for the broker")
+
+// ErrBrokerClosed is returned by Publish on a broker that was closed.
+var ErrBrokerClosed = errors.New("the broker is closed")
+
 // Broker carries Events between the server instances that share a store.
 // Publish never blocks on a slow receiver.
 type Broker interface {
@@ -47,7 +59,38 @@ type Broker interface {
 	Run(ctx context.Context, handle func(Event)) error
 }
 
+// busEvent is an Event as it travels between instances: every field, the
+// member's too (TeamMember leaves ID and IdleSince out of client frames).
+type busEvent struct {
+	Event
+	Member *busMember `json:"m,omitempty"`
+}
+
+type busMember struct {
+	TeamMember
+	ID        int64     `json:"n,omitempty"`
+	IdleSince time.Time `json:"l,omitzero"`
+}
+
 func encodeEvent(e Event) string {
-	b, _ := json.Marshal(e)
+	be := busEvent{Event: e}
+	if m := e.Member; m != nil {
+		be.Member = &busMember{TeamMember: *m, ID: m.ID, IdleSince: m.IdleSince}
+	}
+	b, _ := json.Marshal(be)
 	return string(b)
+}
+
+func decodeEvent(payload string) (Event, error) {
+	var be busEvent
+	if err := json.Unmarshal([]byte(payload), &be); err != nil {
+		return Event{}, err
+	}
+	e := be.Event
+	if be.Member != nil {
+		m := be.Member.TeamMember
+		m.ID, m.IdleSince = be.Member.ID, be.Member.IdleSince
+		e.Member = &m
+	}
+	return e, nil
 }

@@ -12,6 +12,7 @@ var _ Broker = (*MemoryBroker)(nil)
 type MemoryBroker struct {
 	mu       sync.RWMutex
 	handlers map[*func(Event)]struct{}
+	closed   bool
 }
 
 func NewMemoryBroker() *MemoryBroker {
@@ -21,6 +22,9 @@ func NewMemoryBroker() *MemoryBroker {
 func (b *MemoryBroker) Publish(_ context.Context, e Event) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrBrokerClosed
+	}
 	for h := range b.handlers {
 		(*h)(e)
 	}
@@ -36,4 +40,11 @@ func (b *MemoryBroker) Run(ctx context.Context, handle func(Event)) error {
 	delete(b.handlers, &handle)
 	b.mu.Unlock()
 	return nil
+}
+
+// Close makes every later Publish fail with ErrBrokerClosed.
+func (b *MemoryBroker) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
 }

@@ -2,7 +2,7 @@ package chat
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -31,9 +31,17 @@ func NewPostgresBroker(pool *pgxpool.Pool, log *slog.Logger) *PostgresBroker {
 	return &PostgresBroker{pool: pool, log: log}
 }
 
+// Publish sends e to every instance. An event too large for NOTIFY is
+// refused with ErrEventTooLarge before anything is sent.
 func (b *PostgresBroker) Publish(ctx context.Context, e Event) error {
-	_, err := b.pool.Exec(ctx, `SELECT pg_notify(`+eventChannelSQL+`, $1)`, encodeEvent(e))
-	return err
+	payload := encodeEvent(e)
+	if len(payload) > MaxEventBytes {
+		return fmt.Errorf("%w: a %s event is %d bytes encoded, over PostgreSQL NOTIFY's limit of %d; nothing was sent", ErrEventTooLarge, e.Type, len(payload), MaxEventBytes)
+	}
+	if _, err := b.pool.Exec(ctx, `SELECT pg_notify(`+eventChannelSQL+`, $1)`, payload); err != nil {
+		return fmt.Errorf("publishing a %s event: %w", e.Type, err)
+	}
+	return nil
 }
 
 // Run listens on a dedicated connection, reconnecting with back-off. After
@@ -105,8 +113,8 @@ func decodeNotification(fromStore bool, payload string) (Event, bool) {
 		}
 		return Event{Type: EventMessages, ConversationID: id, Seq: n}, true
 	}
-	var e Event
-	if err := json.Unmarshal([]byte(payload), &e); err != nil || e.Type == "" {
+	e, err := decodeEvent(payload)
+	if err != nil || e.Type == "" {
 		return Event{}, false
 	}
 	return e, true
