@@ -53,7 +53,7 @@ const (
 	clientFramesPerSecond = 15
 	clientBurst           = 30
 	pingAfter             = 20 * time.Second // browsers ping every 20 s; the server drops a silent socket after 75 s
-	readLimit             = 32 << 20         // the queue frame lists every waiting conversation
+	readLimit             = 32 << 20         // generous: the team frame lists every counsellor on shift (a queue frame holds at most 50 entries)
 )
 
 // client is one simulated browser tab: a seeker, or a counsellor's console.
@@ -639,8 +639,9 @@ func (c *client) sendAccept(ctx context.Context, id string) {
 // longest-waiting one of this run that it has not been refused and that no
 // other simulated counsellor is already accepting (so that a thousand
 // consoles do not all click the same entry). It only looks at the entries it
-// was shown, which may be a prefix of the queue. An automatic offer arrives
-// as a one-entry queue.
+// was shown: a queue frame holds the oldest 50 of waiting_total. Only pick
+// routing uses it; under offer routing an offer frame is accepted at once
+// (acceptOffer).
 func chooseAccept(waiting []queueEntry, notBefore time.Time, tried map[string]bool, claim func(id string) bool) string {
 	for _, e := range waiting {
 		if e.WaitingSince.Before(notBefore) || tried[e.ConversationID] {
