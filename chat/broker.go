@@ -51,7 +51,10 @@ var ErrEventTooLarge = errors.New("event too large for the broker")
 var ErrBrokerClosed = errors.New("the broker is closed")
 
 // Broker carries Events between the server instances that share a store.
-// Publish never blocks on a slow receiver.
+// Publish never blocks on a slow receiver. Every field of an event arrives
+// as sent, on every instance, and one publisher's events arrive in the order
+// it published them; an event over MaxEventBytes may be refused with
+// ErrEventTooLarge. broker_test.go is the contract every Broker passes.
 type Broker interface {
 	Publish(ctx context.Context, e Event) error
 	// Run calls handle for every event published by any instance, this one
