@@ -111,6 +111,16 @@ type Conversation struct {
 	JoinPosition  int       // place in the queue on arrival
 }
 
+// Priorities of a conversation in the queue: higher is served first. chat
+// sets them (a new arrival, or one returned by Requeue or Transfer) and its
+// stores list the waiting in that order; routing orders its queue by them.
+const (
+	PriorityNew = 0
+	// PriorityReturned puts a conversation whose counsellor left or handed
+	// it on ahead of new arrivals: they should not start again at the back.
+	PriorityReturned = 10
+)
+
 // NewConversation is what a seeker says before the chat starts.
 type NewConversation struct {
 	Audience Audience

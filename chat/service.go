@@ -122,12 +122,12 @@ func NewService(cfg Config) *Service {
 }
 
 // Run hears events from every instance and keeps staff queues current, until
-// ctx ends.
+// ctx ends. The router's own duties (offers, time-outs) are not started
+// here: whoever wires the router runs it.
 func (s *Service) Run(ctx context.Context) error {
 	go s.refreshQueues(ctx)
 	go s.heartbeats(ctx)
 	go s.keepalive(ctx)
-	go s.router.Run(ctx)
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
 }
 
@@ -775,10 +775,6 @@ func (s *Service) Transfer(ctx context.Context, p Principal, staff StaffInfo, co
 	s.publish(ctx, Event{Type: EventQueue})
 	return nil
 }
-
-// PriorityReturned puts a conversation whose counsellor left or handed it on
-// ahead of new arrivals (routing.PriorityReturned has the same value).
-const PriorityReturned = 10
 
 // Requeue returns a conversation whose counsellor is gone to the front of
 // the queue; the routing leader calls it after the grace time.

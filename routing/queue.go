@@ -9,10 +9,12 @@ import (
 )
 
 // Priorities: higher goes first. A seeker who already reached a counsellor and
-// lost them (disconnect, transfer) should not start again at the back.
+// lost them (disconnect, transfer) should not start again at the back. They
+// are chat's (it stores them on the conversation when it queues or returns
+// it); these names refer to them, for the rules written here.
 const (
-	PriorityNew      = 0
-	PriorityReturned = 10 // their counsellor disconnected, or they were transferred
+	PriorityNew      = chat.PriorityNew
+	PriorityReturned = chat.PriorityReturned // their counsellor disconnected, or they were transferred
 )
 
 // DefaultGrace is how long a waiting seeker may be out of touch (a phone

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"time"
@@ -35,20 +36,39 @@ type Config struct {
 	Log       *slog.Logger
 }
 
+// Chat is what the router needs of the chat service: the two things it
+// does to conversations, and the three things it tells people. Only this,
+// so that routing depends on what it uses rather than on chat.Service.
+type Chat interface {
+	// Requeue returns a conversation whose counsellor is gone to the front
+	// of the queue; Abandon ends a waiting conversation whose seeker left.
+	// Both fail with chat.CodeConflict if the conversation moved on
+	// meanwhile.
+	Requeue(ctx context.Context, conversationID string, counselorID int64) error
+	Abandon(ctx context.Context, conversationID string) error
+	// Offer tells a counsellor, wherever they are connected, that c is
+	// offered to them until the given time.
+	Offer(ctx context.Context, staffID int64, c chat.Conversation, until time.Time, languageFallback bool)
+	// StaffChanged tells a counsellor their status changed, and why;
+	// TeamChanged tells every instance the team did.
+	StaffChanged(ctx context.Context, m chat.TeamMember, reason string)
+	TeamChanged(ctx context.Context)
+}
+
 // Router implements chat.Router on a Store. Every instance has one; the
-// instance that wins Store.Lead also makes offers and sweeps.
+// instance that wins Store.Lead also makes offers and sweeps (Run).
 type Router struct {
 	cfg   Config
 	store Store
 	chat  chat.Store
-	svc   *chat.Service
+	svc   Chat
 	est   Estimator
 	wake  chan struct{}
 }
 
 var _ chat.Router = (*Router)(nil)
 
-// New returns a Router; Attach must be called before Run.
+// New returns a Router; SetChat must be called before it is used.
 func New(cfg Config, store Store, chatStore chat.Store) *Router {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -68,8 +88,13 @@ func New(cfg Config, store Store, chatStore chat.Store) *Router {
 	return &Router{cfg: cfg, store: store, chat: chatStore, wake: make(chan struct{}, 1)}
 }
 
-// Attach gives the router the chat service it acts through.
-func (r *Router) Attach(svc *chat.Service) { r.svc = svc }
+// SetChat gives the router the chat service it acts through. It is a setter
+// rather than an argument of New because the two hold each other: the chat
+// service is built with its Router, and this Router acts through that
+// service, so one of them must be given the other once both exist. Call it
+// once, before the service takes connections and before Run; it is not safe
+// to call while the router is in use.
+func (r *Router) SetChat(c Chat) { r.svc = c }
 
 func (r *Router) online(m Member, now time.Time, within time.Duration) bool {
 	return m.Status != StatusOffline && now.Sub(m.SeenAt) <= within
@@ -322,14 +347,24 @@ func (r *Router) Changed() {
 	}
 }
 
-// Run implements chat.Router.
+// Run does the service-wide duties (offers, time-outs, returning the
+// conversations of a counsellor who is gone, removing seekers who left)
+// whenever this instance leads, until ctx ends. Every instance runs it;
+// Store.Lead lets one at a time lead.
 func (r *Router) Run(ctx context.Context) error {
+	if r.svc == nil {
+		return errors.New("routing: the router has no chat service to act through; call SetChat before Run")
+	}
 	return r.store.Lead(ctx, r.lead)
 }
 
+// roundEvery is how often the leader does a round when nothing wakes it
+// sooner (Changed): offers time out and seekers are let go on this beat.
+const roundEvery = time.Second
+
 func (r *Router) lead(ctx context.Context) {
 	r.cfg.Log.Info("this instance now makes offers and sweeps the queue")
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(roundEvery)
 	defer tick.Stop()
 	for {
 		if err := r.Round(ctx); err != nil && ctx.Err() == nil {
@@ -344,8 +379,8 @@ func (r *Router) lead(ctx context.Context) {
 	}
 }
 
-// Round does one pass of the leader's duties; tests call it directly with
-// a fake clock.
+// Round does one pass of the leader's duties. Only the leading loop calls
+// it, and tests, directly, with a fake clock and no leader running.
 func (r *Router) Round(ctx context.Context) error {
 	now := r.cfg.Now()
 	// Offers are read before the roster: an accept stores the assignment

@@ -32,7 +32,9 @@ type harness struct {
 	clock  *clock
 	chat   *chat.MemoryStore
 	router *routing.Router
-	svc    *chat.Service
+	// accept is the chat service's Accept: the router is tested with the
+	// real service acting on its decisions, wired as the server wires it.
+	accept func(context.Context, chat.Principal, chat.StaffInfo, string) (chat.Conversation, error)
 	mu     sync.Mutex
 	events []chat.Event
 }
@@ -53,8 +55,8 @@ func newHarnessSeeing(t *testing.T, cfg routing.Config, view func(chat.Store) ch
 	broker := chat.NewMemoryBroker()
 	tokens, _ := chat.NewTokens(chat.NewKey("t"), h.clock.Now)
 	svc := chat.NewService(chat.Config{Store: h.chat, Broker: broker, Router: h.router, Tokens: tokens, Staff: noStaff{}, Now: h.clock.Now})
-	h.router.Attach(svc)
-	h.svc = svc
+	h.router.SetChat(svc)
+	h.accept = svc.Accept
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	ready := make(chan struct{})
@@ -268,7 +270,7 @@ func TestAcceptRefusedAtCapacityFreesTheOffer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err := h.svc.Accept(ctx, chat.Principal{Role: chat.RoleCounselor, StaffID: 1}, first, c.ID)
+	_, err := h.accept(ctx, chat.Principal{Role: chat.RoleCounselor, StaffID: 1}, first, c.ID)
 	if chat.ErrorCode(err) != chat.CodeConflict {
 		t.Fatalf("accept at capacity: %v", err)
 	}

@@ -190,7 +190,7 @@ func newFuzzEnv(tb testing.TB) *fuzzEnv {
 		router := routing.New(routing.Config{Mode: "pick", Hours: always, Log: log}, routing.NewMemoryStore(), store)
 		svc := chat.NewService(chat.Config{Store: store, Broker: broker, Router: router, Tokens: tokens, Staff: staff,
 			Log: log, Languages: map[string]bool{"es": true, "en": true}})
-		router.Attach(svc)
+		router.SetChat(svc)
 		texts, err := LoadTexts("", "es")
 		if err != nil {
 			fuzzEnvErr = err

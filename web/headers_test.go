@@ -48,7 +48,7 @@ func newHeadersEnv(t *testing.T) *headersEnv {
 	router := routing.New(routing.Config{Mode: "pick", Hours: always, Log: log}, routing.NewMemoryStore(), store)
 	svc := chat.NewService(chat.Config{Store: store, Broker: broker, Router: router, Tokens: tokens, Staff: staff,
 		Log: log, Languages: map[string]bool{"es": true, "en": true}})
-	router.Attach(svc)
+	router.SetChat(svc)
 	texts, err := web.LoadTexts("", "es")
 	if err != nil {
 		t.Fatal(err)

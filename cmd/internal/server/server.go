@@ -40,6 +40,7 @@ type Server struct {
 	Metrics http.Handler
 
 	pool      *pgxpool.Pool
+	router    *routing.Router
 	retention chat.Retention
 	rotator   interface {
 		RotateKeys(context.Context) (int, error)
@@ -130,7 +131,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins, Heartbeat: heartbeat})
-	router.Attach(s.Chat)
+	router.SetChat(s.Chat)
+	s.router = router
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute})
@@ -173,9 +175,21 @@ func randomPassword() string {
 func (s *Server) Serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	var running sync.WaitGroup
+	running.Add(2)
 	go func() {
-		defer close(s.done)
+		defer running.Done()
 		s.Chat.Run(ctx)
+	}()
+	go func() {
+		defer running.Done()
+		if err := s.router.Run(ctx); err != nil {
+			s.Log.Error("routing stopped: no offers are made and no one is returned to the queue", "error", err)
+		}
+	}()
+	go func() {
+		running.Wait()
+		close(s.done)
 	}()
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
