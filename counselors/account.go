@@ -51,6 +51,9 @@ const (
 	AuditAccountAdd    = "account_add"
 	AuditAccountChange = "account_change"
 	AuditRead          = "read" // a staff read of conversation content or of the audit log
+	// AuditReadRefused is a staff member refused a conversation that is not
+	// theirs or does not exist (the client was told "not found").
+	AuditReadRefused = "conversation.read_refused"
 )
 
 // Store keeps accounts, sessions and the audit log. MemoryStore and

@@ -38,6 +38,8 @@ type Service struct {
 
 	mu       sync.Mutex
 	failures map[string]*failure
+
+	refusals *refusals
 }
 
 type failure struct {
@@ -53,7 +55,7 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 		now = time.Now
 	}
 	return &Service{store: store, tokens: tokens, broker: broker, ttl: ttl, now: now, log: log,
-		params: argon2id.DefaultParams, failures: map[string]*failure{}}
+		params: argon2id.DefaultParams, failures: map[string]*failure{}, refusals: newRefusals()}
 }
 
 // errSignIn is the one answer to every failed sign-in, so that it reveals
@@ -234,10 +236,14 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool, acto
 	return s.broker.Publish(ctx, chat.Event{Type: chat.EventRevoke, StaffID: id})
 }
 
-func (s *Service) audit(ctx context.Context, actor int64, action, target, detail string) {
-	if err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), ActorID: actor, Action: action, Target: target, Detail: detail}); err != nil {
+// audit writes one audit row; a failure is logged and returned, and callers
+// whose action must not happen unaudited (reads) refuse on it.
+func (s *Service) audit(ctx context.Context, actor int64, action, target, detail string) error {
+	err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), ActorID: actor, Action: action, Target: target, Detail: detail})
+	if err != nil {
 		s.log.Error("writing the audit log failed", "action", action, "error", err)
 	}
+	return err
 }
 
 // Account finds an account by username.
@@ -248,16 +254,22 @@ func (s *Service) Account(ctx context.Context, username string) (Account, error)
 // List returns every account.
 func (s *Service) List(ctx context.Context) ([]Account, error) { return s.store.ListAccounts(ctx) }
 
-// AuditLog returns the newest entries; reading it is itself audited.
+// AuditLog returns the newest entries; reading it is itself audited, and
+// refused (unavailable) when that row cannot be written.
 func (s *Service) AuditLog(ctx context.Context, p chat.Principal, limit int) ([]AuditEntry, error) {
-	s.audit(ctx, p.StaffID, AuditRead, "audit_log", "")
+	if err := s.audit(ctx, p.StaffID, AuditRead, "audit_log", ""); err != nil {
+		return nil, errReadNotAudited
+	}
 	return s.store.Audit(ctx, limit)
 }
 
+var errReadNotAudited = chat.Errorf(chat.CodeUnavailable, "the audit log cannot be read right now because the reading could not be recorded; try again in a moment")
+
 // RecordRead implements chat.StaffDirectory: every staff read of a
-// conversation's content is audited.
-func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID string) {
-	s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
+// conversation's content is audited, and an error (no row written) makes the
+// caller refuse the read.
+func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID string) error {
+	return s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
 }
 
 // Verify checks a staff token's signature and claims (not its session).
