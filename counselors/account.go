@@ -68,6 +68,15 @@ type Store interface {
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, id string) (Session, error)
 	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""
+	// AddSignInFailure counts one failed sign-in for username at at, in one
+	// atomic step shared by every instance, and returns the count: failures
+	// since the last success, restarting at 1 when the previous one is older
+	// than lockFor. Rows past their lock time may be deleted meanwhile.
+	AddSignInFailure(ctx context.Context, username string, at time.Time, lockFor time.Duration) (int, error)
+	// SignInFailures returns username's count as of at (0 once lockFor has
+	// passed since its last failure).
+	SignInFailures(ctx context.Context, username string, at time.Time) (int, error)
+	ClearSignInFailures(ctx context.Context, username string) error
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
 }

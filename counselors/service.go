@@ -17,7 +17,8 @@ import (
 )
 
 // Sign-in protection: after this many failures for one username, that
-// username is locked for lockFor (per instance; the message never says so).
+// username is locked until lockFor after its last failure (counted in the
+// store, so on every instance and across restarts; the message never says so).
 const (
 	maxFailures = 5
 	lockFor     = 15 * time.Minute
@@ -36,15 +37,7 @@ type Service struct {
 	dummyOnce sync.Once
 	dummy     string // see dummyHash
 
-	mu       sync.Mutex
-	failures map[string]*failure
-
 	refusals *refusals
-}
-
-type failure struct {
-	count int
-	until time.Time
 }
 
 var _ chat.StaffDirectory = (*Service)(nil)
@@ -55,7 +48,7 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 		now = time.Now
 	}
 	return &Service{store: store, tokens: tokens, broker: broker, ttl: ttl, now: now, log: log,
-		params: argon2id.DefaultParams, failures: map[string]*failure{}, refusals: newRefusals()}
+		params: argon2id.DefaultParams, refusals: newRefusals()}
 }
 
 // errSignIn is the one answer to every failed sign-in, so that it reveals
@@ -79,7 +72,10 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	if s.locked(username) {
+	if locked, err := s.locked(ctx, username); err != nil || locked {
+		if err != nil {
+			return "", time.Time{}, Account{}, err
+		}
 		argon2id.ComparePasswordAndHash(password, s.dummyHash())
 		return "", time.Time{}, Account{}, errSignIn
 	}
@@ -98,13 +94,13 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 		ok = false
 	}
 	if err != nil || cmpErr != nil || !ok || !a.DisabledAt.IsZero() {
-		s.fail(username)
+		s.fail(ctx, username)
 		if err == nil {
 			s.audit(ctx, a.ID, AuditSignInFailed, "", "")
 		}
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	s.clearFailures(username)
+	s.clearFailures(ctx, username)
 	sess := Session{ID: chat.NewID(), StaffID: a.ID, CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(s.ttl).UTC()}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", time.Time{}, Account{}, err
@@ -114,29 +110,23 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	return token, exp, a, nil
 }
 
-func (s *Service) locked(username string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.failures[username]
-	return f != nil && f.count >= maxFailures && s.now().Before(f.until)
+func (s *Service) locked(ctx context.Context, username string) (bool, error) {
+	n, err := s.store.SignInFailures(ctx, username, s.now().UTC())
+	return n >= maxFailures, err
 }
 
-func (s *Service) fail(username string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.failures[username]
-	if f == nil || s.now().After(f.until) {
-		f = &failure{}
-		s.failures[username] = f
+// fail counts a failed sign-in. When it cannot be counted the sign-in has
+// failed anyway; the error is logged.
+func (s *Service) fail(ctx context.Context, username string) {
+	if _, err := s.store.AddSignInFailure(ctx, username, s.now().UTC(), lockFor); err != nil {
+		s.log.Error("counting a failed sign-in failed", "error", err)
 	}
-	f.count++
-	f.until = s.now().Add(lockFor)
 }
 
-func (s *Service) clearFailures(username string) {
-	s.mu.Lock()
-	delete(s.failures, username)
-	s.mu.Unlock()
+func (s *Service) clearFailures(ctx context.Context, username string) {
+	if err := s.store.ClearSignInFailures(ctx, username); err != nil {
+		s.log.Error("clearing failed sign-ins failed", "error", err)
+	}
 }
 
 // Logout revokes the sign-in behind p and closes its sockets on every instance.

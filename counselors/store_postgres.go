@@ -144,3 +144,31 @@ func (s *PostgresStore) Audit(ctx context.Context, limit int) ([]AuditEntry, err
 	}
 	return out, rows.Err()
 }
+
+// AddSignInFailure is one statement, so that failures arriving at once on
+// several instances are each counted. It first deletes other usernames' rows
+// past their lock time, so guessed usernames do not pile up.
+func (s *PostgresStore) AddSignInFailure(ctx context.Context, username string, at time.Time, lockFor time.Duration) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH expired AS (DELETE FROM signin_failures WHERE until <= $2 AND username <> $1)
+		INSERT INTO signin_failures AS f (username, failures, until) VALUES ($1, 1, $3)
+		ON CONFLICT (username) DO UPDATE SET
+			failures = CASE WHEN f.until <= $2 THEN 1 ELSE f.failures + 1 END,
+			until = excluded.until
+		RETURNING failures`, username, at, at.Add(lockFor)).Scan(&n)
+	return n, err
+}
+
+func (s *PostgresStore) SignInFailures(ctx context.Context, username string, at time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT failures FROM signin_failures WHERE username = $1 AND until > $2`, username, at).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (s *PostgresStore) ClearSignInFailures(ctx context.Context, username string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE username = $1`, username)
+	return err
+}
