@@ -65,6 +65,9 @@ type Store interface {
 	ListAccounts(ctx context.Context) ([]Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool, at time.Time) error
 	SetTOTPSecret(ctx context.Context, id int64, secret string) error
+	// SetMaxCapacity sets the most conversations an account may take at
+	// once, lowering its capacity to it if above, and returns the account.
+	SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Account, error)
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, id string) (Session, error)
 	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""

@@ -38,6 +38,8 @@ type Service struct {
 	dummy     string // see dummyHash
 
 	refusals *refusals
+
+	applyMaxCapacity func(ctx context.Context, staffID int64, maxCapacity int) error // see OnMaxCapacity
 }
 
 var _ chat.StaffDirectory = (*Service)(nil)

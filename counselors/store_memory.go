@@ -106,6 +106,18 @@ func (s *MemoryStore) SetTOTPSecret(_ context.Context, id int64, secret string) 
 	return nil
 }
 
+func (s *MemoryStore) SetMaxCapacity(_ context.Context, id int64, maxCapacity int) (Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return Account{}, ErrNoAccount
+	}
+	a.MaxCapacity, a.Capacity = maxCapacity, min(a.Capacity, maxCapacity)
+	s.accounts[id] = a
+	return a, nil
+}
+
 func (s *MemoryStore) CreateSession(_ context.Context, sess Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

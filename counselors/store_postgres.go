@@ -97,6 +97,11 @@ func (s *PostgresStore) SetTOTPSecret(ctx context.Context, id int64, secret stri
 	return err
 }
 
+func (s *PostgresStore) SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Account, error) {
+	return scanAccount(s.pool.QueryRow(ctx, `UPDATE staff SET max_capacity = $2, capacity = least(capacity, $2)
+		WHERE id = $1 RETURNING `+accountColumns, id, maxCapacity))
+}
+
 func (s *PostgresStore) CreateSession(ctx context.Context, sess Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO staff_sessions (id, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		sess.ID, sess.StaffID, sess.CreatedAt, sess.ExpiresAt)
