@@ -74,10 +74,7 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	if locked, err := s.locked(ctx, username); err != nil || locked {
-		if err != nil {
-			return "", time.Time{}, Account{}, err
-		}
+	if s.locked(ctx, username) {
 		argon2id.ComparePasswordAndHash(password, s.dummyHash())
 		return "", time.Time{}, Account{}, errSignIn
 	}
@@ -112,9 +109,16 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	return token, exp, a, nil
 }
 
-func (s *Service) locked(ctx context.Context, username string) (bool, error) {
+// locked tells whether username has failed too often. When the count cannot
+// be read it answers locked: no sign-in goes ahead unchecked (and with the
+// store failing it could not succeed anyway).
+func (s *Service) locked(ctx context.Context, username string) bool {
 	n, err := s.store.SignInFailures(ctx, username, s.now().UTC())
-	return n >= maxFailures, err
+	if err != nil {
+		s.log.Error("reading failed sign-ins failed; refusing the sign-in", "error", err)
+		return true
+	}
+	return n >= maxFailures
 }
 
 // fail counts a failed sign-in. When it cannot be counted the sign-in has
