@@ -2,6 +2,7 @@ package counselors_test
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 	"testing"
@@ -101,4 +102,22 @@ func TestSignInFailureCountIsAtomicAndExpires(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingCount is a store whose failure counts cannot be read.
+type failingCount struct{ counselors.Store }
+
+func (failingCount) SignInFailures(context.Context, string, time.Time) (int, error) {
+	return 0, errors.New("connection reset")
+}
+
+// No sign-in goes ahead without its lockout check.
+func TestSignInIsRefusedWhenTheFailureCountCannotBeRead(t *testing.T) {
+	forEach(t, func(t *testing.T, svc *counselors.Service, store counselors.Store, clock *fakeClock, broker *recordingBroker) {
+		ctx := context.Background()
+		mustAdd(t, svc, "hana", chat.RoleCounselor)
+		if _, _, _, err := newService(t, failingCount{store}, clock).Login(ctx, "hana", password, ""); !chat.IsUnauthorized(err) {
+			t.Fatalf("signed in unchecked: %v", err)
+		}
+	})
 }
