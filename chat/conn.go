@@ -458,12 +458,23 @@ func refOf(f clientFrame) string {
 	return ""
 }
 
+// refuse answers "not found" to a frame about a conversation the principal
+// may not reach and, for staff, records the attempt. A typing frame is not
+// recorded: a console may still send one for a conversation just transferred
+// away, which is no attempt to read anything.
+func (c *Conn) refuse(f clientFrame) {
+	if f.Type != frameTyping {
+		c.svc.refused(c.ctx, c.principal, f.ConversationID)
+	}
+	c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+}
+
 func (c *Conn) handle(f clientFrame) {
 	ctx := c.ctx
 	switch f.Type {
 	case frameWatch:
 		if c.principal.Role != RoleSupervisor && c.principal.Role != RoleAdmin {
-			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+			c.refuse(f)
 			return
 		}
 	case frameStatus, frameDecline, frameTransfer, frameAccept:
@@ -476,7 +487,7 @@ func (c *Conn) handle(f clientFrame) {
 	case framePing, frameAccept, frameAuth, frameStatus, frameDecline, frameWatch:
 	default:
 		if !c.member(f.ConversationID) && !(f.Type == frameSync && c.rejoin(f.ConversationID)) {
-			c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+			c.refuse(f)
 			return
 		}
 	}
@@ -487,7 +498,10 @@ func (c *Conn) handle(f clientFrame) {
 		c.answer(serverFrame{Type: "pong"})
 	case frameSync:
 		if c.principal.Role.IsStaff() {
-			c.svc.cfg.Staff.RecordRead(ctx, c.principal.StaffID, f.ConversationID)
+			if err := c.svc.recordRead(ctx, c.principal, f.ConversationID); err != nil {
+				c.enqueue(errorFrame(err, refOf(f)))
+				return
+			}
 		}
 		c.mu.Lock()
 		c.syncReqs[f.ConversationID] = *f.AfterSeq

@@ -49,7 +49,8 @@ type connTestStaff struct {
 	checks  int
 }
 
-func (d *connTestStaff) RecordRead(context.Context, int64, string) {}
+func (d *connTestStaff) RecordRead(context.Context, int64, string) error { return nil }
+func (d *connTestStaff) RecordRefused(context.Context, int64, string)    {}
 
 func (d *connTestStaff) CheckSession(_ context.Context, p Principal) (StaffInfo, error) {
 	d.mu.Lock()

@@ -25,8 +25,13 @@ type StaffInfo struct {
 // StaffDirectory answers for staff sign-ins and records what staff read; the
 // counselors package implements it.
 type StaffDirectory interface {
-	// RecordRead writes "staff member read this conversation" to the audit log.
-	RecordRead(ctx context.Context, staffID int64, conversationID string)
+	// RecordRead writes "staff member read this conversation" to the audit
+	// log. An error means no row was written: the read must then not happen.
+	RecordRead(ctx context.Context, staffID int64, conversationID string) error
+	// RecordRefused notes that a staff member was refused a conversation (it
+	// is not theirs, or does not exist), so that probing leaves a trace. The
+	// answer to them stays "not found" whatever happens here.
+	RecordRefused(ctx context.Context, staffID int64, conversationID string)
 	// CheckSession returns the account behind a staff principal while its
 	// sign-in is valid and the account enabled, else a CodeUnauthorized error.
 	CheckSession(ctx context.Context, p Principal) (StaffInfo, error)
@@ -593,11 +598,36 @@ func (s *Service) conversation(ctx context.Context, p Principal, id string, want
 // of, silently: they read it live but cannot write. The read is audited.
 func (s *Service) Watch(ctx context.Context, p Principal, id string) (Conversation, error) {
 	c, err := s.conversation(ctx, p, id, AccessRead)
+	if ErrorCode(err) == CodeNotFound {
+		s.refused(ctx, p, id)
+	}
 	if err != nil {
 		return Conversation{}, err
 	}
-	s.cfg.Staff.RecordRead(ctx, p.StaffID, "watch:"+id)
+	if err := s.recordRead(ctx, p, "watch:"+id); err != nil {
+		return Conversation{}, err
+	}
 	return c, nil
+}
+
+// recordRead audits a staff read of a conversation's content. The read is
+// refused (unavailable) when its audit row cannot be written: every staff
+// read is audited, so none may happen unaudited.
+func (s *Service) recordRead(ctx context.Context, p Principal, target string) error {
+	if err := s.cfg.Staff.RecordRead(ctx, p.StaffID, target); err != nil {
+		s.log.Error("refusing a staff read: its audit row could not be written", "error", err)
+		return errReadNotAudited
+	}
+	return nil
+}
+
+var errReadNotAudited = Errorf(CodeUnavailable, "this conversation cannot be opened right now because the reading could not be recorded; try again in a moment")
+
+// refused records a staff member's refused attempt to reach a conversation.
+func (s *Service) refused(ctx context.Context, p Principal, conversationID string) {
+	if p.Role.IsStaff() {
+		s.cfg.Staff.RecordRefused(ctx, p.StaffID, conversationID)
+	}
 }
 
 // Send stores one text message and returns once it is durably stored.

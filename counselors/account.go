@@ -51,6 +51,9 @@ const (
 	AuditAccountAdd    = "account_add"
 	AuditAccountChange = "account_change"
 	AuditRead          = "read" // a staff read of conversation content or of the audit log
+	// AuditReadRefused is a staff member refused a conversation that is not
+	// theirs or does not exist (the client was told "not found").
+	AuditReadRefused = "conversation.read_refused"
 )
 
 // Store keeps accounts, sessions and the audit log. MemoryStore and
@@ -62,9 +65,21 @@ type Store interface {
 	ListAccounts(ctx context.Context) ([]Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool, at time.Time) error
 	SetTOTPSecret(ctx context.Context, id int64, secret string) error
+	// SetMaxCapacity sets the most conversations an account may take at
+	// once, lowering its capacity to it if above, and returns the account.
+	SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Account, error)
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, id string) (Session, error)
 	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""
+	// AddSignInFailure counts one failed sign-in for username at at, in one
+	// atomic step shared by every instance, and returns the count: failures
+	// since the last success, restarting at 1 when the previous one is older
+	// than lockFor. Rows past their lock time may be deleted meanwhile.
+	AddSignInFailure(ctx context.Context, username string, at time.Time, lockFor time.Duration) (int, error)
+	// SignInFailures returns username's count as of at (0 once lockFor has
+	// passed since its last failure).
+	SignInFailures(ctx context.Context, username string, at time.Time) (int, error)
+	ClearSignInFailures(ctx context.Context, username string) error
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
 }

@@ -55,16 +55,27 @@ func forEach(t *testing.T, test func(t *testing.T, svc *counselors.Service, stor
 			t.Parallel()
 			store := open(t)
 			clock := &fakeClock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-			tokens, err := chat.NewTokens(chat.NewKey("t"), clock.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
 			broker := &recordingBroker{}
-			svc := counselors.NewService(store, tokens, broker, 12*time.Hour, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			svc.SetHashParams(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-			test(t, svc, store, clock, broker)
+			test(t, newServiceWith(t, store, clock, broker), store, clock, broker)
 		})
 	}
+}
+
+// newService is one more instance of the service over store, as another
+// server (or the same one restarted) would be.
+func newService(t *testing.T, store counselors.Store, clock *fakeClock) *counselors.Service {
+	return newServiceWith(t, store, clock, &recordingBroker{})
+}
+
+func newServiceWith(t *testing.T, store counselors.Store, clock *fakeClock, broker *recordingBroker) *counselors.Service {
+	t.Helper()
+	tokens, err := chat.NewTokens(chat.NewKey("t"), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := counselors.NewService(store, tokens, broker, 12*time.Hour, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.SetHashParams(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	return svc
 }
 
 const password = "a long enough password"

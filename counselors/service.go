@@ -17,7 +17,8 @@ import (
 )
 
 // Sign-in protection: after this many failures for one username, that
-// username is locked for lockFor (per instance; the message never says so).
+// username is locked until lockFor after its last failure (counted in the
+// store, so on every instance and across restarts; the message never says so).
 const (
 	maxFailures = 5
 	lockFor     = 15 * time.Minute
@@ -36,13 +37,9 @@ type Service struct {
 	dummyOnce sync.Once
 	dummy     string // see dummyHash
 
-	mu       sync.Mutex
-	failures map[string]*failure
-}
+	refusals *refusals
 
-type failure struct {
-	count int
-	until time.Time
+	applyMaxCapacity func(ctx context.Context, staffID int64, maxCapacity int) error // see OnMaxCapacity
 }
 
 var _ chat.StaffDirectory = (*Service)(nil)
@@ -53,7 +50,7 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 		now = time.Now
 	}
 	return &Service{store: store, tokens: tokens, broker: broker, ttl: ttl, now: now, log: log,
-		params: argon2id.DefaultParams, failures: map[string]*failure{}}
+		params: argon2id.DefaultParams, refusals: newRefusals()}
 }
 
 // errSignIn is the one answer to every failed sign-in, so that it reveals
@@ -77,7 +74,7 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	if s.locked(username) {
+	if s.locked(ctx, username) {
 		argon2id.ComparePasswordAndHash(password, s.dummyHash())
 		return "", time.Time{}, Account{}, errSignIn
 	}
@@ -96,13 +93,13 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 		ok = false
 	}
 	if err != nil || cmpErr != nil || !ok || !a.DisabledAt.IsZero() {
-		s.fail(username)
+		s.fail(ctx, username)
 		if err == nil {
 			s.audit(ctx, a.ID, AuditSignInFailed, "", "")
 		}
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	s.clearFailures(username)
+	s.clearFailures(ctx, username)
 	sess := Session{ID: chat.NewID(), StaffID: a.ID, CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(s.ttl).UTC()}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", time.Time{}, Account{}, err
@@ -112,29 +109,30 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	return token, exp, a, nil
 }
 
-func (s *Service) locked(username string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.failures[username]
-	return f != nil && f.count >= maxFailures && s.now().Before(f.until)
-}
-
-func (s *Service) fail(username string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.failures[username]
-	if f == nil || s.now().After(f.until) {
-		f = &failure{}
-		s.failures[username] = f
+// locked tells whether username has failed too often. When the count cannot
+// be read it answers locked: no sign-in goes ahead unchecked (and with the
+// store failing it could not succeed anyway).
+func (s *Service) locked(ctx context.Context, username string) bool {
+	n, err := s.store.SignInFailures(ctx, username, s.now().UTC())
+	if err != nil {
+		s.log.Error("reading failed sign-ins failed; refusing the sign-in", "error", err)
+		return true
 	}
-	f.count++
-	f.until = s.now().Add(lockFor)
+	return n >= maxFailures
 }
 
-func (s *Service) clearFailures(username string) {
-	s.mu.Lock()
-	delete(s.failures, username)
-	s.mu.Unlock()
+// fail counts a failed sign-in. When it cannot be counted the sign-in has
+// failed anyway; the error is logged.
+func (s *Service) fail(ctx context.Context, username string) {
+	if _, err := s.store.AddSignInFailure(ctx, username, s.now().UTC(), lockFor); err != nil {
+		s.log.Error("counting a failed sign-in failed", "error", err)
+	}
+}
+
+func (s *Service) clearFailures(ctx context.Context, username string) {
+	if err := s.store.ClearSignInFailures(ctx, username); err != nil {
+		s.log.Error("clearing failed sign-ins failed", "error", err)
+	}
 }
 
 // Logout revokes the sign-in behind p and closes its sockets on every instance.
@@ -234,10 +232,14 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool, acto
 	return s.broker.Publish(ctx, chat.Event{Type: chat.EventRevoke, StaffID: id})
 }
 
-func (s *Service) audit(ctx context.Context, actor int64, action, target, detail string) {
-	if err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), ActorID: actor, Action: action, Target: target, Detail: detail}); err != nil {
+// audit writes one audit row; a failure is logged and returned, and callers
+// whose action must not happen unaudited (reads) refuse on it.
+func (s *Service) audit(ctx context.Context, actor int64, action, target, detail string) error {
+	err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), ActorID: actor, Action: action, Target: target, Detail: detail})
+	if err != nil {
 		s.log.Error("writing the audit log failed", "action", action, "error", err)
 	}
+	return err
 }
 
 // Account finds an account by username.
@@ -248,16 +250,22 @@ func (s *Service) Account(ctx context.Context, username string) (Account, error)
 // List returns every account.
 func (s *Service) List(ctx context.Context) ([]Account, error) { return s.store.ListAccounts(ctx) }
 
-// AuditLog returns the newest entries; reading it is itself audited.
+// AuditLog returns the newest entries; reading it is itself audited, and
+// refused (unavailable) when that row cannot be written.
 func (s *Service) AuditLog(ctx context.Context, p chat.Principal, limit int) ([]AuditEntry, error) {
-	s.audit(ctx, p.StaffID, AuditRead, "audit_log", "")
+	if err := s.audit(ctx, p.StaffID, AuditRead, "audit_log", ""); err != nil {
+		return nil, errReadNotAudited
+	}
 	return s.store.Audit(ctx, limit)
 }
 
+var errReadNotAudited = chat.Errorf(chat.CodeUnavailable, "the audit log cannot be read right now because the reading could not be recorded; try again in a moment")
+
 // RecordRead implements chat.StaffDirectory: every staff read of a
-// conversation's content is audited.
-func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID string) {
-	s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
+// conversation's content is audited, and an error (no row written) makes the
+// caller refuse the read.
+func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID string) error {
+	return s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
 }
 
 // Verify checks a staff token's signature and claims (not its session).

@@ -18,10 +18,16 @@ type MemoryStore struct {
 	sessions map[string]Session
 	audit    []AuditEntry
 	nextID   int64
+	failures map[string]signInFailures
+}
+
+type signInFailures struct {
+	count int
+	until time.Time
 }
 
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{accounts: map[int64]Account{}, sessions: map[string]Session{}}
+	return &MemoryStore{accounts: map[int64]Account{}, sessions: map[string]Session{}, failures: map[string]signInFailures{}}
 }
 
 func (s *MemoryStore) CreateAccount(_ context.Context, a Account) (Account, error) {
@@ -100,6 +106,18 @@ func (s *MemoryStore) SetTOTPSecret(_ context.Context, id int64, secret string) 
 	return nil
 }
 
+func (s *MemoryStore) SetMaxCapacity(_ context.Context, id int64, maxCapacity int) (Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return Account{}, ErrNoAccount
+	}
+	a.MaxCapacity, a.Capacity = maxCapacity, min(a.Capacity, maxCapacity)
+	s.accounts[id] = a
+	return a, nil
+}
+
 func (s *MemoryStore) CreateSession(_ context.Context, sess Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -145,4 +163,38 @@ func (s *MemoryStore) Audit(_ context.Context, limit int) ([]AuditEntry, error) 
 		out = append(out, s.audit[i])
 	}
 	return out, nil
+}
+
+func (s *MemoryStore) AddSignInFailure(_ context.Context, username string, at time.Time, lockFor time.Duration) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, f := range s.failures {
+		if !f.until.After(at) && name != username {
+			delete(s.failures, name) // past its lock time: guessed usernames do not pile up
+		}
+	}
+	f := s.failures[username]
+	if !f.until.After(at) {
+		f.count = 0
+	}
+	f.count++
+	f.until = at.Add(lockFor)
+	s.failures[username] = f
+	return f.count, nil
+}
+
+func (s *MemoryStore) SignInFailures(_ context.Context, username string, at time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.failures[username]; f.until.After(at) {
+		return f.count, nil
+	}
+	return 0, nil
+}
+
+func (s *MemoryStore) ClearSignInFailures(_ context.Context, username string) error {
+	s.mu.Lock()
+	delete(s.failures, username)
+	s.mu.Unlock()
+	return nil
 }

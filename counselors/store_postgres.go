@@ -97,6 +97,11 @@ func (s *PostgresStore) SetTOTPSecret(ctx context.Context, id int64, secret stri
 	return err
 }
 
+func (s *PostgresStore) SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Account, error) {
+	return scanAccount(s.pool.QueryRow(ctx, `UPDATE staff SET max_capacity = $2, capacity = least(capacity, $2)
+		WHERE id = $1 RETURNING `+accountColumns, id, maxCapacity))
+}
+
 func (s *PostgresStore) CreateSession(ctx context.Context, sess Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO staff_sessions (id, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		sess.ID, sess.StaffID, sess.CreatedAt, sess.ExpiresAt)
@@ -143,4 +148,32 @@ func (s *PostgresStore) Audit(ctx context.Context, limit int) ([]AuditEntry, err
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// AddSignInFailure is one statement, so that failures arriving at once on
+// several instances are each counted. It first deletes other usernames' rows
+// past their lock time, so guessed usernames do not pile up.
+func (s *PostgresStore) AddSignInFailure(ctx context.Context, username string, at time.Time, lockFor time.Duration) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH expired AS (DELETE FROM signin_failures WHERE until <= $2 AND username <> $1)
+		INSERT INTO signin_failures AS f (username, failures, until) VALUES ($1, 1, $3)
+		ON CONFLICT (username) DO UPDATE SET
+			failures = CASE WHEN f.until <= $2 THEN 1 ELSE f.failures + 1 END,
+			until = excluded.until
+		RETURNING failures`, username, at, at.Add(lockFor)).Scan(&n)
+	return n, err
+}
+
+func (s *PostgresStore) SignInFailures(ctx context.Context, username string, at time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT failures FROM signin_failures WHERE username = $1 AND until > $2`, username, at).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (s *PostgresStore) ClearSignInFailures(ctx context.Context, username string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE username = $1`, username)
+	return err
 }

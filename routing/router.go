@@ -228,6 +228,21 @@ func (r *Router) SetStatus(ctx context.Context, staffID int64, status string, ca
 	return teamMember(m, counts[m.ID]), nil
 }
 
+// SetMaxCapacity applies the maximum an admin just set for a counsellor who
+// is on shift: a chosen capacity above it comes down to it, and they and the
+// team see the change. Off shift there is nothing to do: they get the new
+// maximum from their account when they connect.
+func (r *Router) SetMaxCapacity(ctx context.Context, staffID int64, maxCapacity int) error {
+	m, ok, err := r.store.SetMaxCapacity(ctx, staffID, maxCapacity)
+	if err != nil || !ok {
+		return err
+	}
+	counts, _ := r.chat.ActiveCounts(ctx)
+	r.svc.StaffChanged(ctx, teamMember(m, counts[m.ID]), "max_capacity")
+	r.svc.TeamChanged(ctx)
+	return nil
+}
+
 // Decline implements chat.Router.
 func (r *Router) Decline(ctx context.Context, staffID int64, conversationID string) error {
 	if _, ok, err := r.store.TakeOffer(ctx, conversationID, staffID); err != nil {

@@ -23,7 +23,8 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 type noStaff struct{}
 
-func (noStaff) RecordRead(context.Context, int64, string) {}
+func (noStaff) RecordRead(context.Context, int64, string) error { return nil }
+func (noStaff) RecordRefused(context.Context, int64, string)    {}
 func (noStaff) CheckSession(context.Context, chat.Principal) (chat.StaffInfo, error) {
 	return chat.StaffInfo{}, chat.Errorf(chat.CodeUnauthorized, "no")
 }

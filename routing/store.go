@@ -25,6 +25,10 @@ type Store interface {
 	// SetStatus changes status and, when capacity > 0, the chosen capacity
 	// (kept within the maximum). It returns the updated row.
 	SetStatus(ctx context.Context, id int64, status Status, capacity int) (Member, error)
+	// SetMaxCapacity applies a new maximum to a member's row, lowering the
+	// chosen capacity to it if above; ok is false when they have no row (they
+	// get the maximum from their account when they connect).
+	SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (m Member, ok bool, err error)
 	// SetMisses records missed offers (and possibly a new status).
 	SetMisses(ctx context.Context, id int64, misses int, status Status) error
 	// Assigned resets misses and idle time after a counsellor took a conversation.

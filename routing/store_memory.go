@@ -84,6 +84,19 @@ func (s *MemoryStore) SetStatus(_ context.Context, id int64, status Status, capa
 	return m, nil
 }
 
+func (s *MemoryStore) SetMaxCapacity(_ context.Context, id int64, maxCapacity int) (Member, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.members[id]
+	if !ok {
+		return Member{}, false, nil
+	}
+	m.MaxCapacity = maxCapacity
+	m.Capacity = clampCapacity(m.Capacity, maxCapacity)
+	s.members[id] = m
+	return m, true, nil
+}
+
 func (s *MemoryStore) SetMisses(_ context.Context, id int64, misses int, status Status) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -67,6 +67,15 @@ func (s *PostgresStore) Seen(ctx context.Context, ids []int64, at time.Time) err
 	return err
 }
 
+func (s *PostgresStore) SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Member, bool, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `UPDATE presence SET max_capacity = $2, capacity = least(capacity, $2)
+		WHERE staff_id = $1 RETURNING `+memberColumns, id, maxCapacity))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Member{}, false, nil
+	}
+	return m, err == nil, err
+}
+
 func (s *PostgresStore) SetStatus(ctx context.Context, id int64, status Status, capacity int) (Member, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx, `UPDATE presence SET status = $2,
 			capacity = CASE WHEN $3 > 0 THEN least($3, max_capacity) ELSE capacity END,

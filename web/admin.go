@@ -118,6 +118,32 @@ func (h *handler) setDisabled(disabled bool) func(w http.ResponseWriter, r *http
 	}
 }
 
+// changeAccount changes what an admin may change on an account: for now its
+// maximum capacity ({"max_capacity": N}).
+func (h *handler) changeAccount(w http.ResponseWriter, r *http.Request, p chat.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, counselors.ErrNoAccount)
+		return
+	}
+	var req struct {
+		MaxCapacity *int `json:"max_capacity"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.MaxCapacity == nil {
+		writeError(w, chat.Errorf(chat.CodeInvalid, "send the change, e.g. {\"max_capacity\": 4}"))
+		return
+	}
+	a, err := h.cfg.Staff.SetMaxCapacity(r.Context(), id, *req.MaxCapacity, p.StaffID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewAccount(a))
+}
+
 func (h *handler) auditLog(w http.ResponseWriter, r *http.Request, p chat.Principal) {
 	entries, err := h.cfg.Staff.AuditLog(r.Context(), p, 500)
 	if err != nil {

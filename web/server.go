@@ -61,6 +61,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/staff/logout", h.logout)
 	mux.HandleFunc("POST /api/admin/accounts", h.requireRole(h.addAccount, chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/accounts", h.requireRole(h.listAccounts, chat.RoleAdmin))
+	mux.HandleFunc("PATCH /api/admin/accounts/{id}", h.requireRole(h.changeAccount, chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))

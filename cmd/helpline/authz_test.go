@@ -630,6 +630,7 @@ var httpEndpoints = []struct {
 	{"POST /api/staff/login", 1},
 	{"GET /api/admin/accounts", 1},
 	{"POST /api/admin/accounts", 1},
+	{"PATCH /api/admin/accounts/{id}", 1},
 	{"POST /api/admin/accounts/{id}/disable", 1},
 	{"POST /api/admin/accounts/{id}/enable", 1},
 	{"GET /api/admin/audit", 1},
@@ -754,8 +755,11 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 			body = map[string]any{"username": "new-" + string(c.role), "role": "counselor", "password": "correct horse battery staple"}
 		}
 	default:
-		if method == "POST" {
+		switch method {
+		case "POST":
 			body = map[string]any{}
+		case "PATCH":
+			body = map[string]any{"max_capacity": 5} // the maximum it already has
 		}
 	}
 	bearer := token

@@ -2,6 +2,7 @@
 //
 //	helpline                      run the server (configuration: environment, see README)
 //	helpline user add ...         create a staff account
+//	helpline user set NAME ...    change an account (--max-capacity N)
 //	helpline user disable NAME    disable an account and sign it out everywhere
 //	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
 //	helpline rotate-keys          re-encrypt stored messages with the current key
@@ -65,13 +66,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "user":
 		if len(args) < 2 {
-			return errors.New("usage: helpline user add|disable …")
+			return errors.New("usage: helpline user add|set|disable|enable|totp …")
 		}
 		switch args[1] {
 		case "add":
 			return userAdd(ctx, args[2:], getenv, stdin, stdout, stderr)
 		case "disable", "enable":
 			return userSetDisabled(ctx, args[1] == "disable", args[2:], getenv, stdout, stderr)
+		case "set":
+			return userSet(ctx, args[2:], getenv, stdout, stderr)
 		case "totp":
 			if len(args) != 3 {
 				return errors.New("usage: helpline user totp USERNAME")
@@ -101,6 +104,8 @@ func printHelp(w io.Writer) {
   helpline                     run the server
   helpline user add --role counselor|supervisor|admin --username NAME [--name "Shown name"] [--capacity 3]
                     [--languages es,en] [--audiences self,young,other] [--password-stdin]
+  helpline user set NAME --max-capacity N
+                               the most conversations at once NAME may choose (1-50); a capacity above it comes down to it
   helpline user disable NAME   disable an account and close its sessions
   helpline user enable NAME
   helpline user totp NAME      enrol a second factor (TOTP); sign-in then needs a code
@@ -238,6 +243,36 @@ func userSetDisabled(ctx context.Context, disabled bool, args []string, getenv f
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: disabled=%v\n", a.Username, disabled)
+	return nil
+}
+
+func userSet(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: helpline user set USERNAME --max-capacity N"
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("user set", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	maxCapacity := fs.Int("max-capacity", 0, "the most conversations at once they may choose (1-50)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *maxCapacity == 0 || fs.NArg() > 0 {
+		return errors.New(usage)
+	}
+	srv, err := openStaff(ctx, getenv, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	a, err := srv.Staff.Account(ctx, args[0])
+	if err != nil {
+		return fmt.Errorf("no account %q", args[0])
+	}
+	if a, err = srv.Staff.SetMaxCapacity(ctx, a.ID, *maxCapacity, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: max capacity %d (capacity %d)\n", a.Username, a.MaxCapacity, a.Capacity)
 	return nil
 }
 
