@@ -343,11 +343,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// unavailableRetryAfter is the Retry-After, in seconds, of every
+// "unavailable" answer: soon enough that a page retrying by itself feels
+// alive, far enough apart not to hammer a database that is coming back.
+const unavailableRetryAfter = "5"
+
+// writeError is the one place where an error's code becomes an HTTP answer:
+// its status, and Retry-After when trying again later will help.
 func writeError(w http.ResponseWriter, err error) {
-	body := map[string]any{"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}
+	code := chat.ErrorCode(err)
+	body := map[string]any{"code": string(code), "message": chat.PublicMessage(err)}
 	var closed *chat.ClosedError
 	if errors.As(err, &closed) {
 		body["reason"] = closed.Reason
 	}
-	writeJSON(w, chat.HTTPStatus(err), map[string]any{"error": body})
+	if code == chat.CodeUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
+	writeJSON(w, httpStatus(code), map[string]any{"error": body})
+}
+
+// httpStatus maps an error code to its HTTP status.
+func httpStatus(code chat.Code) int {
+	switch code {
+	case chat.CodeInvalid:
+		return http.StatusBadRequest
+	case chat.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case chat.CodeNotFound:
+		return http.StatusNotFound
+	case chat.CodeConflict:
+		return http.StatusConflict
+	case chat.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case chat.CodeUnavailable, chat.CodeClosed:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
 }
