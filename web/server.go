@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type Config struct {
 	// SignInsPerMinute bounds staff sign-in attempts per client address
 	// (on top of the per-account lock); 0 turns it off.
 	SignInsPerMinute int
+	// Ready tells whether this instance should get new visitors: "" when it
+	// should, else the check that failed, in a word (/readyz). nil: always.
+	Ready func(context.Context) string
 }
 
 // maxBody bounds every JSON request body.
@@ -65,7 +69,10 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	mux.Handle("GET /ws", cfg.Chat)
+	// /healthz: the process runs (liveness). /readyz: it should get new
+	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", h.readyz)
 	return h.recoverPanics(h.secure(h.accessLog(mux)))
 }
 
@@ -155,6 +162,23 @@ func (h *handler) page(static fs.FS, name string) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 	}
+}
+
+// readyz answers 200 "ok", or 503 with the failed check in a word
+// ("draining", "database", "migrations"), never its internals.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	failed := ""
+	if h.cfg.Ready != nil {
+		failed = h.cfg.Ready(r.Context())
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if failed != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(failed + "\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
 }
 
 func (h *handler) translations(w http.ResponseWriter, r *http.Request) {

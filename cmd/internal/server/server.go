@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -40,6 +41,7 @@ type Server struct {
 	Metrics http.Handler
 
 	pool      *pgxpool.Pool
+	schema    *migrations.Schema
 	retention chat.Retention
 	rotator   interface {
 		RotateKeys(context.Context) (int, error)
@@ -49,6 +51,8 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	draining  atomic.Bool
+	notReady  atomic.Pointer[string] // the last readiness answer, to log changes once
 }
 
 // Open builds a server from cfg: connects to and migrates PostgreSQL when
@@ -97,6 +101,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 			s.pool.Close()
 			return nil, err
 		}
+		if s.schema, err = migrations.NewSchema(s.pool); err != nil {
+			s.pool.Close()
+			return nil, err
+		}
 		pg := chat.NewPostgresStore(s.pool, seal, nil)
 		chatStore, s.retention, s.rotator = pg, pg, pg
 		staffStore = counselors.NewPostgresStore(s.pool)
@@ -133,7 +141,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.Attach(s.Chat)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -193,8 +201,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Close stops accepting, tells every WebSocket client to reconnect (1001),
-// waits for stored work to finish, and closes the database.
+// Close first drains (/readyz says not ready for Config.DrainDelay), then
+// stops accepting, tells every WebSocket client to reconnect (1001), waits
+// for stored work to finish, and closes the database.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { s.closeErr = s.close() })
 	return s.closeErr
@@ -202,6 +211,7 @@ func (s *Server) Close() error {
 
 func (s *Server) close() error {
 	var err error
+	s.drain()
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -217,6 +227,9 @@ func (s *Server) close() error {
 }
 
 func (s *Server) closePool() {
+	if s.schema != nil {
+		s.schema.Close()
+	}
 	if s.pool != nil {
 		s.pool.Close()
 	}
