@@ -78,8 +78,13 @@ func PublicMessage(err error) string {
 func asError(err error, target **Error) bool           { return errors.As(err, target) }
 func asStoreError(err error, target **storeError) bool { return errors.As(err, target) }
 
-// unavailable marks err as a database failure.
+// unavailable marks err as a database failure (once: a failure already
+// marked keeps its cause).
 func unavailable(err error) error {
+	var se *storeError
+	if errors.As(err, &se) {
+		return err
+	}
 	return &storeError{cause: err}
 }
 
