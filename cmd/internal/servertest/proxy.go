@@ -66,6 +66,10 @@ func (p *Proxy) forward(client net.Conn) {
 	go func() { io.Copy(server, client); server.Close() }()
 	io.Copy(client, server)
 	client.Close()
+	p.mu.Lock()
+	delete(p.conns, client)
+	delete(p.conns, server)
+	p.mu.Unlock()
 }
 
 // track remembers c so that Cut can drop it; false while cut.
