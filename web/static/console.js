@@ -192,6 +192,7 @@
       // While we can't connect, say so calmly and keep trying, the form free to use again.
       const res = await H.retrying(() => H.api('POST', '/api/staff/login', creds),
         () => { waiting.hidden = false; button.disabled = false; }, () => attempt !== loginAttempt);
+      if (attempt !== loginAttempt) return; // a newer sign-in, with what was typed since, goes on
       $('password').value = '';
       $('code').value = '';
       const sess = { token: res.token, staff: res.staff || {} };
