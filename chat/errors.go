@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// Code classifies an error for clients. The catalogue is PROTOCOL.md §3.6; the
-// HTTP status and WebSocket error frame are both derived from it in one place.
+// Code classifies an error for clients. The catalogue is PROTOCOL.md §3.6.
+// Domain packages return codes, never statuses: the HTTP status (and
+// Retry-After) is derived in one place in package web (writeError), the
+// WebSocket error frame in one place here (errorFrame).
 type Code string
 
 const (
@@ -41,6 +43,10 @@ var ErrNotFound = &Error{Code: CodeNotFound, Message: "no such conversation"}
 // ErrorCode returns the client code of err, CodeInternal for anything that is
 // not an *Error.
 func ErrorCode(err error) Code {
+	var se *storeError
+	if errors.As(err, &se) {
+		return CodeUnavailable
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -54,6 +60,10 @@ func ErrorCode(err error) Code {
 
 // PublicMessage returns text about err that may be shown to a client.
 func PublicMessage(err error) string {
+	var se *storeError
+	if errors.As(err, &se) {
+		return "the service is briefly unavailable; try again in a moment"
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
@@ -65,25 +75,22 @@ func PublicMessage(err error) string {
 	return "something went wrong on our side"
 }
 
-// HTTPStatus maps an error to its HTTP status.
-func HTTPStatus(err error) int {
-	switch ErrorCode(err) {
-	case CodeInvalid:
-		return 400
-	case CodeUnauthorized:
-		return 401
-	case CodeNotFound:
-		return 404
-	case CodeConflict:
-		return 409
-	case CodeRateLimited:
-		return 429
-	case CodeUnavailable, CodeClosed:
-		return 503
-	default:
-		return 500
-	}
-}
-
 func asError(err error, target **Error) bool           { return errors.As(err, target) }
 func asStoreError(err error, target **storeError) bool { return errors.As(err, target) }
+
+// unavailable marks err as a database failure (once: a failure already
+// marked keeps its cause).
+func unavailable(err error) error {
+	var se *storeError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &storeError{cause: err}
+}
+
+// storeError is a database failure: the client sees "unavailable, retry",
+// the log sees the cause.
+type storeError struct{ cause error }
+
+func (e *storeError) Error() string { return "storing failed: " + e.cause.Error() }
+func (e *storeError) Unwrap() error { return e.cause }

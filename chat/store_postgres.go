@@ -29,7 +29,7 @@ const notifyChannelSQL = `'helpline_m_' || left(md5(current_schema()), 16)`
 // PostgresStore is the store of record on PostgreSQL. Message bodies are
 // sealed with AES-256-GCM before they leave the process.
 type PostgresStore struct {
-	pool *pgxpool.Pool
+	pool PostgresPool
 	seal *Sealer
 	now  Clock
 }
@@ -39,7 +39,7 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 	if now == nil {
 		now = time.Now
 	}
-	return &PostgresStore{pool: pool, seal: seal, now: now}
+	return &PostgresStore{pool: PostgresPool{Pool: pool}, seal: seal, now: now}
 }
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
@@ -77,28 +77,6 @@ func collectConversations(rows pgx.Rows) ([]Conversation, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// isUUID tells whether id can be a conversation id, so that a malformed id
-// is "not found" rather than a database error.
-func isUUID(id string) bool {
-	if len(id) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := id[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (s *PostgresStore) CreateConversation(ctx context.Context, n NewConversation) (Conversation, error) {
@@ -144,17 +122,6 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 	}
 	return results
 }
-
-func unavailable(err error) error {
-	return &storeError{cause: err}
-}
-
-// storeError is a database failure: the client sees "unavailable, retry",
-// the log sees the cause.
-type storeError struct{ cause error }
-
-func (e *storeError) Error() string { return "storing failed: " + e.cause.Error() }
-func (e *storeError) Unwrap() error { return e.cause }
 
 type convState struct {
 	status    Status

@@ -195,7 +195,7 @@ func TestForgedTokensAreRefused(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted as %+v", p)
 			}
-			if !chat.IsUnauthorized(err) || chat.HTTPStatus(err) != 401 {
+			if !chat.IsUnauthorized(err) || chat.ErrorCode(err) != chat.CodeUnauthorized {
 				t.Fatalf("refused with %v, want an unauthorized error", err)
 			}
 			if p != (chat.Principal{}) {

@@ -188,13 +188,13 @@ type NewAccount struct {
 // AddAccount creates a staff account. actorID is who did it (0: the command line).
 func (s *Service) AddAccount(ctx context.Context, n NewAccount, actorID int64) (Account, error) {
 	if !n.Role.IsStaff() {
-		return Account{}, fmt.Errorf("role must be counselor, supervisor or admin")
+		return Account{}, chat.Errorf(chat.CodeInvalid, "role must be counselor, supervisor or admin")
 	}
 	if n.Username == "" || len(n.Username) > 64 || strings.ContainsAny(n.Username, " \t\r\n") {
-		return Account{}, fmt.Errorf("username must be 1–64 characters without spaces")
+		return Account{}, chat.Errorf(chat.CodeInvalid, "username must be 1–64 characters without spaces")
 	}
 	if utf8.RuneCountInString(n.Password) < 12 {
-		return Account{}, fmt.Errorf("password must be at least 12 characters")
+		return Account{}, chat.Errorf(chat.CodeInvalid, "password must be at least 12 characters")
 	}
 	if n.DisplayName == "" {
 		n.DisplayName = n.Username

@@ -15,9 +15,11 @@ import (
 var _ Store = (*PostgresStore)(nil)
 
 // PostgresStore keeps accounts, sessions and the audit log in PostgreSQL.
-type PostgresStore struct{ pool *pgxpool.Pool }
+type PostgresStore struct{ pool chat.PostgresPool }
 
-func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore {
+	return &PostgresStore{pool: chat.PostgresPool{Pool: pool}}
+}
 
 const accountColumns = `id, username, display_name, role, password_hash, capacity, max_capacity, languages, audiences,
 	coalesce(disabled_at, 'epoch'), created_at, totp_secret`

@@ -6,6 +6,7 @@ package migrations
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 
@@ -35,3 +36,33 @@ func Up(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	return nil
 }
+
+// Schema tells whether a database's schema is current, for readiness checks.
+type Schema struct {
+	db       *sql.DB
+	provider *goose.Provider
+}
+
+// NewSchema returns a Schema reading the database behind pool.
+func NewSchema(pool *pgxpool.Pool) (*Schema, error) {
+	db := stdlib.OpenDBFromPool(pool)
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return &Schema{db: db, provider: provider}, nil
+}
+
+// Behind tells whether the database's version is older than the newest
+// embedded migration: this binary expects tables or columns it lacks.
+func (s *Schema) Behind(ctx context.Context) (bool, error) {
+	current, target, err := s.provider.GetVersions(ctx)
+	if err != nil {
+		return false, fmt.Errorf("migrations: reading the schema version: %w", err)
+	}
+	return current < target, nil
+}
+
+// Close releases the Schema (not the pool).
+func (s *Schema) Close() error { return s.db.Close() }

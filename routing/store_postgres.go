@@ -16,10 +16,12 @@ var _ Store = (*PostgresStore)(nil)
 // PostgresStore keeps routing state in PostgreSQL so that every instance
 // sees the same team, offers and passes.
 type PostgresStore struct {
-	pool *pgxpool.Pool
+	pool chat.PostgresPool
 }
 
-func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore {
+	return &PostgresStore{pool: chat.PostgresPool{Pool: pool}}
+}
 
 // leaderLock is the advisory lock class held by the instance that makes
 // offers; the second key is the schema, so that separate deployments (or

@@ -74,20 +74,10 @@ func (h *handler) addAccount(w http.ResponseWriter, r *http.Request, p chat.Prin
 	a, err := h.cfg.Staff.AddAccount(r.Context(), counselors.NewAccount{Username: req.Username, DisplayName: req.DisplayName,
 		Role: req.Role, Password: req.Password, Capacity: req.Capacity, Languages: req.Languages, Audiences: req.Audiences}, p.StaffID)
 	if err != nil {
-		writeError(w, asInvalid(err))
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, viewAccount(a))
-}
-
-// asInvalid turns a plain validation error into a client error.
-func asInvalid(err error) error {
-	if chat.ErrorCode(err) == chat.CodeInternal {
-		if _, ok := err.(*chat.Error); !ok {
-			return chat.Errorf(chat.CodeInvalid, "%s", err.Error())
-		}
-	}
-	return err
 }
 
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request, p chat.Principal) {

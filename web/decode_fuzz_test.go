@@ -309,7 +309,7 @@ func fuzzCheckError(t *testing.T, resp *http.Response, answer []byte, status int
 	if e.Error.Code == "" || e.Error.Message == "" {
 		t.Fatalf("body %q: error answer %s lacks a code or message", fuzzShort(body), answer)
 	}
-	if got := chat.HTTPStatus(chat.Errorf(chat.Code(e.Error.Code), "")); got != status {
+	if got := httpStatus(chat.Code(e.Error.Code)); got != status {
 		t.Fatalf("body %q: error code %q maps to %d but came with %d", fuzzShort(body), e.Error.Code, got, status)
 	}
 	if rest, _ := io.ReadAll(dec.Buffered()); len(bytes.TrimSpace(rest)) != 0 {

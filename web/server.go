@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type Config struct {
 	// SignInsPerMinute bounds staff sign-in attempts per client address
 	// (on top of the per-account lock); 0 turns it off.
 	SignInsPerMinute int
+	// Ready tells whether this instance should get new visitors: "" when it
+	// should, else the check that failed, in a word (/readyz). nil: always.
+	Ready func(context.Context) string
 }
 
 // maxBody bounds every JSON request body.
@@ -66,7 +70,10 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	mux.Handle("GET /ws", cfg.Chat)
+	// /healthz: the process runs (liveness). /readyz: it should get new
+	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", h.readyz)
 	return h.recoverPanics(h.secure(h.accessLog(mux)))
 }
 
@@ -156,6 +163,23 @@ func (h *handler) page(static fs.FS, name string) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 	}
+}
+
+// readyz answers 200 "ok", or 503 with the failed check in a word
+// ("draining", "database", "migrations"), never its internals.
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	failed := ""
+	if h.cfg.Ready != nil {
+		failed = h.cfg.Ready(r.Context())
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if failed != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(failed + "\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
 }
 
 func (h *handler) translations(w http.ResponseWriter, r *http.Request) {
@@ -344,11 +368,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// unavailableRetryAfter is the Retry-After, in seconds, of every
+// "unavailable" answer: soon enough that a page retrying by itself feels
+// alive, far enough apart not to hammer a database that is coming back.
+const unavailableRetryAfter = "5"
+
+// writeError is the one place where an error's code becomes an HTTP answer:
+// its status, and Retry-After when trying again later will help.
 func writeError(w http.ResponseWriter, err error) {
-	body := map[string]any{"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}
+	code := chat.ErrorCode(err)
+	body := map[string]any{"code": string(code), "message": chat.PublicMessage(err)}
 	var closed *chat.ClosedError
 	if errors.As(err, &closed) {
 		body["reason"] = closed.Reason
 	}
-	writeJSON(w, chat.HTTPStatus(err), map[string]any{"error": body})
+	if code == chat.CodeUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
+	writeJSON(w, httpStatus(code), map[string]any{"error": body})
+}
+
+// httpStatus maps an error code to its HTTP status.
+func httpStatus(code chat.Code) int {
+	switch code {
+	case chat.CodeInvalid:
+		return http.StatusBadRequest
+	case chat.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case chat.CodeNotFound:
+		return http.StatusNotFound
+	case chat.CodeConflict:
+		return http.StatusConflict
+	case chat.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case chat.CodeUnavailable, chat.CodeClosed:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
 }

@@ -5,6 +5,7 @@
  *   el, setText, clearText, syncList – small DOM helpers; text is only ever set with textContent
  *   init, t, lang, fmtTime – configuration and translations (/api/config, /i18n/{lang}.json)
  *   api, errorKey – JSON over HTTP and the translation key for an error code
+ *   retrying     – repeat a request by itself while the service is briefly unreachable
  *   ChatClient   – the reconnecting WebSocket client with per-conversation state
  *   MessageLog   – renders one conversation's messages into a list
  *   TypingNotifier, TypingIndicator – throttled "typing" out, self-clearing "typing" in
@@ -240,8 +241,39 @@
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch (e) { /* empty or not JSON */ } }
     const detail = data && data.error && typeof data.error === 'object' ? data.error : null;
-    if (!res.ok) throw apiError((detail && detail.code) || codeForStatus(res.status), detail);
+    if (!res.ok) {
+      const err = apiError((detail && detail.code) || codeForStatus(res.status), detail);
+      const seconds = parseInt(res.headers.get('Retry-After'), 10);
+      if (seconds > 0) err.retryAfter = seconds * 1000;
+      throw err;
+    }
     return data;
+  }
+
+  // The service is briefly unreachable (the server said "unavailable", or no answer came):
+  // worth trying again by ourselves rather than asking the person to.
+  const RETRYABLE = ['unavailable', 'network'];
+  const RETRY_FIRST_MS = 2000;
+  const RETRY_MAX_MS = 30000;
+
+  // retrying runs attempt until it succeeds or fails for another reason. Before each new try it
+  // calls onWait(err) and waits the longer of the server's Retry-After and a backoff doubling from
+  // 2 s to 30 s, plus up to a fifth more at random, so pages coming back together spread out.
+  // When stop() turns true during a wait it gives up with the code 'stopped', which callers ignore.
+  async function retrying(attempt, onWait, stop) {
+    let backoff = RETRY_FIRST_MS;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!RETRYABLE.includes(err.code)) throw err;
+        onWait(err);
+        const wait = Math.max(err.retryAfter || 0, backoff) * (1 + Math.random() / 5);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+        if (stop && stop()) throw apiError('stopped');
+      }
+    }
   }
 
   function getJSON(path) { return api('GET', path); }
@@ -810,7 +842,7 @@
 
   window.Helpline = {
     store, el, setText, clearText, syncList,
-    init, t, fmtTime, fmtWhen, api, errorKey,
+    init, t, fmtTime, fmtWhen, api, retrying, errorKey,
     get lang() { return i18n.lang; },
     get config() { return i18n.config; },
     onLanguage(fn) { i18n.listeners.push(fn); },

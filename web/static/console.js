@@ -177,25 +177,37 @@
     $('username').focus();
   }
 
+  let loginAttempt = 0; // a new sign-in stops an earlier one that is still retrying
+
   async function login(e) {
     e.preventDefault();
     const button = $('login-submit');
     const error = $('login-error');
+    const waiting = $('login-waiting');
+    const attempt = ++loginAttempt;
+    const creds = { username: $('username').value, password: $('password').value, code: $('code').value.trim() };
     error.hidden = true;
     button.disabled = true;
     try {
-      const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value, code: $('code').value.trim() });
+      // While we can't connect, say so calmly and keep trying, the form free to use again.
+      const res = await H.retrying(() => H.api('POST', '/api/staff/login', creds),
+        () => { waiting.hidden = false; button.disabled = false; }, () => attempt !== loginAttempt);
+      if (attempt !== loginAttempt) return; // a newer sign-in, with what was typed since, goes on
       $('password').value = '';
       $('code').value = '';
       const sess = { token: res.token, staff: res.staff || {} };
       H.store.set('session', 'staff', sess);
       startSession(sess);
     } catch (err) {
+      if (err.code === 'stopped') return;
       // One generic message for a wrong name, password or code; only say more when it isn't about them.
       H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
       error.hidden = false;
     } finally {
-      button.disabled = false;
+      if (attempt === loginAttempt) {
+        waiting.hidden = true;
+        button.disabled = false;
+      }
     }
   }
 

@@ -145,19 +145,24 @@
       language: $('language').value,
       region: Array.from($('region').value.trim()).slice(0, 64).join(''), // 64 characters, not UTF-16 units
     };
+    const waiting = $('prechat-waiting');
     button.disabled = true;
     H.setText(button, 'prechat.starting');
     error.hidden = true;
     try {
-      const res = await H.api('POST', '/api/seeker/conversations', body);
+      // While we can't connect, say so calmly and keep trying; leaving this screen stops it.
+      const res = await H.retrying(() => H.api('POST', '/api/seeker/conversations', body),
+        () => { waiting.hidden = false; }, () => $('prechat').hidden);
       cred = { conversation_id: res.conversation_id, token: res.token, expires_at: res.expires_at || '' };
       H.store.set('local', 'seeker', cred);
       openChat('compose');
     } catch (err) {
+      if (err.code === 'stopped') return;
       if (err.code === 'closed') { showClosed(err.detail.reason, err.detail.next_open); return; }
       H.setText(error, H.errorKey(err.code));
       error.hidden = false; // role="alert": announced without moving focus
     } finally {
+      waiting.hidden = true;
       button.disabled = false;
       H.setText(button, 'prechat.start');
     }

@@ -30,6 +30,7 @@ type Config struct {
 	StaffTokenTTL    time.Duration
 	ExitURL          string
 	LogLevel         string
+	DrainDelay       time.Duration
 	HSTS             bool
 	Demo             bool
 	DemoPassword     string
@@ -80,6 +81,7 @@ var Settings = []Setting{
 	{"HELPLINE_HOLIDAYS", "", "closed dates, e.g. 2026-12-25,2027-01-01"},
 	{"HELPLINE_MAX_QUEUE", "0", "most conversations that may wait at once (0: no limit); beyond it new arrivals see the alternatives"},
 	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
+	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details"},
@@ -183,6 +185,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HELPLINE_OPENING_HOURS / HELPLINE_TIMEZONE / HELPLINE_HOLIDAYS: %w", err))
 	}
 	c.Hours = hours
+	drain, err := time.ParseDuration(get("HELPLINE_DRAIN_DELAY"))
+	if err != nil || drain < 0 {
+		errs = append(errs, fmt.Errorf("HELPLINE_DRAIN_DELAY=%q: want a duration such as 5s, or 0s", get("HELPLINE_DRAIN_DELAY")))
+	}
+	c.DrainDelay = drain
 	if c.DatabaseURL != "" {
 		if c.EncryptionKeys == "" {
 			errs = append(errs, errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,6 +42,7 @@ type Server struct {
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
+	schema    *migrations.Schema
 	retention chat.Retention
 	rotator   interface {
 		RotateKeys(context.Context) (int, error)
@@ -50,6 +52,8 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	draining  atomic.Bool
+	notReady  atomic.Pointer[string] // the last readiness answer, to log changes once
 }
 
 // Open builds a server from cfg: connects to and migrates PostgreSQL when
@@ -98,6 +102,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 			s.pool.Close()
 			return nil, err
 		}
+		if s.schema, err = migrations.NewSchema(s.pool); err != nil {
+			s.pool.Close()
+			return nil, err
+		}
 		pg := chat.NewPostgresStore(s.pool, seal, nil)
 		chatStore, s.retention, s.rotator = pg, pg, pg
 		staffStore = counselors.NewPostgresStore(s.pool)
@@ -136,7 +144,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -208,8 +216,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Close stops accepting, tells every WebSocket client to reconnect (1001),
-// waits for stored work to finish, and closes the database.
+// Close first drains (/readyz says not ready for Config.DrainDelay), then
+// stops accepting, tells every WebSocket client to reconnect (1001), waits
+// for stored work to finish, and closes the database.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { s.closeErr = s.close() })
 	return s.closeErr
@@ -217,6 +226,7 @@ func (s *Server) Close() error {
 
 func (s *Server) close() error {
 	var err error
+	s.drain()
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -232,6 +242,9 @@ func (s *Server) close() error {
 }
 
 func (s *Server) closePool() {
+	if s.schema != nil {
+		s.schema.Close()
+	}
 	if s.pool != nil {
 		s.pool.Close()
 	}

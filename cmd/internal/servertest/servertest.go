@@ -47,7 +47,9 @@ func Start(tb testing.TB, store string, opts ...Options) *Server {
 		// limit back on); most drive assignment by hand, so counsellors pick
 		// and seekers may arrive before any counsellor signs in. Routing tests
 		// set offer mode and these back.
-		"HELPLINE_STARTS_PER_MINUTE": "0", "HELPLINE_SIGNINS_PER_MINUTE": "0", "HELPLINE_ROUTING": "pick", "HELPLINE_REQUIRE_COUNSELOR": "false"}
+		"HELPLINE_STARTS_PER_MINUTE": "0", "HELPLINE_SIGNINS_PER_MINUTE": "0", "HELPLINE_ROUTING": "pick", "HELPLINE_REQUIRE_COUNSELOR": "false",
+		// Tests close servers often; the drain test sets a delay of its own.
+		"HELPLINE_DRAIN_DELAY": "0s"}
 	if store == "postgres" {
 		if o.DatabaseURL == "" {
 			_, o.DatabaseURL = migrationstest.MustOpen(tb)
