@@ -218,16 +218,31 @@ func (s *PostgresStore) rotateBatch(ctx context.Context, col SealedColumn, after
 	if err := rows.Err(); err != nil {
 		return b, err
 	}
-	if updates.Len() > 0 {
-		if err := tx.SendBatch(ctx, updates).Close(); err != nil {
-			return b, err
-		}
+	if b.resealed, err = execCounting(ctx, tx, updates); err != nil {
+		return rotatedBatch{}, err
 	}
-	b.resealed = updates.Len()
 	if err := tx.Commit(ctx); err != nil {
 		return rotatedBatch{}, err
 	}
 	return b, nil
+}
+
+// execCounting runs the updates and returns how many rows they changed.
+func execCounting(ctx context.Context, tx pgx.Tx, updates *pgx.Batch) (int, error) {
+	if updates.Len() == 0 {
+		return 0, nil
+	}
+	results := tx.SendBatch(ctx, updates)
+	defer results.Close()
+	changed := 0
+	for range updates.Len() {
+		tag, err := results.Exec()
+		if err != nil {
+			return 0, err
+		}
+		changed += int(tag.RowsAffected())
+	}
+	return changed, results.Close()
 }
 
 func countUnopenable(failed map[string]*Unopenable, col SealedColumn, keyID string, err error) {
