@@ -57,13 +57,16 @@ func (e *RotationIncomplete) Error() string {
 	var b strings.Builder
 	r := e.Report
 	fmt.Fprintf(&b, "key rotation is NOT done: rows are still sealed under keys other than %s, so do not remove any key yet.\n", r.CurrentKey)
-	for _, l := range r.Left {
-		fmt.Fprintf(&b, "  %s  %s  %d rows\n", l.Column, l.KeyID, l.Rows)
-	}
 	var unopenable int64
-	for _, u := range r.Unopenable {
-		unopenable += u.Rows
-		fmt.Fprintf(&b, "  %d rows of %s under key %s could not be opened: %v\n", u.Rows, u.Column, u.KeyID, u.Cause)
+	for _, l := range r.Left {
+		fmt.Fprintf(&b, "  %s under %s: %s left", l.Column, l.KeyID, rowCount(l.Rows))
+		for _, u := range r.Unopenable {
+			if u.Column == l.Column && u.KeyID == l.KeyID {
+				unopenable += u.Rows
+				fmt.Fprintf(&b, "; %d could not be opened: %v", u.Rows, u.Cause)
+			}
+		}
+		b.WriteString("\n")
 	}
 	if unopenable > 0 {
 		b.WriteString("Rows that cannot be opened: add the key they were sealed with to HELPLINE_ENCRYPTION_KEYS (after the current one) and run `helpline rotate-keys` again. " +
@@ -75,6 +78,13 @@ func (e *RotationIncomplete) Error() string {
 	}
 	b.WriteString("Check with `helpline keys status`.")
 	return b.String()
+}
+
+func rowCount(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 func leftRows(counts []KeyCount) int64 {

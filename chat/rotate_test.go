@@ -271,7 +271,8 @@ func TestRotationReportsRowsItCannotOpen(t *testing.T) {
 		t.Fatalf("left under old keys = %v, want %v", left, want)
 	}
 	text := err.Error()
-	for _, s := range []string{"NOT done", "3 rows of messages under key k0", "2 rows of notes under key k0", "1 rows of notes under key k1",
+	for _, s := range []string{"NOT done", "messages under k0: 3 rows left; 3 could not be opened", "notes under k0: 2 rows left; 2 could not be opened",
+		"notes under k1: 1 row left; 1 could not be opened: cipher: message authentication failed",
 		"add that key to HELPLINE_ENCRYPTION_KEYS", "damaged", "helpline keys status"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the error a person reads lacks %q:\n%s", s, text)

@@ -51,7 +51,7 @@ func keyStatus(ctx context.Context, getenv func(string) string, stdout, stderr i
 	printKeyCounts(stdout, srv.EncryptionKeys(), counts)
 	current := srv.EncryptionKeys().CurrentKey()
 	if old := rowsNotUnder(current, counts); old > 0 {
-		fmt.Fprintf(stdout, "%d rows are still sealed under keys other than %s: run `helpline rotate-keys`, and keep those keys in HELPLINE_ENCRYPTION_KEYS until this shows none under them.\n", old, current)
+		fmt.Fprintf(stdout, "%s still sealed under keys other than %s: run `helpline rotate-keys`, and keep those keys in HELPLINE_ENCRYPTION_KEYS until this shows none under them.\n", rowCount(old), current)
 	} else {
 		fmt.Fprintf(stdout, "nothing is sealed under a key other than %s: the other keys may be removed from HELPLINE_ENCRYPTION_KEYS.\n", current)
 	}
@@ -71,7 +71,7 @@ func rotateKeys(ctx context.Context, getenv func(string) string, stdout, stderr 
 		return fmt.Errorf("key rotation stopped (what is re-sealed stays so; run `helpline rotate-keys` again): %w", err)
 	}
 	for _, col := range chat.SealedColumns {
-		fmt.Fprintf(stdout, "%s: re-sealed %d rows under %s\n", col.Label(), report.Resealed[col.Label()], keys.CurrentKey())
+		fmt.Fprintf(stdout, "%s: re-sealed %s under %s\n", col.Label(), rowCount(report.Resealed[col.Label()]), keys.CurrentKey())
 	}
 	if counts, serr := srv.KeyStatus(ctx); serr == nil {
 		printKeyCounts(stdout, keys, counts)
@@ -112,4 +112,11 @@ func rowsNotUnder(current string, counts []chat.KeyCount) int64 {
 		}
 	}
 	return n
+}
+
+func rowCount(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
