@@ -138,8 +138,8 @@ func (s *PostgresStore) RotateKeys(ctx context.Context, batchSize int) (Rotation
 			if err != nil {
 				return report, err
 			}
-			// A pass that re-sealed nothing saw every row still left, so
-			// its count of unopenable rows is the whole of them.
+			// Unopenable rows stay as they are, so every pass meets all of
+			// them: the last pass's count is the one to report.
 			if resealed == 0 || pass == rotatePasses {
 				report.Unopenable = append(report.Unopenable, unopenable...)
 				break

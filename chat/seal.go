@@ -8,7 +8,8 @@ import (
 	"fmt"
 )
 
-// Sealer encrypts message bodies at rest with AES-256-GCM. It holds several
+// Sealer encrypts text at rest (every column in SealedColumns: message
+// bodies, handover notes) with AES-256-GCM. It holds several
 // keys by id: new data is sealed with the current key, and data sealed with
 // any known key can be opened, so keys rotate without downtime (RotateKeys in
 // the PostgreSQL store re-seals the old rows of every SealedColumns entry).
