@@ -134,9 +134,9 @@ func TestPostgresStoresOnlyCiphertextAndRotatesKeys(t *testing.T) {
 	}
 
 	rotated, _ := chat.ParseKeys(k2 + "," + k1)
-	n, err := chat.NewPostgresStore(pool, rotated, nil).RotateKeys(ctx)
-	if err != nil || n != 2 {
-		t.Fatalf("RotateKeys = %d, %v", n, err)
+	report, err := chat.NewPostgresStore(pool, rotated, nil).RotateKeys(ctx, 0)
+	if err != nil || report.Resealed["messages"] != 2 {
+		t.Fatalf("RotateKeys = %+v, %v", report, err)
 	}
 	onlyNew, _ := chat.ParseKeys(k2)
 	msgs, err := chat.NewPostgresStore(pool, onlyNew, nil).Messages(ctx, c.ID, 0, 0)

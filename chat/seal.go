@@ -8,10 +8,11 @@ import (
 	"fmt"
 )
 
-// Sealer encrypts message bodies at rest with AES-256-GCM. It holds several
+// Sealer encrypts text at rest (every column in SealedColumns: message
+// bodies, handover notes) with AES-256-GCM. It holds several
 // keys by id: new data is sealed with the current key, and data sealed with
 // any known key can be opened, so keys rotate without downtime (RotateKeys in
-// the PostgreSQL store re-seals old rows).
+// the PostgreSQL store re-seals the old rows of every SealedColumns entry).
 type Sealer struct {
 	current string
 	aeads   map[string]cipher.AEAD
@@ -46,6 +47,9 @@ func NewKey(id string) string {
 	return id + ":" + base64.StdEncoding.EncodeToString(key)
 }
 
+// HasKey tells whether data sealed under keyID can be opened.
+func (s *Sealer) HasKey(keyID string) bool { _, ok := s.aeads[keyID]; return ok }
+
 // CurrentKey is the id of the key new data is sealed with.
 func (s *Sealer) CurrentKey() string { return s.current }
 
@@ -71,9 +75,4 @@ func (s *Sealer) Open(keyID string, sealed, aad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sealed data too short")
 	}
 	return aead.Open(nil, sealed[:n], sealed[n:], aad)
-}
-
-// messageAAD binds a message body to its conversation and sequence number.
-func messageAAD(conversationID string, seq int64) []byte {
-	return fmt.Appendf(nil, "msg:%s:%d", conversationID, seq)
 }

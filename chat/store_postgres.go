@@ -461,10 +461,6 @@ func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.
 	return err
 }
 
-func noteAAD(conversationID string, staffID int64, at time.Time) []byte {
-	return fmt.Appendf(nil, "note:%s:%d:%d", conversationID, staffID, at.UnixMicro())
-}
-
 func (s *PostgresStore) AddNote(ctx context.Context, n Note) error {
 	if !isUUID(n.ConversationID) {
 		return ErrNotFound
@@ -588,67 +584,6 @@ func (s *PostgresStore) DailyCounts(ctx context.Context) ([]DailyCount, error) {
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-// RotateKeys re-seals, batch by batch, every message not sealed with the
-// current key, and returns how many it re-sealed. Old keys can be removed
-// from HELPLINE_ENCRYPTION_KEYS once it returns.
-func (s *PostgresStore) RotateKeys(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, err := s.rotateBatch(ctx, 500)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
-}
-
-func (s *PostgresStore) rotateBatch(ctx context.Context, size int) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, `SELECT conversation_id::text, seq, key_id, body FROM messages
-		WHERE key_id <> $1 LIMIT $2 FOR UPDATE SKIP LOCKED`, s.seal.CurrentKey(), size)
-	if err != nil {
-		return 0, err
-	}
-	var ids []string
-	var seqs []int64
-	var keys []string
-	var bodies [][]byte
-	for rows.Next() {
-		var id, keyID string
-		var seq int64
-		var sealed []byte
-		if err := rows.Scan(&id, &seq, &keyID, &sealed); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		aad := messageAAD(id, seq)
-		plain, err := s.seal.Open(keyID, sealed, aad)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		newKey, resealed := s.seal.Seal(plain, aad)
-		ids, seqs, keys, bodies = append(ids, id), append(seqs, seq), append(keys, newKey), append(bodies, resealed)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	if _, err := tx.Exec(ctx, `UPDATE messages m SET key_id = u.k, body = u.b
-		FROM unnest($1::text[]::uuid[], $2::bigint[], $3::text[], $4::bytea[]) AS u(c, q, k, b)
-		WHERE m.conversation_id = u.c AND m.seq = u.q`, ids, seqs, keys, bodies); err != nil {
-		return 0, err
-	}
-	return len(ids), tx.Commit(ctx)
 }
 
 func (s *PostgresStore) ActiveCounts(ctx context.Context) (map[int64]int, error) {

@@ -2,6 +2,12 @@
 // embedded in the binary, and applies them with goose. Several instances may
 // start at once: a PostgreSQL advisory lock lets one apply while the others
 // wait, then find nothing left to do.
+//
+// Text sealed under HELPLINE_ENCRYPTION_KEYS is stored as a bytea column
+// (nonce || ciphertext) with the id of its key in a text column beside it,
+// named key_id (or <column>_key_id when a table holds more than one). A
+// migration that adds such a column adds it to chat.SealedColumns too, so
+// that key rotation re-seals it; a test fails until it does.
 package migrations
 
 import (

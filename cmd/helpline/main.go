@@ -5,7 +5,8 @@
 //	helpline user set NAME ...    change an account (--max-capacity N)
 //	helpline user disable NAME    disable an account and sign it out everywhere
 //	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
-//	helpline rotate-keys          re-encrypt stored messages with the current key
+//	helpline rotate-keys          re-seal everything stored under older keys with the current key
+//	helpline keys status          count stored rows under each encryption key
 package main
 
 import (
@@ -53,17 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, chat.NewKey(id))
 		return nil
 	case "rotate-keys":
-		srv, err := openStaff(ctx, getenv, stdout, stderr)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-		n, err := srv.RotateKeys(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "re-encrypted %d messages with the current key; older keys may now be removed from HELPLINE_ENCRYPTION_KEYS\n", n)
-		return nil
+		return rotateKeys(ctx, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
 		if len(args) < 2 {
 			return errors.New("usage: helpline user add|set|disable|enable|totp …")
@@ -110,7 +103,9 @@ func printHelp(w io.Writer) {
   helpline user enable NAME
   helpline user totp NAME      enrol a second factor (TOTP); sign-in then needs a code
   helpline keygen [ID]         print a new 32-byte key as ID:base64
-  helpline rotate-keys         re-encrypt stored messages with the first key of HELPLINE_ENCRYPTION_KEYS
+  helpline rotate-keys         re-seal stored messages and notes with the first key of HELPLINE_ENCRYPTION_KEYS
+                               (the same as helpline keys rotate); says "done" only when nothing is left under another key
+  helpline keys status         rows stored under each key, per table: drop an old key only when none are under it
 
 environment:`)
 	for _, s := range server.Settings {

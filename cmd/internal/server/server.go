@@ -44,9 +44,8 @@ type Server struct {
 	router    *routing.Router
 	schema    *migrations.Schema
 	retention chat.Retention
-	rotator   interface {
-		RotateKeys(context.Context) (int, error)
-	}
+	sealed    sealedStore
+	sealer    *chat.Sealer
 	http      *http.Server
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -107,7 +106,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 			return nil, err
 		}
 		pg := chat.NewPostgresStore(s.pool, seal, nil)
-		chatStore, s.retention, s.rotator = pg, pg, pg
+		chatStore, s.retention, s.sealed, s.sealer = pg, pg, pg, seal
 		staffStore = counselors.NewPostgresStore(s.pool)
 		broker = chat.NewPostgresBroker(s.pool, log)
 		routes = routing.NewPostgresStore(s.pool)
@@ -257,13 +256,35 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// RotateKeys re-seals stored messages with the current encryption key.
-func (s *Server) RotateKeys(ctx context.Context) (int, error) {
-	if s.rotator == nil {
-		return 0, errors.New("key rotation needs DATABASE_URL")
-	}
-	return s.rotator.RotateKeys(ctx)
+// sealedStore is a store that keeps text sealed under HELPLINE_ENCRYPTION_KEYS.
+type sealedStore interface {
+	RotateKeys(ctx context.Context, batchSize int) (chat.RotationReport, error)
+	KeyStatus(ctx context.Context) ([]chat.KeyCount, error)
 }
+
+// ErrNothingSealed is what key commands answer in in-memory mode.
+var ErrNothingSealed = errors.New("in-memory mode keeps nothing on disk and seals nothing, so there are no keys to rotate or check: " +
+	"key rotation works on the PostgreSQL store (set DATABASE_URL and HELPLINE_ENCRYPTION_KEYS)")
+
+// RotateKeys re-seals every sealed column (chat.SealedColumns) with the
+// current encryption key; see chat.PostgresStore.RotateKeys.
+func (s *Server) RotateKeys(ctx context.Context, batchSize int) (chat.RotationReport, error) {
+	if s.sealed == nil {
+		return chat.RotationReport{}, ErrNothingSealed
+	}
+	return s.sealed.RotateKeys(ctx, batchSize)
+}
+
+// KeyStatus counts the rows of every sealed column under each key id.
+func (s *Server) KeyStatus(ctx context.Context) ([]chat.KeyCount, error) {
+	if s.sealed == nil {
+		return nil, ErrNothingSealed
+	}
+	return s.sealed.KeyStatus(ctx)
+}
+
+// EncryptionKeys are the keys sealed data is opened with (nil in memory mode).
+func (s *Server) EncryptionKeys() *chat.Sealer { return s.sealer }
 
 // addressPattern matches IPv4 and bracketed IPv6 addresses, with or without
 // a port, as net/http writes them in its own error messages.

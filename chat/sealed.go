@@ -1,0 +1,72 @@
+package chat
+
+import (
+	"fmt"
+	"time"
+)
+
+// SealedColumn is one column of ciphertext in the PostgreSQL schema: where it
+// lives, which column names the key that sealed each row, and how a row's
+// additional data (AAD) is rebuilt, so that key rotation, `helpline keys
+// status`, the tests and the README all work from the same list.
+type SealedColumn struct {
+	Table string
+	// IDColumns are the table's primary key: rotation pages through the
+	// table in their order and updates one row at a time by them.
+	IDColumns  []string
+	KeyColumn  string // the id of the key that sealed the row
+	DataColumn string // nonce || AES-256-GCM ciphertext
+	// AADColumns are read for each row into the destinations newAAD
+	// returns; its build function then gives the same AAD bytes the code
+	// that wrote the row sealed it with.
+	AADColumns []string
+	newAAD     func() (dest []any, build func() []byte)
+}
+
+// Label is how status and errors name the column: its table ("notes"), or
+// table.column once a table holds more than one sealed column.
+func (c SealedColumn) Label() string {
+	for _, other := range SealedColumns {
+		if other.Table == c.Table && other.DataColumn != c.DataColumn {
+			return c.Table + "." + c.DataColumn
+		}
+	}
+	return c.Table
+}
+
+// SealedColumns is every sealed column there is. A migration that adds one
+// adds it here too: TestEveryCiphertextColumnIsListed fails until it does,
+// and TestREADMENamesEverySealedColumn until the README names it.
+var SealedColumns = []SealedColumn{
+	{
+		Table: "messages", IDColumns: []string{"conversation_id", "seq"},
+		KeyColumn: "key_id", DataColumn: "body",
+		AADColumns: []string{"conversation_id", "seq"},
+		newAAD: func() ([]any, func() []byte) {
+			var conversationID string
+			var seq int64
+			return []any{&conversationID, &seq}, func() []byte { return messageAAD(conversationID, seq) }
+		},
+	},
+	{
+		Table: "notes", IDColumns: []string{"id"},
+		KeyColumn: "key_id", DataColumn: "body",
+		AADColumns: []string{"conversation_id", "staff_id", "created_at"},
+		newAAD: func() ([]any, func() []byte) {
+			var conversationID string
+			var staffID int64
+			var at time.Time
+			return []any{&conversationID, &staffID, &at}, func() []byte { return noteAAD(conversationID, staffID, at) }
+		},
+	},
+}
+
+// messageAAD binds a message body to its conversation and sequence number.
+func messageAAD(conversationID string, seq int64) []byte {
+	return fmt.Appendf(nil, "msg:%s:%d", conversationID, seq)
+}
+
+// noteAAD binds a handover note to its conversation, author and time.
+func noteAAD(conversationID string, staffID int64, at time.Time) []byte {
+	return fmt.Appendf(nil, "note:%s:%d:%d", conversationID, staffID, at.UnixMicro())
+}
