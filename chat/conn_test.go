@@ -81,16 +81,20 @@ type connTestEnv struct {
 }
 
 // startConnTest runs a Service on the memory store behind a real HTTP
-// server.
-func startConnTest(t *testing.T) *connTestEnv {
+// server; configure, if given, changes its Config first.
+func startConnTest(t *testing.T, configure ...func(*Config)) *connTestEnv {
 	t.Helper()
 	tokens, err := NewTokens(NewKey("ct"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	staff := &connTestStaff{revoked: map[string]bool{}}
-	svc := NewService(Config{Store: NewMemoryStore(nil), Broker: NewMemoryBroker(), Router: connTestRouter{}, Tokens: tokens,
-		Staff: staff, Languages: map[string]bool{"es": true}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := Config{Store: NewMemoryStore(nil), Broker: NewMemoryBroker(), Router: connTestRouter{}, Tokens: tokens,
+		Staff: staff, Languages: map[string]bool{"es": true}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	svc := NewService(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	go svc.Run(ctx)
 	srv := httptest.NewServer(svc)

@@ -46,6 +46,9 @@ type Config struct {
 	OriginPatterns []string        // extra WebSocket origins besides the page's own host
 	WriteWorkers   int             // concurrent store batches (default 4)
 	Metrics        *Metrics        // nil: not exported
+	// AuthTimeout is how long a new socket may take to send its auth frame
+	// before it is closed with 4002 (default 10 s).
+	AuthTimeout time.Duration
 	// Heartbeat is how often this instance says which staff and seekers are
 	// still connected (default 10 s); keep it well under the grace times.
 	Heartbeat time.Duration
@@ -105,6 +108,9 @@ func NewService(cfg Config) *Service {
 	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.AuthTimeout == 0 {
+		cfg.AuthTimeout = authTimeout
 	}
 	if cfg.WriteWorkers == 0 {
 		cfg.WriteWorkers = 4
