@@ -612,8 +612,12 @@ func (c *Conn) writeLoop() {
 // queues are empty. When both wait, the wake-up goes first, then one frame,
 // turn about: a wake-up announces messages stored before what was queued
 // meanwhile (a sender's ack is queued only after its message is published),
-// so each side gets a message no later than its ack, as it did from a
-// writer that was always waiting; and neither queue starves the other.
+// so each side gets a message no later than its ack; and neither queue
+// starves the other. Serving a wake-up before taking a frame is not enough:
+// the message may be stored while that wake-up's delivery runs, past the
+// point where it looked, and its ack queued before the writer takes the next
+// frame. So a wake-up found after a frame is taken is served before the
+// frame is written: it was queued before that frame.
 func (c *Conn) drain() error {
 	for {
 		if err := c.ctx.Err(); err != nil {

@@ -293,7 +293,9 @@ func TestFrameQueuedAsTheWriterStopsIsSent(t *testing.T) {
 
 // A sender gets the live copy of its own message before the ack: the
 // message is published, waking the writer, before the ack is queued, and
-// the writer serves a wake-up before the next queued frame.
+// the writer serves a wake-up queued before a frame before writing that
+// frame (TestOwnMessageBeforeAckWhenStoredAsTheWriterRuns forces the
+// interleaving this test met only under load).
 func TestOwnMessageArrivesBeforeItsAck(t *testing.T) {
 	e := startConnTest(t)
 	ws, id := e.seeker(t)
