@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -244,5 +245,50 @@ func TestConsolesConnectingDuringBroadcastsGetReadyFirst(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// The page's own origin is the request's scheme and host: over plain HTTP,
+// https://host is another origin, unless the service says it is reached
+// over HTTPS or a pattern names it.
+func TestOriginIsSchemeAndHost(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		https    bool
+		patterns []string
+		origin   string // %s: the server's host
+		allowed  bool
+	}{
+		{"own origin", false, nil, "http://%s", true},
+		{"https page for an http server", false, nil, "https://%s", false},
+		{"behind a TLS proxy", true, nil, "https://%s", true},
+		{"http page for an https server", true, nil, "http://%s", false},
+		{"other host", false, nil, "http://elsewhere.example", false},
+		{"a scheme pattern", false, []string{"https://127.0.0.1:*"}, "https://%s", true},
+		{"a scheme pattern is not another scheme", false, []string{"https://elsewhere.example"}, "http://elsewhere.example", false},
+		{"a host pattern matches either scheme", false, []string{"*.example"}, "https://elsewhere.example", true},
+		{"no Origin: not a browser", false, nil, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startConnTest(t, func(c *Config) { c.HTTPS, c.OriginPatterns = tc.https, tc.patterns })
+			host := strings.TrimPrefix(e.srv.URL, "http://")
+			header := http.Header{}
+			if tc.origin != "" {
+				header.Set("Origin", strings.ReplaceAll(tc.origin, "%s", host))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ws, resp, err := websocket.Dial(ctx, "ws://"+host+"/ws", &websocket.DialOptions{HTTPHeader: header})
+			if err == nil {
+				ws.CloseNow()
+			}
+			if tc.allowed != (err == nil) {
+				status := 0
+				if resp != nil {
+					status = resp.StatusCode
+				}
+				t.Fatalf("Origin %q: dial %v (status %d), want allowed %v", header.Get("Origin"), err, status, tc.allowed)
+			}
+		})
 	}
 }

@@ -43,9 +43,13 @@ type Config struct {
 	Now            Clock
 	SeekerTokenTTL time.Duration
 	Languages      map[string]bool // languages a seeker may choose
-	OriginPatterns []string        // extra WebSocket origins besides the page's own host
+	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
 	WriteWorkers   int             // concurrent store batches (default 4)
 	Metrics        *Metrics        // nil: not exported
+	// HTTPS says the service is reached over HTTPS even when requests
+	// arrive as plain HTTP (a proxy ends TLS): the page's own origin is then
+	// https://host.
+	HTTPS bool
 	// AuthTimeout is how long a new socket may take to send its auth frame
 	// before it is closed with 4002 (default 10 s).
 	AuthTimeout time.Duration
