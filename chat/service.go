@@ -445,8 +445,8 @@ func (s *Service) teamChanges(ctx context.Context) (f serverFrame, ok bool, err 
 // sendPlaces tells each waiting seeker connected here their place, when it
 // changed.
 func (s *Service) sendPlaces(ctx context.Context, waiting []Conversation) {
-	// A connection still opening has not sent ready; a place sent now
-	// would come first and be dropped, and never be sent again.
+	// A connection still opening is told its place once its ready is
+	// queued: start marks the queue dirty for it.
 	seekers := s.connections(func(c *Conn) bool { return c.principal.Role == RoleSeeker && c.ready.Load() })
 	if len(seekers) == 0 {
 		return
