@@ -18,7 +18,7 @@ import (
 // Connection limits (PROTOCOL.md §3).
 const (
 	maxFrameBytes  = 16 << 10
-	authTimeout    = 10 * time.Second
+	authTimeout    = 10 * time.Second // Config.AuthTimeout's default
 	idleTimeout    = 75 * time.Second // clients ping every 20 s
 	writeTimeout   = 10 * time.Second
 	outQueueFrames = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
@@ -65,8 +65,9 @@ type Conn struct {
 
 	cursors map[string]int64 // writer goroutine only
 
-	lastWait Wait        // last place sent to a waiting seeker; queue refresher only
-	ready    atomic.Bool // ready has been queued: later frames may follow it
+	lastWait Wait           // last place sent to a waiting seeker; queue refresher only
+	ready    atomic.Bool    // ready has been queued: later frames may follow it
+	held     []*serverFrame // frames queued before ready, sent right after it (under mu)
 
 	closeOnce sync.Once
 }
@@ -82,9 +83,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.handlers.Add(1)
 	s.connsMu.Unlock()
+	if !originAllowed(r, s.cfg.OriginPatterns, s.cfg.HTTPS) {
+		s.handlers.Done()
+		http.Error(w, "this page's origin may not open the chat", http.StatusForbidden)
+		return
+	}
 	ws, err := websocket.Accept(socketBuffers{w}, r, &websocket.AcceptOptions{
-		OriginPatterns:  s.cfg.OriginPatterns,
-		CompressionMode: websocket.CompressionDisabled,
+		InsecureSkipVerify: true, // the origin is checked above, scheme and host
+		CompressionMode:    websocket.CompressionDisabled,
 	})
 	if err != nil {
 		s.handlers.Done()
@@ -171,13 +177,8 @@ func (c *Conn) open() bool {
 }
 
 func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, error) {
-	actx, cancel := context.WithTimeout(ctx, authTimeout)
-	defer cancel()
-	_, data, err := ws.Read(actx)
+	data, err := readAuthFrame(ctx, ws, s.cfg.AuthTimeout)
 	if err != nil {
-		if actx.Err() != nil {
-			ws.Close(StatusAuthTimeout, "send auth first")
-		}
 		return Principal{}, StaffInfo{}, err
 	}
 	f, err := decodeClientFrame(data)
@@ -196,6 +197,22 @@ func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (P
 		return Principal{}, StaffInfo{}, err
 	}
 	return p, staff, nil
+}
+
+var errAuthTimeout = errors.New("no auth frame in time")
+
+// readAuthFrame reads the first frame, closing the socket with 4002 if none
+// comes within timeout. The Read itself gets no deadline: a Read whose
+// context expires makes the WebSocket library drop the connection at once,
+// without a close frame, and the client would see 1006 instead of 4002.
+// The timer's close handshake ends the Read instead.
+func readAuthFrame(ctx context.Context, ws *websocket.Conn, timeout time.Duration) ([]byte, error) {
+	timer := time.AfterFunc(timeout, func() { ws.Close(StatusAuthTimeout, "send auth first") })
+	_, data, err := ws.Read(ctx)
+	if !timer.Stop() {
+		return nil, errAuthTimeout // a frame that raced the timer: the socket is closing anyway
+	}
+	return data, err
 }
 
 func (s *Service) register(c *Conn) bool {
@@ -261,16 +278,16 @@ func (c *Conn) start() error {
 			return err
 		}
 	}
-	ready := serverFrame{Type: "ready", Role: c.principal.Role, Conversations: []ConversationView{}}
+	views := make([]ConversationView, 0, len(convs)) // [] when there are none, never omitted
 	for _, conv := range convs {
 		c.subscribe(conv.ID)
-		ready.Conversations = append(ready.Conversations, conv.View())
+		views = append(views, conv.View())
 	}
+	ready := serverFrame{Type: "ready", Role: c.principal.Role, Conversations: &views}
 	if c.principal.Role.IsStaff() {
 		ready.Staff = ptr(c.staff.View())
 	}
-	c.enqueue(ready)
-	c.ready.Store(true)
+	c.sendReady(ready)
 	if c.principal.Role.IsStaff() {
 		q, err := c.svc.queueFrame(c.ctx)
 		if err != nil {
@@ -351,12 +368,12 @@ func (c *Conn) wakeUp() {
 	}
 }
 
-// enqueue hands a frame to the writer without blocking. A connection whose
+// push hands a frame to the writer without blocking. A connection whose
 // queue is full cannot keep up; it is closed with 4001 and will resync
 // everything when it reconnects, so nothing is lost.
-func (c *Conn) enqueue(f serverFrame) {
+func (c *Conn) push(f *serverFrame) {
 	select {
-	case c.out <- &f:
+	case c.out <- f:
 		c.kick()
 	default:
 		c.svc.cfg.Metrics.SlowClosed.Inc()
@@ -614,24 +631,33 @@ func (c *Conn) writeLoop() {
 // queues are empty. When both wait, the wake-up goes first, then one frame,
 // turn about: a wake-up announces messages stored before what was queued
 // meanwhile (a sender's ack is queued only after its message is published),
-// so each side gets a message no later than its ack, as it did from a
-// writer that was always waiting; and neither queue starves the other.
+// so each side gets a message no later than its ack; and neither queue
+// starves the other. Serving a wake-up before taking a frame is not enough:
+// the message may be stored while that wake-up's delivery runs, past the
+// point where it looked, and its ack queued before the writer takes the next
+// frame. So a wake-up found after a frame is taken is served before the
+// frame is written: it was queued before that frame.
 func (c *Conn) drain() error {
 	for {
 		if err := c.ctx.Err(); err != nil {
 			return err
 		}
-		served := false
-		select {
-		case <-c.wake:
-			if err := c.deliver(); err != nil {
-				return err
-			}
-			served = true
-		default:
+		served, err := c.deliverIfWoken()
+		if err != nil {
+			return err
+		}
+		if h := testHookDelivered.Load(); h != nil {
+			(*h)(c)
 		}
 		select {
 		case f := <-c.out:
+			// The wake-up served above may be older than this frame; one
+			// queued since, before this frame, announces a message that
+			// must go first (a sender's message, woken before its ack was
+			// queued). Having taken the frame, that wake-up is surely seen.
+			if _, err := c.deliverIfWoken(); err != nil {
+				return err
+			}
 			if err := writeFrame(c.ctx, c.ws, *f); err != nil {
 				return err
 			}
@@ -641,6 +667,20 @@ func (c *Conn) drain() error {
 		if !served {
 			return nil
 		}
+	}
+}
+
+// testHookDelivered, when set, runs in the writer after it served (or
+// found no) wake-up and before it takes the next queued frame.
+var testHookDelivered atomic.Pointer[func(*Conn)]
+
+// deliverIfWoken serves a queued wake-up, if there is one.
+func (c *Conn) deliverIfWoken() (bool, error) {
+	select {
+	case <-c.wake:
+		return true, c.deliver()
+	default:
+		return false, nil
 	}
 }
 
@@ -656,6 +696,16 @@ func (c *Conn) deliver() error {
 	}
 	c.mu.Unlock()
 	for id, after := range reqs {
+		if err := c.checkSyncPoint(id, after); err != nil {
+			if ErrorCode(err) != CodeInvalid {
+				return err
+			}
+			delete(reqs, id) // refused: the cursor stays where it was
+			if err := writeFrame(c.ctx, c.ws, errorFrame(err, id)); err != nil {
+				return err
+			}
+			continue
+		}
 		c.cursors[id] = after
 	}
 	for id, cursor := range c.cursors {
@@ -708,6 +758,26 @@ func (c *Conn) deliver() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkSyncPoint refuses a sync after a sequence number the conversation
+// has not reached: a cursor there would wait for numbers that are already
+// taken by other messages, and the connection would hear nothing live
+// until it synced lower. Such a number was never sent to this client.
+func (c *Conn) checkSyncPoint(conversationID string, after int64) error {
+	if after == 0 || c.svc.hub.knows(conversationID, after) {
+		return nil
+	}
+	conv, err := c.svc.store.Conversation(c.ctx, conversationID)
+	switch {
+	case ErrorCode(err) == CodeNotFound:
+		return nil // gone: the replay finds nothing, as for any sync of it
+	case err != nil:
+		return err
+	case after > conv.LastSeq:
+		return Errorf(CodeInvalid, "after_seq %d is beyond the conversation's last message (%d); sync from the last seq you received, or 0", after, conv.LastSeq)
 	}
 	return nil
 }

@@ -82,16 +82,20 @@ type connTestEnv struct {
 }
 
 // startConnTest runs a Service on the memory store behind a real HTTP
-// server.
-func startConnTest(t *testing.T) *connTestEnv {
+// server; configure, if given, changes its Config first.
+func startConnTest(t *testing.T, configure ...func(*Config)) *connTestEnv {
 	t.Helper()
 	tokens, err := NewTokens(NewKey("ct"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	staff := &connTestStaff{revoked: map[string]bool{}}
-	svc := NewService(Config{Store: NewMemoryStore(nil), Broker: NewMemoryBroker(), Router: connTestRouter{}, Tokens: tokens,
-		Staff: staff, Languages: map[string]bool{"es": true}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := Config{Store: NewMemoryStore(nil), Broker: NewMemoryBroker(), Router: connTestRouter{}, Tokens: tokens,
+		Staff: staff, Languages: map[string]bool{"es": true}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	svc := NewService(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	go svc.Run(ctx)
 	srv := httptest.NewServer(svc)
@@ -290,7 +294,9 @@ func TestFrameQueuedAsTheWriterStopsIsSent(t *testing.T) {
 
 // A sender gets the live copy of its own message before the ack: the
 // message is published, waking the writer, before the ack is queued, and
-// the writer serves a wake-up before the next queued frame.
+// the writer serves a wake-up queued before a frame before writing that
+// frame (TestOwnMessageBeforeAckWhenStoredAsTheWriterRuns forces the
+// interleaving this test met only under load).
 func TestOwnMessageArrivesBeforeItsAck(t *testing.T) {
 	e := startConnTest(t)
 	ws, id := e.seeker(t)

@@ -172,35 +172,35 @@ func truncate(s string, n int) string {
 
 // serverFrame is every field a server frame may carry (PROTOCOL.md §3.4).
 type serverFrame struct {
-	Type           string             `json:"type"`
-	Role           Role               `json:"role,omitempty"`
-	Conversations  []ConversationView `json:"conversations,omitempty"`
-	Staff          *StaffView         `json:"staff,omitempty"`
-	Conversation   *ConversationView  `json:"conversation,omitempty"`
-	ConversationID string             `json:"conversation_id,omitempty"`
-	Seq            int64              `json:"seq,omitempty"`
-	LastSeq        *int64             `json:"last_seq,omitempty"`
-	Sender         Sender             `json:"sender,omitempty"`
-	Kind           string             `json:"kind,omitempty"`
-	Body           *string            `json:"body,omitempty"`
-	Name           string             `json:"name,omitempty"`
-	ClientID       string             `json:"client_id,omitempty"`
-	SentAt         *time.Time         `json:"sent_at,omitempty"`
-	Typing         *bool              `json:"typing,omitempty"`
-	Waiting        *[]QueueEntry      `json:"waiting,omitempty"`
-	WaitingTotal   *int               `json:"waiting_total,omitempty"`
-	ExpiresAt      *time.Time         `json:"expires_at,omitempty"`
-	Wait           *Wait              `json:"wait,omitempty"`
-	Team           *teamList          `json:"team,omitempty"`
-	Added          *[]json.RawMessage `json:"added,omitempty"`   // team_changes: whole members new to the list
-	Changed        *[]json.RawMessage `json:"changed,omitempty"` // team_changes: id and changed fields of others
-	Gone           *[]string          `json:"gone,omitempty"`    // team_changes: ids of members gone
-	Member         *TeamMember        `json:"member,omitempty"`
-	Reason         string             `json:"reason,omitempty"`
-	Notes          *[]NoteView        `json:"notes,omitempty"`
-	Code           Code               `json:"code,omitempty"`
-	Message        string             `json:"message,omitempty"`
-	Ref            string             `json:"ref,omitempty"`
+	Type           string              `json:"type"`
+	Role           Role                `json:"role,omitempty"`
+	Conversations  *[]ConversationView `json:"conversations,omitempty"`
+	Staff          *StaffView          `json:"staff,omitempty"`
+	Conversation   *ConversationView   `json:"conversation,omitempty"`
+	ConversationID string              `json:"conversation_id,omitempty"`
+	Seq            int64               `json:"seq,omitempty"`
+	LastSeq        *int64              `json:"last_seq,omitempty"`
+	Sender         Sender              `json:"sender,omitempty"`
+	Kind           string              `json:"kind,omitempty"`
+	Body           *string             `json:"body,omitempty"`
+	Name           string              `json:"name,omitempty"`
+	ClientID       string              `json:"client_id,omitempty"`
+	SentAt         *time.Time          `json:"sent_at,omitempty"`
+	Typing         *bool               `json:"typing,omitempty"`
+	Waiting        *[]QueueEntry       `json:"waiting,omitempty"`
+	WaitingTotal   *int                `json:"waiting_total,omitempty"`
+	ExpiresAt      *time.Time          `json:"expires_at,omitempty"`
+	Wait           *Wait               `json:"wait,omitempty"`
+	Team           *teamList           `json:"team,omitempty"`
+	Added          *[]json.RawMessage  `json:"added,omitempty"`   // team_changes: whole members new to the list
+	Changed        *[]json.RawMessage  `json:"changed,omitempty"` // team_changes: id and changed fields of others
+	Gone           *[]string           `json:"gone,omitempty"`    // team_changes: ids of members gone
+	Member         *TeamMember         `json:"member,omitempty"`
+	Reason         string              `json:"reason,omitempty"`
+	Notes          *[]NoteView         `json:"notes,omitempty"`
+	Code           Code                `json:"code,omitempty"`
+	Message        string              `json:"message,omitempty"`
+	Ref            string              `json:"ref,omitempty"`
 
 	// encoded, when set, is this frame already marshalled: a frame sent to
 	// many connections (queue, team) is encoded once, not once per socket.

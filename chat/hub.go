@@ -168,6 +168,17 @@ func (h *Hub) after(conversationID string, cursor int64) (msgs []Message, fromSt
 	return nil, r.known > cursor
 }
 
+// knows reports whether messages up to seq are known to exist here.
+func (h *Hub) knows(conversationID string, seq int64) bool {
+	r := h.room(conversationID)
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.known >= seq
+}
+
 // resync rereads the newest sequence number of every local conversation,
 // after events may have been missed.
 func (h *Hub) resync(ctx context.Context) {

@@ -48,9 +48,16 @@ type Config struct {
 	Now            Clock
 	SeekerTokenTTL time.Duration
 	Languages      map[string]bool // languages a seeker may choose
-	OriginPatterns []string        // extra WebSocket origins besides the page's own host
+	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
 	WriteWorkers   int             // concurrent store batches (default 4)
 	Metrics        *Metrics        // nil: not exported
+	// HTTPS says the service is reached over HTTPS even when requests
+	// arrive as plain HTTP (a proxy ends TLS): the page's own origin is then
+	// https://host.
+	HTTPS bool
+	// AuthTimeout is how long a new socket may take to send its auth frame
+	// before it is closed with 4002 (default 10 s).
+	AuthTimeout time.Duration
 	// Heartbeat is how often this instance says which staff and seekers are
 	// still connected (default 10 s); keep it well under the grace times.
 	Heartbeat time.Duration
@@ -110,6 +117,9 @@ func NewService(cfg Config) *Service {
 	}
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.AuthTimeout == 0 {
+		cfg.AuthTimeout = authTimeout
 	}
 	if cfg.WriteWorkers == 0 {
 		cfg.WriteWorkers = 4
@@ -440,8 +450,8 @@ func (s *Service) teamChanges(ctx context.Context) (f serverFrame, ok bool, err 
 // sendPlaces tells each waiting seeker connected here their place, when it
 // changed.
 func (s *Service) sendPlaces(ctx context.Context, waiting []Conversation) {
-	// A connection still opening has not sent ready; a place sent now
-	// would come first and be dropped, and never be sent again.
+	// A connection still opening is told its place once its ready is
+	// queued: start marks the queue dirty for it.
 	seekers := s.connections(func(c *Conn) bool { return c.principal.Role == RoleSeeker && c.ready.Load() })
 	if len(seekers) == 0 {
 		return

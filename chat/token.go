@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -44,6 +45,34 @@ type claims struct {
 	Type string `json:"typ"`
 	Role Role   `json:"role,omitempty"`
 	SID  string `json:"sid,omitempty"`
+}
+
+// UnmarshalJSON refuses dates that are not JSON numbers. RFC 7519 makes
+// exp, iat and nbf NumericDates, but jwt reads them through json.Number,
+// which encoding/json also fills from a string holding a number; we never
+// issue one, so a token that has one was not made here.
+func (c *claims) UnmarshalJSON(data []byte) error {
+	var dates struct {
+		Exp json.RawMessage `json:"exp"`
+		Iat json.RawMessage `json:"iat"`
+		Nbf json.RawMessage `json:"nbf"`
+	}
+	if err := json.Unmarshal(data, &dates); err != nil {
+		return err
+	}
+	for _, d := range []json.RawMessage{dates.Exp, dates.Iat, dates.Nbf} {
+		if len(d) > 0 && !isJSONNumber(d) {
+			return errors.New("a date claim is not a number")
+		}
+	}
+	type plain claims // the same fields, without this method
+	return json.Unmarshal(data, (*plain)(c))
+}
+
+// isJSONNumber reports whether a raw JSON value (as the decoder hands it
+// over: valid JSON, no surrounding space) is a number.
+func isJSONNumber(v json.RawMessage) bool {
+	return v[0] == '-' || v[0] >= '0' && v[0] <= '9'
 }
 
 // Tokens issues and verifies both kinds of bearer token (HS256, keys by id).

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 
@@ -53,11 +54,11 @@ type fuzzAccountRequest struct {
 }
 
 // fuzzBodyAcceptable is an independent statement of what decode must
-// accept: one JSON object (or null) of at most 64 KiB whose every member is
+// accept: one JSON object (or null) of at most 64 KiB of valid UTF-8 whose every member is
 // a known field (matched case-insensitively, as encoding/json does) holding
 // null or a value of the field's type, and nothing after it but space.
 func fuzzBodyAcceptable(body []byte, fields map[string]fuzzFieldKind) bool {
-	if len(body) > maxBody || !json.Valid(body) {
+	if len(body) > maxBody || !utf8.Valid(body) || !json.Valid(body) {
 		return false
 	}
 	trimmed := bytes.TrimSpace(body)
@@ -133,6 +134,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"username":"ana","display_name":"Ana","role":"counselor","password":"correct horse battery","capacity":2,"languages":["es"],"audiences":["self","young"]}`))
 	f.Add([]byte(`{"capacity":1.5}`))
 	f.Add([]byte(`{"languages":"es"}`))
+	f.Add([]byte("{\"display_name\":\"Ana\xff\"}"))
 	// Bodies over 64 KiB are tested in headers_test.go: as fuzz seeds they
 	// make the fuzzer spend its time minimising them.
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -237,6 +239,7 @@ var fuzzRoutes = []struct {
 func FuzzPostBodies(f *testing.F) {
 	for i := range fuzzRoutes {
 		f.Add(uint8(i), []byte(`{}`))
+		f.Add(uint8(i), []byte("{\"region\":\"Madr\xffid\"}"))
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		env := newFuzzEnv(t)

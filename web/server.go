@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"helpline/chat"
 	"helpline/counselors"
@@ -330,13 +331,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, chat.Errorf(chat.CodeInvalid, "send JSON (Content-Type: application/json)"))
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("extra data after the JSON object")
-		}
+		err = decodeJSON(body, v)
 	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -348,6 +345,24 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// decodeJSON reads one JSON object of known fields from body, which must be
+// valid UTF-8: encoding/json would silently store bad bytes as U+FFFD, as
+// the WebSocket refuses to (PROTOCOL.md §3.6).
+func decodeJSON(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		return errors.New("not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, extra := dec.Token(); extra != io.EOF {
+		return errors.New("extra data after the JSON object")
+	}
+	return nil
 }
 
 func describe(err error) string {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ var Settings = []Setting{
 	{"HELPLINE_ENCRYPTION_KEYS_FILE", "", "file holding HELPLINE_ENCRYPTION_KEYS; set one or the other"},
 	{"HELPLINE_TOKEN_KEYS", "", "token signing keys id:base64,… (first signs); required with DATABASE_URL"},
 	{"HELPLINE_TOKEN_KEYS_FILE", "", "file holding HELPLINE_TOKEN_KEYS; set one or the other"},
-	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins (host patterns, comma-separated); the page's own host is always allowed"},
+	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins, comma-separated: host patterns (any scheme) or scheme://host patterns; the page's own origin (scheme and host) is always allowed"},
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
@@ -83,7 +84,7 @@ var Settings = []Setting{
 	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS through a proxy)"},
+	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details"},
 	{"HELPLINE_DEMO_PASSWORD", "", "in-memory mode only: password for the demo accounts (at least 12 characters; default: random, printed at start)"},
 }
@@ -145,6 +146,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	for _, o := range strings.Split(get("HELPLINE_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
+			if _, err := path.Match(o, ""); err != nil {
+				errs = append(errs, fmt.Errorf("HELPLINE_ALLOWED_ORIGINS: %q is not a valid pattern (%v); use e.g. *.example.org or https://app.example.org", o, err))
+			}
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
 	}
