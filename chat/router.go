@@ -83,7 +83,10 @@ type Wait struct {
 	LowMinutes       int  `json:"estimate_low_minutes,omitempty"`
 	HighMinutes      int  `json:"estimate_high_minutes,omitempty"`
 	LanguageFallback bool `json:"language_fallback,omitempty"`
-	NoneOnShift      bool `json:"none_on_shift,omitempty"`
+	NoneOnShift      bool `json:"none_on_shift,omitempty"` // no counsellor is on shift at all
+	// NoneSuitable: counsellors are on shift but none could take this
+	// seeker (none trained for them, say), so "no one is online" would be untrue.
+	NoneSuitable bool `json:"none_suitable,omitempty"`
 }
 
 // ClosedError says the service cannot take a new conversation now.

@@ -305,9 +305,10 @@ func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[str
 		position := i + 1
 		size, fallback := pools.of(w)
 		est := r.est.Estimate(position, size, now)
+		noneOnShift, noneSuitable := NobodyFor(size, pools.onShift)
 		out[w.ConversationID] = chat.Wait{Position: position, Known: est.Known,
 			LowMinutes: int(est.Low / time.Minute), HighMinutes: int(est.High / time.Minute),
-			LanguageFallback: fallback, NoneOnShift: size == 0}
+			LanguageFallback: fallback, NoneOnShift: noneOnShift, NoneSuitable: noneSuitable}
 	}
 	return out
 }

@@ -9,8 +9,9 @@ import "helpline/chat"
 // and counting builds no pool: building one per seeker (Pool) made Waits
 // cost a thousand seekers times every counsellor in copies and garbage.
 type poolSizes struct {
-	cs    []Counselor
-	known map[poolKey]poolSize
+	cs      []Counselor
+	known   map[poolKey]poolSize
+	onShift int // counsellors on shift, whoever they could take
 }
 
 // poolKey is everything Pool looks at in a seeker who excludes no one.
@@ -25,7 +26,13 @@ type poolSize struct {
 }
 
 func newPoolSizes(cs []Counselor) *poolSizes {
-	return &poolSizes{cs: cs, known: map[poolKey]poolSize{}}
+	p := &poolSizes{cs: cs, known: map[poolKey]poolSize{}}
+	for _, c := range cs {
+		if c.Status.OnShift() {
+			p.onShift++
+		}
+	}
+	return p
 }
 
 // of is len(Pool(w, cs)) and Pool's fallback.
@@ -60,4 +67,18 @@ func countPool(w Waiting, cs []Counselor) poolSize {
 		return poolSize{n: trained, fallback: true}
 	}
 	return poolSize{n: eligible}
+}
+
+// NobodyFor says what a seeker whose pool holds poolSize counsellors is told
+// about it, with onShift counsellors on shift in all. Only when no one at all
+// is on shift may they hear "no counsellor is online"; when people are on
+// shift but none of them could take this seeker (not trained for a young
+// person, or the seeker was transferred away from the only one), saying so
+// would be untrue, and they hear that the people on shift are not the ones
+// for this conversation instead.
+func NobodyFor(poolSize, onShift int) (noneOnShift, noneSuitable bool) {
+	if poolSize > 0 {
+		return false, false
+	}
+	return onShift == 0, onShift > 0
 }

@@ -58,13 +58,19 @@ func referenceWaits(r *Router, ctx context.Context, waiting []chat.Conversation)
 	}
 	cs := r.counselors(ctx, now, r.cfg.CounselorGrace)
 	positions := Positions(ws)
+	onShift := 0
+	for _, c := range cs {
+		if c.Status.OnShift() {
+			onShift++
+		}
+	}
 	out := map[string]chat.Wait{}
 	for _, w := range ws {
 		pool, fallback := Pool(w, cs)
 		est := r.est.Estimate(positions[w.ConversationID], len(pool), now)
 		out[w.ConversationID] = chat.Wait{Position: positions[w.ConversationID], Known: est.Known,
 			LowMinutes: int(est.Low / time.Minute), HighMinutes: int(est.High / time.Minute),
-			LanguageFallback: fallback, NoneOnShift: len(pool) == 0}
+			LanguageFallback: fallback, NoneOnShift: len(pool) == 0 && onShift == 0, NoneSuitable: len(pool) == 0 && onShift > 0}
 	}
 	return out
 }
@@ -104,6 +110,45 @@ func TestWaitsMatchesPoolAndOrder(t *testing.T) {
 			}
 			t.Fatalf("seed %d: %d waits, want %d", seed, len(got), len(want))
 		}
+	}
+}
+
+// A seeker hears "no counsellor is online" only while nobody at all is on
+// shift; when people are on shift but none could take them (a young person,
+// and nobody on shift trained for young people), they hear that instead.
+func TestWaitsSayNoneOnShiftOnlyWhenNobodyIs(t *testing.T) {
+	ctx := context.Background()
+	adult := Member{Counselor: Counselor{ID: 1, Status: StatusAvailable, Capacity: 2, Languages: []string{"es", "en"}}, SeenAt: t0}
+	onBreak := adult
+	onBreak.Status = StatusBreak
+	trainedForYoung := adult
+	trainedForYoung.ID, trainedForYoung.Audiences = 2, []chat.Audience{chat.AudienceSelf, chat.AudienceYoung, chat.AudienceOther}
+	queue := []chat.Conversation{
+		{ID: "young", Status: chat.StatusWaiting, Audience: chat.AudienceYoung, Language: "es", QueuedAt: t0.Add(-2 * time.Minute)},
+		{ID: "self", Status: chat.StatusWaiting, Audience: chat.AudienceSelf, Language: "en", QueuedAt: t0.Add(-time.Minute)},
+	}
+	type note struct{ noneOnShift, noneSuitable bool }
+	for _, tc := range []struct {
+		name string
+		team []Member
+		want map[string]note
+	}{
+		{"nobody on shift", nil, map[string]note{"young": {true, false}, "self": {true, false}}},
+		{"only someone not trained for young people", []Member{adult},
+			map[string]note{"young": {false, true}, "self": {false, false}}},
+		{"only someone not trained for young people, on a break", []Member{onBreak},
+			map[string]note{"young": {false, true}, "self": {false, false}}},
+		{"someone trained for young people", []Member{adult, trainedForYoung},
+			map[string]note{"young": {false, false}, "self": {false, false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			waits := newWaitsRouter(t, tc.team, 0).Waits(ctx, queue)
+			for id, want := range tc.want {
+				if got := (note{waits[id].NoneOnShift, waits[id].NoneSuitable}); got != want {
+					t.Errorf("%s seeker: none_on_shift, none_suitable = %v, want %v", id, got, want)
+				}
+			}
+		})
 	}
 }
 

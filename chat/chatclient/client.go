@@ -70,6 +70,7 @@ type Wait struct {
 	HighMinutes      int  `json:"estimate_high_minutes"`
 	LanguageFallback bool `json:"language_fallback"`
 	NoneOnShift      bool `json:"none_on_shift"`
+	NoneSuitable     bool `json:"none_suitable"`
 }
 
 // TeamMember is a colleague on shift.

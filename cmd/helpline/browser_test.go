@@ -13,6 +13,7 @@ import (
 
 	"helpline/chat"
 	"helpline/cmd/internal/servertest"
+	"helpline/migrations/migrationstest"
 )
 
 // These tests walk the real pages in Debian's headless Chromium, driven from
@@ -27,6 +28,7 @@ func mustBrowser(t *testing.T) context.Context {
 		if os.Getenv("HELPLINE_REQUIRE_BROWSER") == "1" {
 			t.Fatal("HELPLINE_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)")
 		}
+		migrationstest.Skipped("browser", "chromium not found on PATH; install it (apt-get install chromium) to run them; HELPLINE_REQUIRE_BROWSER=1 makes this a failure")
 		t.Skip("chromium not installed: skipping browser test")
 	}
 	opts := []chromedp.ExecAllocatorOption{

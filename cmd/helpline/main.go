@@ -119,22 +119,29 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := server.NewLogger(stderr, cfg.LogLevel)
-	srv, err := server.Open(ctx, cfg, log, stdout)
+	// The listeners come first: when an address is taken the server fails
+	// before it makes demo accounts and prints their passwords for nothing.
+	ln, err := listen("HELPLINE_ADDR", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = listen("HELPLINE_METRICS_ADDR", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv, err := server.Open(ctx, cfg, log, stdout)
 	if err != nil {
-		srv.Close()
-		return fmt.Errorf("HELPLINE_ADDR=%s: %w", cfg.Addr, err)
+		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
+		return err
 	}
 	log.Info("helpline is listening", "addr", ln.Addr().String(), "postgres", cfg.DatabaseURL != "")
-	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			srv.Close()
-			return fmt.Errorf("HELPLINE_METRICS_ADDR=%s: %w", cfg.MetricsAddr, err)
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.Metrics)
 		// Profiles, so that performance work starts from measurements.
@@ -147,6 +154,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		log.Info("metrics are served", "addr", mln.Addr().String())
 	}
 	fmt.Fprintf(stdout, "  Help-seeker page: http://%s/\n  Counsellor console: http://%s/console\n", displayAddr(ln), displayAddr(ln))
+	if addr := ln.Addr().(*net.TCPAddr); addr.IP.IsLoopback() {
+		fmt.Fprintf(stdout, "  Listening on %s: only this machine can reach it. Set HELPLINE_ADDR (e.g. :8080) to listen on the network.\n", addr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -157,6 +167,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		log.Info("shutting down: clients are told to reconnect")
 		return srv.Close()
 	}
+}
+
+// listen opens the address the setting named asks for, or says plainly why
+// it cannot and what to do.
+func listen(setting, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s=%s: %w (is another helpline or program using it? stop that one, or set %s to a free address such as 127.0.0.1:8081)",
+			setting, addr, err, setting)
+	}
+	return ln, nil
 }
 
 func displayAddr(ln net.Listener) string {

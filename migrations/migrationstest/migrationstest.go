@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -47,13 +48,24 @@ func URL(tb testing.TB) string {
 		probeErr = err
 	})
 	if probeErr != nil {
-		msg := fmt.Sprintf("PostgreSQL test database not reachable at %s: %v (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", url, probeErr)
+		msg := fmt.Sprintf("PostgreSQL not reachable at %s (%v); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or set HELPLINE_TEST_DATABASE_URL",
+			redacted(url), probeErr)
 		if os.Getenv("HELPLINE_REQUIRE_DB") == "1" {
 			tb.Fatal(msg)
 		}
+		Skipped("database", msg+"; HELPLINE_REQUIRE_DB=1 makes this a failure")
 		tb.Skip(msg)
 	}
 	return url
+}
+
+// redacted is u without its password, fit to print.
+func redacted(u string) string {
+	parsed, err := neturl.Parse(u)
+	if err != nil || parsed.Scheme == "" {
+		return "HELPLINE_TEST_DATABASE_URL"
+	}
+	return parsed.Redacted()
 }
 
 // MustOpen creates a new schema, migrates it and returns a pool whose

@@ -277,7 +277,11 @@
     else if (low === high) H.setText(estimate, 'chat.estimate_about', { minutes: high });
     else H.setText(estimate, 'chat.estimate_range', { low: Math.max(low, 1), high });
     const note = $('position-note');
-    const noteKey = wait.none_on_shift ? 'chat.none_on_shift' : wait.language_fallback ? 'chat.language_fallback' : '';
+    // "No one is online" only when no one is; when people are on shift but none
+    // of them could take this conversation, say that instead.
+    const noteKey = wait.none_on_shift ? 'chat.none_on_shift'
+      : wait.none_suitable ? 'chat.none_suitable'
+      : wait.language_fallback ? 'chat.language_fallback' : '';
     if (noteKey) H.setText(note, noteKey); else H.clearText(note);
     note.hidden = !noteKey;
   }

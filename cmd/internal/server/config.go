@@ -48,6 +48,10 @@ type Config struct {
 	RequireCounselor bool
 }
 
+// DemoAddr is where the server listens without DATABASE_URL and without
+// HELPLINE_ADDR: loopback only.
+const DemoAddr = "127.0.0.1:8080"
+
 // Setting documents one environment variable; README's table mirrors it.
 type Setting struct {
 	Name, Default, Help string
@@ -55,7 +59,7 @@ type Setting struct {
 
 // Settings lists every environment variable the server reads.
 var Settings = []Setting{
-	{"HELPLINE_ADDR", ":8080", "address to listen on"},
+	{"HELPLINE_ADDR", ":8080", "address to listen on; without DATABASE_URL (in-memory mode, with its well-known demo accounts) the default is 127.0.0.1:8080, this machine only"},
 	{"HELPLINE_METRICS_ADDR", "", "address for Prometheus metrics at /metrics and Go profiles at /debug/pprof/ (e.g. 127.0.0.1:9090); empty: off. Keep it internal"},
 	{"DATABASE_URL", "", "PostgreSQL URL; empty runs on an in-memory store (nothing survives a restart)"},
 	{"DATABASE_URL_FILE", "", "file holding DATABASE_URL (e.g. a mounted secret); set one or the other"},
@@ -140,6 +144,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		HSTS:            boolean("HELPLINE_HSTS"),
 		Demo:            boolean("HELPLINE_DEMO"),
 		DemoPassword:    get("HELPLINE_DEMO_PASSWORD"),
+	}
+	if c.DatabaseURL == "" && strings.TrimSpace(getenv("HELPLINE_ADDR")) == "" {
+		// The in-memory demo has accounts whose names everyone knows: keep it
+		// to this machine unless told otherwise.
+		c.Addr = DemoAddr
 	}
 	if c.DemoPassword != "" && len(c.DemoPassword) < 12 {
 		errs = append(errs, errors.New("HELPLINE_DEMO_PASSWORD must be at least 12 characters"))

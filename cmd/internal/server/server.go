@@ -155,20 +155,27 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 
 func (s *Server) addDemoAccounts(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "  Demo sign-in for the counsellor console (/console), valid until the server stops:")
+	// Both demo staff who take conversations speak both built-in languages,
+	// and the counsellor is trained for young people too, so that every
+	// kind of seeker a newcomer tries is offered to someone.
+	both := []string{"es", "en"}
 	for _, d := range []struct {
 		user, name string
 		role       chat.Role
-	}{{"counselor", "Alex", chat.RoleCounselor}, {"supervisor", "Sam", chat.RoleSupervisor}, {"admin", "Admin", chat.RoleAdmin}} {
+		audiences  []string
+	}{{"counselor", "Alex", chat.RoleCounselor, []string{"self", "young", "other"}}, {"supervisor", "Sam", chat.RoleSupervisor, nil},
+		{"admin", "Admin", chat.RoleAdmin, nil}} {
 		password := s.Config.DemoPassword
 		if password == "" {
 			password = randomPassword()
 		}
 		if _, err := s.Staff.AddAccount(ctx, counselors.NewAccount{Username: d.user, DisplayName: d.name, Role: d.role,
-			Password: password, Capacity: 3}, 0); err != nil {
+			Password: password, Capacity: 3, Languages: both, Audiences: d.audiences}, 0); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "    %-10s  username %-10s  password %s\n", d.role, d.user, password)
 	}
+	fmt.Fprintln(out, "  Both counselor and supervisor speak es and en; counselor is also trained for young people.")
 	fmt.Fprintln(out)
 	return nil
 }
