@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -343,8 +345,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers with err's code and public message. It is the one place
+// that sets Retry-After, from the error's RetryAfter.
 func writeError(w http.ResponseWriter, err error) {
 	body := map[string]any{"code": string(chat.ErrorCode(err)), "message": chat.PublicMessage(err)}
+	var e *chat.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 	var closed *chat.ClosedError
 	if errors.As(err, &closed) {
 		body["reason"] = closed.Reason
