@@ -51,6 +51,9 @@ type HashConfig struct {
 	// count and hold hashes; nil means argon2id.
 	Create  func(password string, p *argon2id.Params) (string, error)
 	Compare func(password, hash string) (bool, error)
+	// After starts the wait for a slot (nil: a timer). Tests replace it to
+	// see who waits and to end a wait without sleeping.
+	After func(time.Duration) <-chan time.Time
 }
 
 // Hasher runs argon2id with a fixed number of hashes in flight. Sign-in is
@@ -140,12 +143,16 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 		return release, nil
 	default:
 	}
-	timer := time.NewTimer(h.cfg.Wait)
-	defer timer.Stop()
+	expired := h.cfg.After
+	if expired == nil {
+		timer := time.NewTimer(h.cfg.Wait)
+		defer timer.Stop()
+		expired = func(time.Duration) <-chan time.Time { return timer.C }
+	}
 	select {
 	case h.slots <- struct{}{}:
 		return release, nil
-	case <-timer.C:
+	case <-expired(h.cfg.Wait):
 		return nil, ErrHashBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -18,19 +18,24 @@ import (
 
 var cheapParams = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// heldHashes stands in for argon2id: each hash announces itself on entered,
-// counts how many run at once, and waits for a release before it ends.
+// heldHashes stands in for argon2id: each hash announces itself on entered
+// and counts how many run at once; the first hold of them wait for a
+// release before they end (hold < 0: all of them).
 type heldHashes struct {
+	hold    int
 	entered chan string // the hash compared against, or "create"
 	release chan struct{}
+	waiting chan struct{} // one per hash that had to wait for a slot
+	expire  chan time.Time
 
 	mu        sync.Mutex
 	now, most int
 	total     int
 }
 
-func newHeldHashes() *heldHashes {
-	return &heldHashes{entered: make(chan string, 100), release: make(chan struct{}, 100)}
+func newHeldHashes(hold int) *heldHashes {
+	return &heldHashes{hold: hold, entered: make(chan string, 100), release: make(chan struct{}, 100),
+		waiting: make(chan struct{}, 100), expire: make(chan time.Time)}
 }
 
 func (h *heldHashes) run(what string) {
@@ -38,9 +43,12 @@ func (h *heldHashes) run(what string) {
 	h.now++
 	h.total++
 	h.most = max(h.most, h.now)
+	held := h.hold < 0 || h.total <= h.hold
 	h.mu.Unlock()
 	h.entered <- what
-	<-h.release
+	if held {
+		<-h.release
+	}
 	h.mu.Lock()
 	h.now--
 	h.mu.Unlock()
@@ -54,6 +62,17 @@ func (h *heldHashes) compare(password, hash string) (bool, error) {
 func (h *heldHashes) create(password string, p *argon2id.Params) (string, error) {
 	h.run("create")
 	return argon2id.CreateHash(password, p)
+}
+
+// after is the Hasher's wait for a slot: it reports the wait and ends it only
+// when the test sends on expire.
+func (h *heldHashes) after(time.Duration) <-chan time.Time {
+	h.waiting <- struct{}{}
+	return h.expire
+}
+
+func (h *heldHashes) config(inFlight int) counselors.HashConfig {
+	return counselors.HashConfig{Params: cheapParams, InFlight: inFlight, Compare: h.compare, Create: h.create, After: h.after}
 }
 
 func (h *heldHashes) counts() (most, total int) {
@@ -74,14 +93,14 @@ func newHashingService(t *testing.T) *counselors.Service {
 }
 
 // TestSignInsRunAtMostInFlightHashes: with the bound at N, N+k sign-ins at
-// once (known and unknown usernames alike) never run more than N hashes at
-// once; the others wait for a slot and then succeed or fail as usual.
+// once (known and unknown usernames alike) run N hashes while k wait for a
+// slot; never more than N run at once, and each waiter then gets its turn.
 func TestSignInsRunAtMostInFlightHashes(t *testing.T) {
 	const n, k = 2, 6
 	svc := newHashingService(t)
 	mustAdd(t, svc, "ana", chat.RoleCounselor)
-	held := newHeldHashes()
-	svc.SetHasher(counselors.NewHasher(counselors.HashConfig{Params: cheapParams, InFlight: n, Wait: time.Minute, Compare: held.compare}))
+	held := newHeldHashes(-1)
+	svc.SetHasher(counselors.NewHasher(held.config(n)))
 
 	ctx := context.Background()
 	results := make(chan error, n+k)
@@ -92,23 +111,39 @@ func TestSignInsRunAtMostInFlightHashes(t *testing.T) {
 		}
 		go func() {
 			_, _, _, err := svc.Login(ctx, username, password, "")
-			if username == "ana" && err != nil {
+			switch {
+			case username == "ana" && err != nil:
 				err = fmt.Errorf("%s: %w", username, err)
-			} else if username != "ana" && !chat.IsUnauthorized(err) {
+			case username != "ana" && !chat.IsUnauthorized(err):
 				err = fmt.Errorf("%s: got %v, want unauthorized", username, err)
-			} else {
+			default:
 				err = nil
 			}
 			results <- err
 		}()
 	}
-	// Let one hash end at a time: each end lets exactly one more start.
-	for range n + k {
-		<-held.entered
+	// Every sign-in either hashes or waits for a slot.
+	running, waiting := 0, 0
+	for running+waiting < n+k {
+		select {
+		case <-held.entered:
+			running++
+		case <-held.waiting:
+			waiting++
+		}
+	}
+	if running != n || waiting != k {
+		t.Fatalf("%d sign-ins hashed at once and %d waited, want %d and %d", running, waiting, n, k)
+	}
+	// Each hash that ends lets one waiter in.
+	for i := range n + k {
+		held.release <- struct{}{}
+		if i < k {
+			<-held.entered
+		}
 		if most, _ := held.counts(); most > n {
 			t.Fatalf("%d hashes ran at once, bound is %d", most, n)
 		}
-		held.release <- struct{}{}
 	}
 	for range n + k {
 		if err := <-results; err != nil {
@@ -131,9 +166,8 @@ func TestNoSlotMeansUnavailable(t *testing.T) {
 	for range 5 {
 		svc.Login(ctx, "bea", "wrong password!", "") // bea is locked
 	}
-	held := newHeldHashes()
-	svc.SetHasher(counselors.NewHasher(counselors.HashConfig{Params: cheapParams, InFlight: 1, Wait: 10 * time.Millisecond,
-		Compare: held.compare, Create: held.create}))
+	held := newHeldHashes(1)
+	svc.SetHasher(counselors.NewHasher(held.config(1)))
 
 	first := make(chan error, 1)
 	go func() {
@@ -152,7 +186,15 @@ func TestNoSlotMeansUnavailable(t *testing.T) {
 	}
 	for range 5 { // as many as would lock an account
 		for name, try := range busy {
-			err := try()
+			errc := make(chan error, 1)
+			go func() { errc <- try() }()
+			select {
+			case <-held.waiting: // it waits for the slot …
+				held.expire <- time.Time{} // … until the wait is over
+			case <-held.entered:
+				t.Fatalf("%s hashed while the only slot was taken", name)
+			}
+			err := <-errc
 			var e *chat.Error
 			if !errors.As(err, &e) || e.Code != chat.CodeUnavailable || e.RetryAfter <= 0 {
 				t.Fatalf("%s while every slot is taken: %v, want unavailable with a retry time", name, err)
