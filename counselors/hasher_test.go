@@ -81,7 +81,7 @@ func (h *heldHashes) counts() (most, total int) {
 	return h.most, h.total
 }
 
-func newHashingService(t *testing.T) *counselors.Service {
+func newHashingService(t testing.TB) *counselors.Service {
 	t.Helper()
 	tokens, err := chat.NewTokens(chat.NewKey("t"), nil)
 	if err != nil {
