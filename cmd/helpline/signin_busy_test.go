@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/chromedp/chromedp"
 
 	"helpline/chat"
 	"helpline/chat/chatclient"
@@ -128,4 +129,41 @@ func TestUserAddHashesAtTheConfiguredCost(t *testing.T) {
 	if err != nil || p.Memory != 7168 || p.Iterations != 5 || p.Parallelism != 2 {
 		t.Fatalf("stored hash has cost %+v (%v), want m=7168 t=5 p=2", p, err)
 	}
+}
+
+// TestBrowserSignInWhenBusy: a counsellor whose sign-in finds no hashing
+// slot is told, in their language, to wait a few seconds and try again (not
+// that their password was wrong), and signing in then works.
+func TestBrowserSignInWhenBusy(t *testing.T) {
+	browser := mustBrowser(t)
+	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_ARGON2_IN_FLIGHT": "1"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a browser is slow to start
+	defer cancel()
+	password := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)
+	held := holdSlots(srv)
+	first := make(chan error, 1)
+	go func() { _, err := chatclient.Login(ctx, srv.URL, "marta", password); first <- err }()
+	<-held.entered // the only slot is taken
+	go func() {
+		for range held.waiting {
+			held.expire <- time.Time{} // every wait for the slot runs out
+		}
+	}()
+	page := tab(t, browser)
+	uiBrowse(t, page, "signing in while every slot is busy",
+		chromedp.Navigate(srv.URL+"/console"),
+		visible("#login"),
+		chooseLanguage("es"),
+		uiWait(`document.documentElement.lang === "es"`),
+		typeInto("#username", "marta"),
+		typeInto("#password", password),
+		click("#login-submit"),
+		uiTextIs("#login-error", "Ahora mismo no se puede iniciar sesión. Espera unos segundos y vuelve a intentarlo."))
+	close(held.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	uiBrowse(t, page, "signing in again once a slot is free (the form kept what was typed)",
+		click("#login-submit"),
+		visible("#workspace"))
 }

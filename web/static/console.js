@@ -192,7 +192,9 @@
       startSession(sess);
     } catch (err) {
       // One generic message for a wrong name, password or code; only say more when it isn't about them.
-      H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
+      // unavailable: the server is too busy to check a password now (503, Retry-After).
+      const key = err.code === 'unavailable' ? 'console.login_unavailable' : ['rate_limited', 'network'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed';
+      H.setText(error, key);
       error.hidden = false;
     } finally {
       button.disabled = false;
