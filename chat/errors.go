@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for clients. The catalogue is PROTOCOL.md §3.6.
@@ -27,6 +28,9 @@ const (
 type Error struct {
 	Code    Code
 	Message string
+	// RetryAfter, when set, is how long the client should wait before trying
+	// again; over HTTP it becomes the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -32,10 +32,9 @@ type Service struct {
 	ttl    time.Duration
 	now    chat.Clock
 	log    *slog.Logger
-	params *argon2id.Params
+	params *argon2id.Params // cost of new hashes until SetHasher (see hashing)
 
-	dummyOnce sync.Once
-	dummy     string // see dummyHash
+	hasher atomic.Pointer[Hasher] // every password hash goes through it
 
 	refusals *refusals
 
@@ -57,25 +56,20 @@ func NewService(store Store, tokens *chat.Tokens, broker chat.Broker, ttl time.D
 // neither whether the username exists nor whether it is locked.
 var errSignIn = chat.Errorf(chat.CodeUnauthorized, "wrong username or password (or code)")
 
-// dummyHash is compared against when the username does not exist, so that
-// both failures take the same time. It is made on the first sign-in rather
-// than at start: one argon2id hash costs ~0.2 s and 64 MiB, which every
-// start of the server would otherwise pay.
-func (s *Service) dummyHash() string {
-	s.dummyOnce.Do(func() {
-		s.dummy, _ = argon2id.CreateHash("not a password", s.params)
-	})
-	return s.dummy
-}
-
 // Login checks a username and password (and, for an account enrolled in a
 // second factor, a current TOTP code) and starts a sign-in session.
 func (s *Service) Login(ctx context.Context, username, password, code string) (string, time.Time, Account, error) {
 	if username == "" || password == "" || len(username) > 128 || len(password) > 1024 {
 		return "", time.Time{}, Account{}, errSignIn
 	}
-	if s.locked(ctx, username) {
-		argon2id.ComparePasswordAndHash(password, s.dummyHash())
+	locked, err := s.locked(ctx, username)
+	if err != nil {
+		return "", time.Time{}, Account{}, err
+	}
+	if locked {
+		if err := s.hashing().CompareDummy(ctx, password); notHashed(err) {
+			return "", time.Time{}, Account{}, err
+		}
 		return "", time.Time{}, Account{}, errSignIn
 	}
 	a, err := s.store.AccountByUsername(ctx, username)
@@ -84,11 +78,14 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 	case err == nil:
 		hash = a.PasswordHash
 	case chat.ErrorCode(err) == chat.CodeNotFound:
-		hash = s.dummyHash()
+		hash = s.hashing().dummy
 	default:
 		return "", time.Time{}, Account{}, err
 	}
-	ok, cmpErr := argon2id.ComparePasswordAndHash(password, hash)
+	ok, cmpErr := s.hashing().Compare(ctx, password, hash)
+	if notHashed(cmpErr) {
+		return "", time.Time{}, Account{}, cmpErr
+	}
 	if ok && err == nil && a.TOTPSecret != "" && !totp.Validate(code, a.TOTPSecret) {
 		ok = false
 	}
@@ -110,15 +107,15 @@ func (s *Service) Login(ctx context.Context, username, password, code string) (s
 }
 
 // locked tells whether username has failed too often. When the count cannot
-// be read it answers locked: no sign-in goes ahead unchecked (and with the
-// store failing it could not succeed anyway).
-func (s *Service) locked(ctx context.Context, username string) bool {
+// be read the sign-in is refused with that error (unavailable while the
+// database is away): no sign-in goes ahead unchecked.
+func (s *Service) locked(ctx context.Context, username string) (bool, error) {
 	n, err := s.store.SignInFailures(ctx, username, s.now().UTC())
 	if err != nil {
 		s.log.Error("reading failed sign-ins failed; refusing the sign-in", "error", err)
-		return true
+		return false, err
 	}
-	return n >= maxFailures
+	return n >= maxFailures, nil
 }
 
 // fail counts a failed sign-in. When it cannot be counted the sign-in has
@@ -202,7 +199,7 @@ func (s *Service) AddAccount(ctx context.Context, n NewAccount, actorID int64) (
 	if n.Capacity == 0 {
 		n.Capacity = 3
 	}
-	hash, err := argon2id.CreateHash(n.Password, s.params)
+	hash, err := s.hashing().Create(ctx, n.Password)
 	if err != nil {
 		return Account{}, err
 	}
@@ -276,10 +273,6 @@ func (s *Service) Verify(token string) (chat.Principal, error) {
 	}
 	return p, err
 }
-
-// SetHashParams changes the argon2id cost of passwords hashed from now on.
-// Tests lower it; production keeps argon2id.DefaultParams (64 MiB).
-func (s *Service) SetHashParams(p *argon2id.Params) { s.params = p }
 
 // EnrollTOTP gives an account a new second-factor secret and returns the
 // otpauth:// URL to load into an authenticator app. From then on, signing in

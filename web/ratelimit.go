@@ -59,8 +59,7 @@ func (a *addressLimiter) key(host string) string {
 func (a *addressLimiter) limited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if a.lim != nil && !a.allow(r) {
-			w.Header().Set("Retry-After", "10")
-			writeError(w, chat.Errorf(chat.CodeRateLimited, "too many requests; wait a little and try again"))
+			writeError(w, &chat.Error{Code: chat.CodeRateLimited, Message: "too many requests; wait a little and try again", RetryAfter: 10 * time.Second})
 			return
 		}
 		next(w, r)

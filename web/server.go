@@ -9,8 +9,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -383,16 +385,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// unavailableRetryAfter is the Retry-After, in seconds, of every
-// "unavailable" answer: soon enough that a page retrying by itself feels
-// alive, far enough apart not to hammer a database that is coming back.
+// unavailableRetryAfter is the Retry-After, in seconds, of an "unavailable"
+// answer whose error names no wait of its own: soon enough that a page
+// retrying by itself feels alive, far enough apart not to hammer a database
+// that is coming back.
 const unavailableRetryAfter = "5"
 
 // writeError is the one place where an error's code becomes an HTTP answer:
-// its status, and Retry-After when trying again later will help.
+// its status, its public message, and Retry-After (the error's own
+// RetryAfter, else the default for unavailable) when trying again later
+// will help.
 func writeError(w http.ResponseWriter, err error) {
 	code := chat.ErrorCode(err)
 	body := map[string]any{"code": string(code), "message": chat.PublicMessage(err)}
+	var e *chat.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 	var closed *chat.ClosedError
 	if errors.As(err, &closed) {
 		body["reason"] = closed.Reason

@@ -44,7 +44,7 @@ type StatusError struct {
 	Status int
 	Code   string
 	Body   string
-	// RetryAfter is how long a 429 answer asked to wait (0 if it did not say).
+	// RetryAfter is how long a 429 or 503 answer asked to wait (0 if it did not say).
 	RetryAfter time.Duration
 }
 

@@ -81,13 +81,14 @@ func (n *network) postJSON(ctx context.Context, path, token string, body any, wa
 // signIn is POST /api/staff/login from a fresh source address each time:
 // the server allows each address only a few sign-ins a minute, and every
 // simulated console stands for a different computer. When refused for
-// rate, it waits as told and tries again.
+// rate (429) or because every password-hashing slot was busy (503), it waits
+// as told and tries again.
 func (n *network) signIn(ctx context.Context, username, password string) (chatclient.SignedIn, error) {
 	var in chatclient.SignedIn
 	for attempt := 0; ; attempt++ {
 		err := chatclient.PostJSONWith(ctx, n.fresh, n.base+"/api/staff/login", "", map[string]string{"username": username, "password": password}, http.StatusOK, &in)
 		var se *chatclient.StatusError
-		if err == nil || attempt == 10 || !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
+		if err == nil || attempt == 10 || !errors.As(err, &se) || (se.Status != http.StatusTooManyRequests && se.Status != http.StatusServiceUnavailable) {
 			return in, err
 		}
 		wait := se.RetryAfter

@@ -201,7 +201,9 @@
     } catch (err) {
       if (err.code === 'stopped') return;
       // One generic message for a wrong name, password or code; only say more when it isn't about them.
-      H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
+      // (unavailable, from a database away or every password-hashing slot busy, is retried above.)
+      const key = ['rate_limited', 'network'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed';
+      H.setText(error, key);
       error.hidden = false;
     } finally {
       if (attempt === loginAttempt) {

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/argon2id"
+
+	"helpline/counselors"
 	"helpline/routing"
 )
 
@@ -37,6 +40,9 @@ type Config struct {
 	DemoPassword     string
 	StartsPerMinute  int
 	SignInsPerMinute int
+	// Hashing is the argon2id cost of new passwords and how many hashes
+	// may run at once (HELPLINE_ARGON2_*).
+	Hashing counselors.HashConfig
 
 	Routing          string
 	OfferTimeout     time.Duration
@@ -76,6 +82,10 @@ var Settings = []Setting{
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_SIGNINS_PER_MINUTE", "10", "staff sign-in attempts allowed per client address per minute (besides locking an account after 5 failures); 0 = no limit, for load tests"},
+	{"HELPLINE_ARGON2_MEMORY_KIB", "19456", "argon2id memory per password hash, in KiB (OWASP's recommendation: 19456 with 2 iterations); hashes already stored keep the cost written in them"},
+	{"HELPLINE_ARGON2_ITERATIONS", "2", "argon2id passes per password hash"},
+	{"HELPLINE_ARGON2_PARALLELISM", "1", "argon2id lanes (threads) per password hash"},
+	{"HELPLINE_ARGON2_IN_FLIGHT", "0", "most password hashes run at once (sign-ins and new accounts); 0 = GOMAXPROCS. Worst-case hashing memory is this × HELPLINE_ARGON2_MEMORY_KIB; a sign-in that finds no slot within 2 s gets 503 with Retry-After"},
 	{"HELPLINE_ROUTING", "offer", "offer: each conversation is offered to one eligible counsellor at a time; pick: counsellors choose from the queue"},
 	{"HELPLINE_OFFER_TIMEOUT", "30s", "how long an offer waits for an answer before it goes to the next counsellor"},
 	{"HELPLINE_MAX_MISSES", "2", "offers in a row a counsellor may let time out before they are set to busy"},
@@ -183,6 +193,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		return n
 	}
+	hashing, hashErrs := loadHashing(get)
+	c.Hashing, errs = hashing, append(errs, hashErrs...)
 	c.Routing = get("HELPLINE_ROUTING")
 	if c.Routing != routing.ModeOffer && c.Routing != routing.ModePick {
 		errs = append(errs, fmt.Errorf("HELPLINE_ROUTING=%q: want offer or pick", c.Routing))
@@ -248,4 +260,39 @@ func secretFromEnv(getenv func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE=%s: the file is empty: put the %s value in it, or unset %s_FILE", name, path, name, name)
 	}
 	return value, nil
+}
+
+// OWASP's Password Storage Cheat Sheet lists argon2id configurations of equal
+// strength, from m=47104 KiB t=1 to m=7168 KiB t=5 (memory × passes at least
+// 35840 KiB); anything weaker is refused.
+const (
+	minHashMemoryKiB    = 7168
+	minHashMemoryPasses = 35840
+	maxHashMemoryKiB    = 4 << 20 // 4 GiB
+)
+
+// loadHashing reads and validates the HELPLINE_ARGON2_* settings.
+func loadHashing(get func(string) string) (counselors.HashConfig, []error) {
+	var errs []error
+	number := func(name string, low, high int) int {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < low || n > high {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, get(name), low, high))
+		}
+		return n
+	}
+	memory := number("HELPLINE_ARGON2_MEMORY_KIB", minHashMemoryKiB, maxHashMemoryKiB)
+	passes := number("HELPLINE_ARGON2_ITERATIONS", 1, 100)
+	lanes := number("HELPLINE_ARGON2_PARALLELISM", 1, 255)
+	inFlight := number("HELPLINE_ARGON2_IN_FLIGHT", 0, 1024)
+	if len(errs) == 0 && memory*passes < minHashMemoryPasses {
+		errs = append(errs, fmt.Errorf("HELPLINE_ARGON2_MEMORY_KIB=%d with HELPLINE_ARGON2_ITERATIONS=%d is weaker than OWASP's "+
+			"recommended minimum: raise either so that memory × iterations is at least %d (e.g. 19456 and 2, or 47104 and 1)",
+			memory, passes, minHashMemoryPasses))
+	}
+	if len(errs) > 0 {
+		return counselors.HashConfig{}, errs
+	}
+	params := &argon2id.Params{Memory: uint32(memory), Iterations: uint32(passes), Parallelism: uint8(lanes), SaltLength: 16, KeyLength: 32}
+	return counselors.HashConfig{Params: params, InFlight: inFlight, Wait: counselors.DefaultHashWait}, nil
 }

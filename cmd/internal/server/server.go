@@ -126,6 +126,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
 	}
 	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
+	s.Staff.SetHasher(counselors.NewHasher(cfg.Hashing))
 	// Heartbeats come several times within the shortest grace time, so a
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
