@@ -61,7 +61,10 @@ func (s *Server) failedCheck(ctx context.Context) string {
 // visitors before the sockets close.
 func (s *Server) drain() {
 	s.draining.Store(true)
-	if s.http == nil || s.Config.DrainDelay <= 0 {
+	s.serving.Lock()
+	serving := s.http != nil
+	s.serving.Unlock()
+	if !serving || s.Config.DrainDelay <= 0 {
 		return
 	}
 	s.Log.Info("draining: /readyz says not ready; sockets close after the drain delay", "delay", s.Config.DrainDelay.String())

@@ -46,6 +46,10 @@ type Server struct {
 	retention chat.Retention
 	sealed    sealedStore
 	sealer    *chat.Sealer
+	// serving guards http and cancel, which Serve sets and Close reads, and
+	// stopped, so that a Close that comes first makes a later Serve return.
+	serving   sync.Mutex
+	stopped   bool
 	http      *http.Server
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -190,7 +194,16 @@ func randomPassword() string {
 // Serve answers requests on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
+	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: log.New(addressScrubber{s.Log}, "", 0)}
+	s.serving.Lock()
+	if s.stopped {
+		s.serving.Unlock()
+		cancel()
+		return nil
+	}
+	s.cancel, s.http = cancel, srv
+	s.serving.Unlock()
 	var running sync.WaitGroup
 	running.Add(2)
 	go func() {
@@ -214,9 +227,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.Log.Info("deleted expired conversations", "count", n, "retention_days", s.Config.RetentionDays)
 		}
 	})
-	s.http = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: log.New(addressScrubber{s.Log}, "", 0)}
-	err := s.http.Serve(ln)
+	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -234,14 +245,18 @@ func (s *Server) Close() error {
 func (s *Server) close() error {
 	var err error
 	s.drain()
-	if s.http != nil {
+	s.serving.Lock()
+	s.stopped = true
+	srv, stop := s.http, s.cancel
+	s.serving.Unlock()
+	if srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err = s.http.Shutdown(ctx)
+		err = srv.Shutdown(ctx)
 	}
 	s.Chat.Shutdown()
-	if s.cancel != nil {
-		s.cancel()
+	if stop != nil {
+		stop()
 		<-s.done
 	}
 	s.closePool()
