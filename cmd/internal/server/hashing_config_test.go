@@ -1,7 +1,6 @@
 package server
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -61,16 +60,3 @@ func TestHashingSettings(t *testing.T) {
 	}
 }
 
-// TestEverySettingIsInTheReadme: the README's configuration table lists
-// every variable the server reads (`helpline help` prints Settings itself).
-func TestEverySettingIsInTheReadme(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range Settings {
-		if !strings.Contains(string(readme), "| `"+s.Name+"` |") {
-			t.Errorf("README.md's configuration table lacks %s", s.Name)
-		}
-	}
-}
