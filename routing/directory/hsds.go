@@ -226,9 +226,6 @@ func fromHSDS(h hsdsService) (Service, []Problem) {
 		s.Status = StatusInactive // ours has no separate "defunct"
 	}
 	s.Fallback, s.Name, s.Description, s.Cost = readTranslations(h)
-	if s.Fallback == "" {
-		ps = append(ps, h.loc.problem("x_translations", "say which language name and description are in: x_translations.fallback, or a language"))
-	}
 	var err error
 	if s.MinAge, err = readAge(h.MinimumAge); err != nil {
 		ps = append(ps, h.loc.problem("minimum_age", "%v", err))
@@ -258,8 +255,10 @@ func readTranslations(h hsdsService) (fallback string, name, description, cost T
 		maps.Copy(description, t.Description)
 		maps.Copy(cost, t.FeesDescription)
 	}
-	if fallback == "" && len(h.Languages) > 0 {
-		fallback = strings.ToLower(strings.TrimSpace(h.Languages[0].Code))
+	for _, l := range h.Languages {
+		if code := strings.ToLower(strings.TrimSpace(l.Code)); fallback == "" && languagePattern.MatchString(code) {
+			fallback = code
+		}
 	}
 	// The plain HSDS fields win: they are what every other HSDS reader sees.
 	for t, v := range map[*Text]string{&name: h.Name, &description: h.Description, &cost: h.FeesDescription} {

@@ -2,10 +2,12 @@ package directory
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 )
 
 // hsdsFieldNames renames the fields Service.Check names to the HSDS fields
@@ -50,7 +52,11 @@ func ReadJSON(name string, r io.Reader) (Set, error) {
 		var h hsdsService
 		if err := json.Unmarshal(raw.data, &h); err != nil {
 			ps = append(ps, jsonProblem(loc, err))
-			continue
+			var typ *json.UnmarshalTypeError
+			if !errors.As(err, &typ) {
+				continue
+			}
+			// The rest of the record was read: check it too.
 		}
 		h.loc = loc
 		h.locateChildren(loc)
@@ -109,7 +115,9 @@ func lineAt(data []byte, offset int) int {
 func jsonProblem(loc location, err error) Problem {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return loc.problem(typ.Field, "is a JSON %s; HSDS wants a %s here", typ.Value, typ.Type.Kind())
+		want := map[reflect.Kind]string{reflect.Float64: "number", reflect.String: "string", reflect.Bool: "true or false",
+			reflect.Slice: "list", reflect.Struct: "object", reflect.Pointer: "object"}[typ.Type.Kind()]
+		return loc.problem(typ.Field, "is a JSON %s; HSDS wants a %s here", typ.Value, cmp.Or(want, typ.Type.String()))
 	}
 	return loc.problem("", "%v", err)
 }

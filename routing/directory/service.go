@@ -194,11 +194,12 @@ func (s Service) Check() []Problem {
 		add("organization_id", "needs the organisation that runs the service")
 	}
 	if !languagePattern.MatchString(s.Fallback) {
-		add("fallback", "needs the fallback language as an ISO 639 code, e.g. es")
-	}
-	for field, t := range map[string]Text{"name": s.Name, "description": s.Description} {
-		if strings.TrimSpace(t[s.Fallback]) == "" {
-			add(field, "needs a text in the fallback language %q", s.Fallback)
+		add("fallback", "needs the language that stands in for a missing translation, as an ISO 639 code such as es (in HSDS: x_translations.fallback, else the first of languages)")
+	} else {
+		for field, t := range map[string]Text{"name": s.Name, "description": s.Description} {
+			if strings.TrimSpace(t[s.Fallback]) == "" {
+				add(field, "needs a text in the fallback language %q", s.Fallback)
+			}
 		}
 	}
 	for field, t := range map[string]Text{"name": s.Name, "description": s.Description, "cost": s.Cost} {
