@@ -5,6 +5,7 @@
 //	helpline user disable NAME    disable an account and sign it out everywhere
 //	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
 //	helpline rotate-keys          re-encrypt stored messages with the current key
+//	helpline directory import|export FILE   the referral directory, as HSDS JSON or CSV
 package main
 
 import (
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			fmt.Fprintf(stdout, "second factor enrolled for %s; load this into their authenticator app (then sign-in needs a code):\n%s\n", args[2], url)
 			return nil
 		}
+	case "directory":
+		return directoryCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		printHelp(stdout)
 		return nil
@@ -106,6 +109,10 @@ func printHelp(w io.Writer) {
   helpline user totp NAME      enrol a second factor (TOTP); sign-in then needs a code
   helpline keygen [ID]         print a new 32-byte key as ID:base64
   helpline rotate-keys         re-encrypt stored messages with the first key of HELPLINE_ENCRYPTION_KEYS
+  helpline directory import [--format json|csv] FILE
+                               add or replace referral services from HSDS JSON (.json) or CSV (.zip or folder)
+  helpline directory export [--format json|csv] FILE
+                               write every listed referral service as HSDS JSON or a zip of CSV tables
 
 environment:`)
 	for _, s := range server.Settings {

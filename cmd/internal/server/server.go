@@ -25,6 +25,7 @@ import (
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
+	"helpline/routing/directory"
 	"helpline/web"
 )
 
@@ -38,6 +39,9 @@ type Server struct {
 	// Metrics serves /metrics; it is mounted on its own listener, never on
 	// the public one.
 	Metrics http.Handler
+
+	// Directory is the referral directory; its changes are audited in Staff.
+	Directory *directory.Directory
 
 	pool      *pgxpool.Pool
 	retention chat.Retention
@@ -69,6 +73,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		staffStore counselors.Store
 		broker     chat.Broker
 		routes     routing.Store
+		services   directory.Store
 		tokenKeys  = cfg.TokenKeys
 	)
 	if cfg.DatabaseURL != "" {
@@ -102,12 +107,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		staffStore = counselors.NewPostgresStore(s.pool)
 		broker = chat.NewPostgresBroker(s.pool, log)
 		routes = routing.NewPostgresStore(s.pool)
+		services = directory.NewPostgresStore(s.pool)
 	} else {
 		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
 		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 		mem := chat.NewMemoryStore(nil)
 		chatStore, s.retention, staffStore, broker = mem, mem, counselors.NewMemoryStore(), chat.NewMemoryBroker()
 		routes = routing.NewMemoryStore()
+		services = directory.NewMemoryStore()
 		if tokenKeys == "" {
 			tokenKeys = chat.NewKey("mem")
 		}
@@ -118,6 +125,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
 	}
 	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
+	s.Directory = directory.New(services, s.Staff, nil)
 	// Heartbeats come several times within the shortest grace time, so a
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
@@ -138,6 +146,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
 			return nil, err
+		}
+		if err := directory.LoadSample(ctx, s.Directory); err != nil {
+			return nil, fmt.Errorf("loading the sample directory: %w", err)
 		}
 	}
 	return s, nil
