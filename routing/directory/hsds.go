@@ -101,13 +101,13 @@ type hsdsPhone struct {
 }
 
 type hsdsAttribute struct {
-	ID             string        `json:"id"`
-	LinkID         string        `json:"link_id"`
-	LinkType       string        `json:"link_type"`
-	LinkEntity     string        `json:"link_entity"`
-	TaxonomyTermID string        `json:"taxonomy_term_id"`
-	Value          string        `json:"value,omitempty"`
-	TaxonomyTerm   *hsdsTerm     `json:"taxonomy_term,omitempty"`
+	ID             string    `json:"id"`
+	LinkID         string    `json:"link_id"`
+	LinkType       string    `json:"link_type"`
+	LinkEntity     string    `json:"link_entity"`
+	TaxonomyTermID string    `json:"taxonomy_term_id"`
+	Value          string    `json:"value,omitempty"`
+	TaxonomyTerm   *hsdsTerm `json:"taxonomy_term,omitempty"`
 	loc            location
 }
 
