@@ -122,7 +122,8 @@ func (d *Directory) Export(ctx context.Context) (Set, error) {
 	return set, nil
 }
 
-// Search ranks the listed services for q (see Rank).
+// Search ranks the listed services for q (see Rank). It reads the whole
+// directory each time: a directory holds hundreds of services, not millions.
 func (d *Directory) Search(ctx context.Context, q Query) ([]Service, error) {
 	services, err := d.store.Services(ctx, false)
 	if err != nil {
