@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,23 @@ import (
 	"helpline/migrations/migrationstest"
 	"helpline/routing/directory"
 )
+
+func unzip(t *testing.T, file, dir string) {
+	t.Helper()
+	z, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	os.Mkdir(dir, 0o700)
+	for _, f := range z.File {
+		data, err := fs.ReadFile(z, f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f.Name), data, 0o600)
+	}
+}
 
 // helpline directory import|export moves the directory through HSDS files
 // on the PostgreSQL store, audited as the system, and a bad file changes
@@ -57,6 +76,11 @@ func TestDirectoryImportExport(t *testing.T) {
 	if out, err := helpline("import", "--format", "csv", zipFile); err != nil {
 		t.Fatalf("import of the exported zip: %v\n%s", err, out)
 	}
+	folder := filepath.Join(dir, "tables")
+	unzip(t, zipFile, folder)
+	if out, err := helpline("import", folder); err != nil {
+		t.Fatalf("import of a folder of CSV tables: %v\n%s", err, out)
+	}
 	f, _ := os.Open(jsonFile)
 	defer f.Close()
 	if got, err := directory.ReadJSON("out.data", f); err != nil || len(got.Services) != len(want.Services) {
@@ -66,8 +90,8 @@ func TestDirectoryImportExport(t *testing.T) {
 	var imports, systemEntries int
 	pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE action = $1), count(*) FILTER (WHERE actor_id IS NULL OR actor_id = 0)
 		FROM audit_log WHERE action LIKE 'directory_%'`, directory.AuditImport).Scan(&imports, &systemEntries)
-	if imports != 2 || systemEntries != 2*(len(want.Services)+1) {
-		t.Fatalf("audit log: %d imports, %d entries by the system; want 2 and %d", imports, systemEntries, 2*(len(want.Services)+1))
+	if imports != 3 || systemEntries != 3*(len(want.Services)+1) {
+		t.Fatalf("audit log: %d imports, %d entries by the system; want 3 and %d", imports, systemEntries, 3*(len(want.Services)+1))
 	}
 
 	if _, err := helpline("export", filepath.Join(dir, "out.txt")); err == nil || !strings.Contains(err.Error(), "--format") {
