@@ -343,10 +343,10 @@ func readSchedules(s *Service, schedules []hsdsSchedule) []Problem {
 func readAttributes(s *Service, attrs []hsdsAttribute) []Problem {
 	var ps []Problem
 	for _, a := range attrs {
-		if a.TaxonomyTerm == nil {
+		t, ok := termOf(a)
+		if !ok {
 			continue // another taxonomy's term (a 211 code, say): accepted, not kept
 		}
-		t := *a.TaxonomyTerm
 		switch t.TaxonomyID {
 		case TaxonomyAudience:
 			if !slices.Contains(Audiences, Audience(t.Code)) {
@@ -369,4 +369,18 @@ func readAttributes(s *Service, attrs []hsdsAttribute) []Problem {
 		}
 	}
 	return ps
+}
+
+// termOf is the attribute's term: nested, or else known from its id alone
+// when the id is one of ours ("helpline-audience-self").
+func termOf(a hsdsAttribute) (hsdsTerm, bool) {
+	if a.TaxonomyTerm != nil {
+		return *a.TaxonomyTerm, true
+	}
+	for _, taxonomy := range []string{TaxonomyAudience, TaxonomyKind, TaxonomyChannel} {
+		if code, ok := strings.CutPrefix(a.TaxonomyTermID, taxonomy+"-"); ok {
+			return hsdsTerm{ID: a.TaxonomyTermID, Code: code, TaxonomyID: taxonomy}, true
+		}
+	}
+	return hsdsTerm{}, false
 }

@@ -123,7 +123,7 @@ const badJSON = `[
     "id": "ok", "organization_id": "o", "name": "Bien", "description": "Ejemplo ficticio", "status": "active",
     "organization": {"id": "o", "name": "Org", "description": "Ejemplo ficticio"},
     "service_areas": [{"uri": "ES"}], "languages": [{"code": "es"}],
-    "attributes": [{"taxonomy_term": {"taxonomy_id": "helpline-audience", "code": "self"}}]
+    "attributes": [{"taxonomy_term_id": "helpline-audience-self"}, {"taxonomy_term_id": "211-code-elsewhere"}]
   },
   {
     "id": "bad", "organization_id": "o", "name": "Mal", "description": "Ejemplo ficticio", "status": "open",
