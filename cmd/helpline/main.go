@@ -7,6 +7,7 @@
 //	helpline keygen [ID]          print a new key for HELPLINE_ENCRYPTION_KEYS or HELPLINE_TOKEN_KEYS
 //	helpline rotate-keys          re-seal everything stored under older keys with the current key
 //	helpline keys status          count stored rows under each encryption key
+//	helpline directory import|export FILE   the referral directory, as HSDS JSON or CSV
 package main
 
 import (
@@ -84,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			fmt.Fprintf(stdout, "second factor enrolled for %s; load this into their authenticator app (then sign-in needs a code):\n%s\n", args[2], url)
 			return nil
 		}
+	case "directory":
+		return directoryCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		printHelp(stdout)
 		return nil
@@ -106,6 +109,10 @@ func printHelp(w io.Writer) {
   helpline rotate-keys         re-seal stored messages and notes with the first key of HELPLINE_ENCRYPTION_KEYS
                                (the same as helpline keys rotate); says "done" only when nothing is left under another key
   helpline keys status         rows stored under each key, per table: drop an old key only when none are under it
+  helpline directory import [--format json|csv] FILE
+                               add or replace referral services from HSDS JSON (.json) or CSV (.zip or folder)
+  helpline directory export [--format json|csv] FILE
+                               write every listed referral service as HSDS JSON or a zip of CSV tables
 
 environment:`)
 	for _, s := range server.Settings {

@@ -59,4 +59,3 @@ func TestHashingSettings(t *testing.T) {
 		t.Errorf("OWASP's m=7168 t=5 refused: %v", err)
 	}
 }
-

@@ -26,6 +26,7 @@ import (
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
+	"helpline/routing/directory"
 	"helpline/web"
 )
 
@@ -39,6 +40,9 @@ type Server struct {
 	// Metrics serves /metrics; it is mounted on its own listener, never on
 	// the public one.
 	Metrics http.Handler
+
+	// Directory is the referral directory; its changes are audited in Staff.
+	Directory *directory.Directory
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -77,6 +81,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		staffStore counselors.Store
 		broker     chat.Broker
 		routes     routing.Store
+		services   directory.Store
 		tokenKeys  = cfg.TokenKeys
 	)
 	if cfg.DatabaseURL != "" {
@@ -114,12 +119,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		staffStore = counselors.NewPostgresStore(s.pool)
 		broker = chat.NewPostgresBroker(s.pool, log)
 		routes = routing.NewPostgresStore(s.pool)
+		services = directory.NewPostgresStore(s.pool)
 	} else {
 		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
 		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 		mem := chat.NewMemoryStore(nil)
 		chatStore, s.retention, staffStore, broker = mem, mem, counselors.NewMemoryStore(), chat.NewMemoryBroker()
 		routes = routing.NewMemoryStore()
+		services = directory.NewMemoryStore()
 		if tokenKeys == "" {
 			tokenKeys = chat.NewKey("mem")
 		}
@@ -131,6 +138,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	}
 	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
 	s.Staff.SetHasher(counselors.NewHasher(cfg.Hashing))
+	s.Directory = directory.New(services, s.Staff, nil)
 	// Heartbeats come several times within the shortest grace time, so a
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
@@ -153,6 +161,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
 			return nil, err
+		}
+		if err := directory.LoadSample(ctx, s.Directory); err != nil {
+			return nil, fmt.Errorf("loading the sample directory: %w", err)
 		}
 	}
 	return s, nil
