@@ -14,7 +14,7 @@ import (
 
 var _ Store = (*PostgresStore)(nil)
 
-// PostgresStore keeps the directory in PostgreSQL (migration 00008).
+// PostgresStore keeps the directory in PostgreSQL (migration 00006).
 type PostgresStore struct {
 	pool *pgxpool.Pool
 }
