@@ -98,12 +98,13 @@ func (p *partner) serve(w http.ResponseWriter, r *http.Request) {
 		p.seen[r.Header.Get(webhook.HeaderID)]++
 		p.bodies = append(p.bodies, body)
 	}
+	handle := p.handle
 	p.mu.Unlock()
-	if p.handle == nil {
+	if handle == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	p.handle(w, r, hit)
+	handle(w, r, hit)
 }
 
 func (p *partner) stats() (hits int, seen map[string]int) {
