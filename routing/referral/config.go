@@ -11,7 +11,8 @@ import (
 
 // Alerts is how the deliverer tells people that a referral needs them. The
 // caller implements it (notify the supervisors on shift and the counsellor
-// who made the referral). Calls must not block for long.
+// who made the referral). Calls come from delivering goroutines, possibly
+// several at once, and must not block for long.
 type Alerts interface {
 	// DeliveryFailed: every attempt failed; the delivery is dead-lettered
 	// until a supervisor retries it (Deliverer.Retry).
@@ -48,7 +49,8 @@ type Config struct {
 	AttemptRetries   int
 	AttemptRetryWait time.Duration
 	// Lease: how long a claimed row is held before another deliverer may
-	// take it over (default: long enough for every request of an attempt).
+	// take it over (default: longer than the worst case of one attempt,
+	// every request timing out and every quick retry waiting its most).
 	Lease time.Duration
 	// Batch: rows claimed at once (default 10).
 	Batch int

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -73,18 +74,23 @@ func (d *Deliverer) purge(ctx context.Context) {
 	}
 }
 
-// RunOnce claims the rows due now and makes one attempt at each, and
-// returns how many it attempted.
+// RunOnce claims the rows due now, makes one attempt at each (all at
+// once, so every row's attempt ends well within the lease its claim holds),
+// and returns how many it attempted.
 func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 	rows, err := d.c.Store.Claim(ctx, d.c.Now(), d.c.Lease, d.c.Batch)
 	if err != nil {
 		return 0, err
 	}
+	var wg sync.WaitGroup
 	for _, row := range rows {
-		if err := d.attempt(ctx, row); err != nil && ctx.Err() == nil {
-			d.c.Logger.Warn("referral delivery: recording the outcome failed", "webhook_id", row.ID, "err", err)
-		}
+		wg.Go(func() {
+			if err := d.attempt(ctx, row); err != nil && ctx.Err() == nil {
+				d.c.Logger.Warn("referral delivery: recording the outcome failed", "webhook_id", row.ID, "err", err)
+			}
+		})
 	}
+	wg.Wait()
 	return len(rows), nil
 }
 

@@ -126,6 +126,7 @@ func TestHangingPartnerTimesOut(t *testing.T) {
 	defer close(release)
 	r.addPartner(p.record("p1"))
 	d := r.enqueue("p1")
+	r.timeout = 300 * time.Millisecond
 	r.runOnce(r.deliverer(p.srv))
 	g := r.get(d.ID)
 	if g.Status != StatusPending || g.Attempts != 1 || !strings.Contains(g.LastError, "no answer within 300ms") {

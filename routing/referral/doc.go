@@ -53,8 +53,8 @@
 // webhook-id: delivery is at least once, and exactly once for a partner
 // that honours the webhook-id as its idempotency key. A Deliverer's own
 // methods may be called from any goroutine; RunOnce attempts its claimed
-// rows one after another. Alerts are called from the delivering goroutine
-// and must not block for long.
+// rows concurrently, one goroutine each, and returns when all have ended.
+// Alerts are called from those goroutines and must not block for long.
 //
 // The clock, the schedule, the jitter, the timeouts and the in-process
 // retry wait are all in Config, so tests never sleep.

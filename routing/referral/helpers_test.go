@@ -141,10 +141,13 @@ type rig struct {
 	alerts *recordingAlerts
 	logs   *bytes.Buffer
 	logMu  *sync.Mutex
+	// timeout is the request timeout; generous but for the hang test, as
+	// the machine may be busy.
+	timeout time.Duration
 }
 
 func newRig(t *testing.T, store Store) *rig {
-	return &rig{t: t, clock: newClock(), store: store, alerts: &recordingAlerts{}, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
+	return &rig{t: t, clock: newClock(), store: store, alerts: &recordingAlerts{}, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}, timeout: 10 * time.Second}
 }
 
 type lockedWriter struct {
@@ -169,7 +172,7 @@ func (r *rig) deliverer(servers ...*httptest.Server) *Deliverer {
 	return NewDeliverer(Config{
 		Store: r.store, Alerts: r.alerts, Now: r.clock.Now,
 		Jitter:           func(d time.Duration) time.Duration { return d },
-		RequestTimeout:   300 * time.Millisecond,
+		RequestTimeout:   r.timeout,
 		AttemptRetryWait: -1,
 		TLS:              trustAll(servers...),
 		Logger:           slog.New(slog.NewTextHandler(lockedWriter{r.logMu, r.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
