@@ -58,7 +58,9 @@ func (d *Deliverer) Run(ctx context.Context, interval time.Duration) {
 		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			d.c.Logger.Warn("referral delivery: claiming failed", "err", err)
 		}
-		d.purge(ctx)
+		if _, err := d.Purge(ctx); err != nil && ctx.Err() == nil {
+			d.c.Logger.Warn("referral delivery: purging ended rows failed", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -67,11 +69,11 @@ func (d *Deliverer) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-func (d *Deliverer) purge(ctx context.Context) {
+// Purge deletes delivered and withdrawn rows older than Config.Retention
+// and dead ones older than Config.DeadRetention, sealed payload and all.
+func (d *Deliverer) Purge(ctx context.Context) (int, error) {
 	now := d.c.Now()
-	if _, err := d.c.Store.Purge(ctx, now.Add(-d.c.Retention), now.Add(-d.c.DeadRetention)); err != nil && ctx.Err() == nil {
-		d.c.Logger.Warn("referral delivery: purging ended rows failed", "err", err)
-	}
+	return d.c.Store.Purge(ctx, now.Add(-d.c.Retention), now.Add(-d.c.DeadRetention))
 }
 
 // RunOnce claims the rows due now, makes one attempt at each (all at

@@ -262,3 +262,32 @@ func TestPlainHTTPRefusedOutsideDevelopment(t *testing.T) {
 		t.Fatalf("http partner: %+v, %d hits", g, hits)
 	}
 }
+
+// Ended rows go after their retention: delivered after a day, dead (kept
+// for a supervisor to retry) after thirty.
+func TestEndedRowsPurgedAfterRetention(t *testing.T) {
+	r := newRig(t, NewMemoryStore())
+	ok := newPartner(t, r.clock, nil)
+	gone := newPartner(t, r.clock, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusGone) })
+	r.addPartner(ok.record("ok"))
+	r.addPartner(gone.record("gone"))
+	delivered, dead := r.enqueue("ok"), r.enqueue("gone")
+	del := r.deliverer(ok.srv, gone.srv)
+	r.runOnce(del)
+	r.clock.Advance(23 * time.Hour)
+	if n, err := del.Purge(ctx); err != nil || n != 0 {
+		t.Fatalf("purged %d before the retention ended: %v", n, err)
+	}
+	r.clock.Advance(2 * time.Hour)
+	if n, _ := del.Purge(ctx); n != 1 {
+		t.Fatalf("purged %d after a day, want the delivered row", n)
+	}
+	if _, err := r.store.Get(ctx, delivered.ID); err != ErrNotFound {
+		t.Fatalf("delivered row still there: %v", err)
+	}
+	r.get(dead.ID)
+	r.clock.Advance(30 * 24 * time.Hour)
+	if n, _ := del.Purge(ctx); n != 1 {
+		t.Fatalf("purged %d after thirty days, want the dead row", n)
+	}
+}
