@@ -156,7 +156,8 @@ func (d *Deliverer) record(ctx context.Context, row Delivery, r result) error {
 		return err
 	}
 	if o.Status == StatusDead {
-		row.Status, row.Attempts, row.LastError, row.DoneAt, row.Claim = StatusDead, o.Attempts, o.LastError, now, ""
+		// The alert names the referral, never what the seeker shared.
+		row.Status, row.Attempts, row.LastError, row.DoneAt, row.Claim, row.Body = StatusDead, o.Attempts, o.LastError, now, "", nil
 		d.c.Alerts.DeliveryFailed(ctx, row)
 	}
 	return nil

@@ -60,8 +60,8 @@ func TestFailingPartnerFollowsScheduleThenDeadLettersAndRetries(t *testing.T) {
 	if g := r.get(d.ID); g.Status != StatusDead || g.Attempts != len(DefaultSchedule)+1 {
 		t.Fatalf("after the last attempt: %+v", g)
 	}
-	if failed, _ := r.alerts.counts(); failed != 1 || r.alerts.failed[0].ID != d.ID {
-		t.Fatalf("%d dead-letter alerts", failed)
+	if failed, _ := r.alerts.counts(); failed != 1 || r.alerts.failed[0].ID != d.ID || r.alerts.failed[0].Body != nil {
+		t.Fatalf("%d dead-letter alerts (%+v): want one, naming the referral without its payload", failed, r.alerts.failed)
 	}
 	if err := del.Retry(ctx, d.ID); err != nil {
 		t.Fatal(err)
