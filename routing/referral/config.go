@@ -15,7 +15,8 @@ import (
 // several at once, and must not block for long.
 type Alerts interface {
 	// DeliveryFailed: every attempt failed; the delivery is dead-lettered
-	// until a supervisor retries it (Deliverer.Retry).
+	// until a supervisor retries it (Deliverer.Retry). d.Body is nil: an
+	// alert never carries what the seeker shared.
 	DeliveryFailed(ctx context.Context, d Delivery)
 	// PartnerDisabled: the partner answered 410 Gone; no more deliveries go
 	// to it until an administrator enables it again.
