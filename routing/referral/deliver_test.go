@@ -212,7 +212,6 @@ func TestPartnerDyingMidResponseIsRetried(t *testing.T) {
 		conn.Close()
 	})
 	r.addPartner(p.record("p1"))
-	p.srv.EnableHTTP2 = false
 	d := r.enqueue("p1")
 	del := r.deliverer(p.srv)
 	r.runOnce(del)
