@@ -59,7 +59,29 @@ var SealedColumns = []SealedColumn{
 			return []any{&conversationID, &staffID, &at}, func() []byte { return noteAAD(conversationID, staffID, at) }
 		},
 	},
+	// The warm-referral outbox (routing/referral): a partner's signing
+	// secrets, and each referral's payload, bound to their row's id.
+	idSealed("referral_partners", "secrets", "partner"),
+	idSealed("referral_deliveries", "body", "referral"),
 }
+
+// idSealed is a sealed column of a table whose text primary key "id" alone
+// binds each row's ciphertext (IDAAD(kind, id)).
+func idSealed(table, dataColumn, kind string) SealedColumn {
+	return SealedColumn{
+		Table: table, IDColumns: []string{"id"},
+		KeyColumn: "key_id", DataColumn: dataColumn,
+		AADColumns: []string{"id"},
+		newAAD: func() ([]any, func() []byte) {
+			var id string
+			return []any{&id}, func() []byte { return IDAAD(kind, id) }
+		},
+	}
+}
+
+// IDAAD binds a sealed value to the kind and id of the row that holds it, for
+// tables sealed by id alone (see SealedColumns).
+func IDAAD(kind, id string) []byte { return []byte(kind + ":" + id) }
 
 // messageAAD binds a message body to its conversation and sequence number.
 func messageAAD(conversationID string, seq int64) []byte {

@@ -9,9 +9,10 @@
 //     webhook-id, the partner's idempotency key. Its payload (Payload, a
 //     closed struct: referral code, service id, the fields the seeker chose
 //     to share, language, audience, region; never message text) is sealed
-//     at rest with the same keys as chat messages (see SealedColumns and
-//     PostgresStore.RotateKeys). Delivered and withdrawn rows are deleted
-//     after Config.Retention, dead ones after Config.DeadRetention.
+//     at rest with the same keys as chat messages; `helpline rotate-keys`
+//     re-seals them with everything else (chat.SealedColumns lists them).
+//     Delivered and withdrawn rows are deleted after Config.Retention, dead
+//     ones after Config.DeadRetention.
 //   - The partner list: id, name, https URL, signing secrets (several during
 //     rotation), enabled, and AllowPrivate, the test-only flag that lets a
 //     partner live on loopback or a private network. Partners are written

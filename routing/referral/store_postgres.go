@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"helpline/chat"
 )
 
 // Sealer encrypts data at rest; *chat.Sealer is one (the same keys, so the
@@ -25,7 +27,7 @@ type Execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// PostgresStore keeps the outbox in PostgreSQL (migration 00011). Safe for
+// PostgresStore keeps the outbox in PostgreSQL (migration 00007). Safe for
 // concurrent use by any number of goroutines and instances.
 type PostgresStore struct {
 	pool *pgxpool.Pool
@@ -36,8 +38,10 @@ func NewPostgresStore(pool *pgxpool.Pool, seal Sealer) *PostgresStore {
 	return &PostgresStore{pool: pool, seal: seal}
 }
 
-func deliveryAAD(id string) []byte { return []byte("referral:" + id) }
-func partnerAAD(id string) []byte  { return []byte("partner:" + id) }
+// The additional data binding each sealed value to its row, as
+// chat.SealedColumns lists them for key rotation.
+func deliveryAAD(id string) []byte { return chat.IDAAD("referral", id) }
+func partnerAAD(id string) []byte  { return chat.IDAAD("partner", id) }
 
 func (s *PostgresStore) Enqueue(ctx context.Context, d Delivery) error {
 	return s.EnqueueTx(ctx, s.pool, d)
