@@ -1,0 +1,164 @@
+package report
+
+import (
+	"slices"
+	"testing"
+)
+
+// These tests play the attacker: they know the policy and everything
+// published, and brute-force every set of raw counts that would have been
+// published exactly so. A suppressed count is protected when more than one
+// value stays possible.
+
+// candidates lists the raw counts up to limit that p publishes as fig.
+func candidates(p Policy, fig Figure, limit int) []int {
+	var out []int
+	for n := 0; n <= limit; n++ {
+		if p.count(n) == fig {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// enumerate calls visit with every combination of one value per list.
+func enumerate(lists [][]int, visit func([]int)) {
+	combo := make([]int, len(lists))
+	var walk func(i int)
+	walk = func(i int) {
+		if i == len(lists) {
+			visit(combo)
+			return
+		}
+		for _, v := range lists[i] {
+			combo[i] = v
+			walk(i + 1)
+		}
+	}
+	walk(0)
+}
+
+func sum(ns []int) int {
+	s := 0
+	for _, n := range ns {
+		s += n
+	}
+	return s
+}
+
+// possibleFromTotal returns every value of cells[0] consistent with the
+// published cells and the published total of one row.
+func possibleFromTotal(p Policy, cells []int) []int {
+	lists := make([][]int, len(cells))
+	for i, n := range cells {
+		lists[i] = candidates(p, p.count(n), 60)
+	}
+	total := p.count(sum(cells))
+	var out []int
+	enumerate(lists, func(c []int) {
+		if p.count(sum(c)) == total && !slices.Contains(out, c[0]) {
+			out = append(out, c[0])
+		}
+	})
+	return out
+}
+
+func TestSuppressedCountIsNotRecoveredFromTotalMinusPublishedCells(t *testing.T) {
+	p := DefaultPolicy()
+	// Every suppressed value, beside one or two published cells of every
+	// size up to 40: the total minus the others never leaves one value.
+	checked := 0
+	for a := 1; a < p.SuppressBelow; a++ {
+		for b := p.SuppressBelow; b <= 40; b++ {
+			for _, others := range [][]int{{b}, {b, 0}, {b, p.SuppressBelow}, {b, 2 * b}} {
+				cells := append([]int{a}, others...)
+				got := possibleFromTotal(p, cells)
+				if len(got) < 2 || !slices.Contains(got, a) {
+					t.Fatalf("row %v (published total %+v): suppressed cell could be %v", cells, p.count(sum(cells)), got)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d rows checked", checked)
+}
+
+// week counts of one category: week 1, weeks 2–4 together, week 5.
+type weeks struct{ first, middle, last int }
+
+func (w weeks) monthA() int      { return w.first + w.middle } // weeks 1–4
+func (w weeks) monthAPrime() int { return w.middle + w.last }  // weeks 2–5
+
+// possibleAcrossPeriods returns every value of x's count in month A
+// consistent with two published tables by category (x and y, and their
+// totals), one for weeks 1–4 and one for weeks 2–5, under rule.
+func possibleAcrossPeriods(rule func(int) Figure, x, y weeks, limit int) []int {
+	consistent := func(w weeks) bool {
+		return rule(w.monthA()) == rule(x.monthA()) && rule(w.monthAPrime()) == rule(x.monthAPrime())
+	}
+	all := func(target weeks) []weeks {
+		var out []weeks
+		for f := 0; f <= limit; f++ {
+			for m := 0; m <= limit; m++ {
+				for l := 0; l <= limit; l++ {
+					w := weeks{f, m, l}
+					if rule(w.monthA()) == rule(target.monthA()) && rule(w.monthAPrime()) == rule(target.monthAPrime()) {
+						out = append(out, w)
+					}
+				}
+			}
+		}
+		return out
+	}
+	_ = consistent
+	totalA, totalAPrime := rule(x.monthA()+y.monthA()), rule(x.monthAPrime()+y.monthAPrime())
+	var out []int
+	ys := all(y)
+	for _, cx := range all(x) {
+		for _, cy := range ys {
+			if rule(cx.monthA()+cy.monthA()) == totalA && rule(cx.monthAPrime()+cy.monthAPrime()) == totalAPrime &&
+				!slices.Contains(out, cx.monthA()) {
+				out = append(out, cx.monthA())
+			}
+		}
+	}
+	return out
+}
+
+// bareThreshold is the rule national statistics left: 1–4 shown as "<5",
+// everything else exact.
+func bareThreshold(n int) Figure {
+	if n > 0 && n < 5 {
+		return Figure{Suppressed: true, Reason: ReasonSmallCount}
+	}
+	return Figure{Count: n}
+}
+
+func TestSuppressedCountIsNotRecoveredFromOverlappingPeriods(t *testing.T) {
+	p := DefaultPolicy()
+	cases := []struct {
+		name string
+		x, y weeks
+	}{
+		// x: 5 in weeks 1–4 (suppressed), 9 in weeks 2–5 (shown as 10).
+		{"rises into view", weeks{0, 5, 4}, weeks{6, 20, 3}},
+		// x: 9 in weeks 1–4 (10), 4 in weeks 2–5 (suppressed).
+		{"falls out of view", weeks{5, 4, 0}, weeks{2, 14, 2}},
+		{"suppressed in both", weeks{1, 3, 2}, weeks{0, 30, 1}},
+		{"one contact in week 1 only", weeks{1, 0, 0}, weeks{0, 12, 0}},
+		{"other category suppressed too", weeks{2, 5, 2}, weeks{0, 6, 3}},
+	}
+	for _, c := range cases {
+		got := possibleAcrossPeriods(p.count, c.x, c.y, 30)
+		if len(got) < 2 || !slices.Contains(got, c.x.monthA()) {
+			t.Errorf("%s: x in weeks 1–4 (really %d) could be %v", c.name, c.x.monthA(), got)
+		}
+	}
+	// The same attack against a bare "<5" with exact counts pins it down:
+	// the reason the rule rounds everything it shows.
+	x, y := weeks{0, 3, 5}, weeks{6, 20, 3} // x: 3 in weeks 1–4 (<5), 8 in weeks 2–5
+	leaked := possibleAcrossPeriods(bareThreshold, x, y, 30)
+	if len(leaked) != 1 || leaked[0] != 3 {
+		t.Errorf("bare <5: x could be %v; expected the attack to recover exactly 3", leaked)
+	}
+}
