@@ -7,9 +7,31 @@ import (
 	"strconv"
 )
 
-// SuppressedMarker is the footnote marker written beside a suppressed
-// figure, whose value is left empty (null in JSON, an empty field in CSV).
-const SuppressedMarker = "*"
+// Footnote markers written beside a figure not shown, whose value is left
+// empty (null in JSON, an empty field in CSV).
+const (
+	// SuppressedMarker: a count from 1 to SuppressBelow-1.
+	SuppressedMarker = "*"
+	// WithheldMarker: a total withheld so that no suppressed cell can be
+	// worked out from it.
+	WithheldMarker = "+"
+)
+
+// marker is the footnote marker of a figure not shown.
+func marker(fig Figure) string {
+	if fig.Reason == ReasonWithheld {
+		return WithheldMarker
+	}
+	return SuppressedMarker
+}
+
+// footnotes explains the markers, with the thresholds of the policy used.
+func (p Policy) footnotes() map[string]string {
+	return map[string]string{
+		SuppressedMarker: p.footnote(),
+		WithheldMarker:   "total not shown, so that no count not shown can be worked out from it",
+	}
+}
 
 // footnote explains the marker, with the thresholds of the policy used.
 func (p Policy) footnote() string {
@@ -69,9 +91,10 @@ func (t PublishedTable) records() []record {
 //	          {"category":"b","month":"2026-11","count":null,"note":"*"}],
 //	 "row_totals":[{"category":"a","count":15}, …],
 //	 "column_totals":[…],"total":{"count":40},
-//	 "footnotes":{"*":"fewer than 8, not shown; …"}}
+//	 "footnotes":{"*":"fewer than 8, not shown; …","+":"…"}}
 //
-// A suppressed figure has "count": null and "note": "*". A table of one
+// A figure not shown has "count": null and a "note" marker: "*" for a
+// suppressed count, "+" for a withheld total. A table of one
 // dimension has no row_totals or column_totals.
 func (t PublishedTable) MarshalJSON() ([]byte, error) {
 	type line = map[string]any
@@ -84,7 +107,7 @@ func (t PublishedTable) MarshalJSON() ([]byte, error) {
 		Total        line              `json:"total"`
 		Footnotes    map[string]string `json:"footnotes"`
 	}{Dimensions: t.Dimensions, Policy: t.Policy, Cells: []line{},
-		Footnotes: map[string]string{SuppressedMarker: t.Policy.footnote()}}
+		Footnotes: t.Policy.footnotes()}
 	for _, rec := range t.records() {
 		l := line{}
 		for i, v := range rec.values {
@@ -93,7 +116,7 @@ func (t PublishedTable) MarshalJSON() ([]byte, error) {
 			}
 		}
 		if rec.figure.Suppressed {
-			l["count"], l["note"] = nil, SuppressedMarker
+			l["count"], l["note"] = nil, marker(rec.figure)
 		} else {
 			l["count"] = rec.figure.Count
 		}
@@ -114,8 +137,8 @@ func (t PublishedTable) MarshalJSON() ([]byte, error) {
 // WriteCSV writes the table in long form: a header of the dimension names,
 // "count" and "note"; one line per cell; then row totals, column totals and
 // the grand total, with TotalLabel in place of the dimension value summed
-// over. A suppressed figure has an empty count and "*" in note; the meaning
-// of "*" is in the JSON footnotes and the README.
+// over. A figure not shown has an empty count and its marker ("*" or "+")
+// in note; the markers are explained in the JSON footnotes and the README.
 func (t PublishedTable) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := make([]string, 0, len(t.Dimensions)+2)
@@ -128,7 +151,7 @@ func (t PublishedTable) WriteCSV(w io.Writer) error {
 	for _, rec := range t.records() {
 		count, note := strconv.Itoa(rec.figure.Count), ""
 		if rec.figure.Suppressed {
-			count, note = "", SuppressedMarker
+			count, note = "", marker(rec.figure)
 		}
 		if err := cw.Write(append(append([]string(nil), rec.values...), count, note)); err != nil {
 			return err

@@ -122,11 +122,20 @@ type PublishedTable struct {
 	Total        Figure     `json:"-"`
 }
 
-// Publish applies p to every cell and total of t.
+// Publish applies p to every cell and total of t, then withholds the
+// totals that would give a suppressed cell away (see protect).
 func Publish(t *RawTable, p Policy) (PublishedTable, error) {
 	if err := p.Validate(); err != nil {
 		return PublishedTable{}, err
 	}
+	pub := publishUnprotected(t, p)
+	pub.protect()
+	return pub, nil
+}
+
+// publishUnprotected rounds and suppresses every figure, totals from raw
+// counts, without secondary protection.
+func publishUnprotected(t *RawTable, p Policy) PublishedTable {
 	pub := PublishedTable{Policy: p, Dimensions: append([]Dimension(nil), t.dims...)}
 	pub.Rows = append([]string(nil), t.values[0]...)
 	columns := []string{""}
@@ -153,7 +162,7 @@ func Publish(t *RawTable, p Policy) (PublishedTable, error) {
 		pub.RowTotals = figures(p, rowRaw)
 		pub.ColumnTotals = figures(p, colRaw)
 	}
-	return pub, nil
+	return pub
 }
 
 func figures(p Policy, raw []int) []Figure {

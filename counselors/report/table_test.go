@@ -57,7 +57,7 @@ func TestTwoDimensionTotalsAreFromRawCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	add(3, "a", "2026-10")
+	add(8, "a", "2026-10")
 	add(12, "a", "2026-11")
 	add(12, "b", "2026-10")
 	add(1, "b", "2026-10") // adds up to 13
@@ -70,7 +70,7 @@ func TestTwoDimensionTotalsAreFromRawCounts(t *testing.T) {
 		t.Errorf("rows %v, want %v in order of first appearance", pub.Rows, want)
 	}
 	wantCells := [][]Figure{
-		{suppressed(), shown(10)},
+		{shown(10), shown(10)},
 		{shown(15), shown(0)},
 		{shown(0), shown(0)},
 	}
@@ -81,9 +81,11 @@ func TestTwoDimensionTotalsAreFromRawCounts(t *testing.T) {
 			}
 		}
 	}
-	// Rows: 15 → 15, 13 → 15, 0 → 0. Columns: 16 → 15, 12 → 10. Total 28 → 30.
-	wantRows := []Figure{shown(15), shown(15), shown(0)}
-	wantCols := []Figure{shown(15), shown(10)}
+	// Rows: 20 → 20, 13 → 15, 0 → 0. Columns: 21 → 20, 12 → 10. Total
+	// 33 → 35, where the rounded cells add up to 35 and the rows to 35 but
+	// the columns to 30.
+	wantRows := []Figure{shown(20), shown(15), shown(0)}
+	wantCols := []Figure{shown(20), shown(10)}
 	for i, w := range wantRows {
 		if pub.RowTotals[i] != w {
 			t.Errorf("row total %s = %+v, want %+v", pub.Rows[i], pub.RowTotals[i], w)
@@ -94,8 +96,8 @@ func TestTwoDimensionTotalsAreFromRawCounts(t *testing.T) {
 			t.Errorf("column total %s = %+v, want %+v", pub.Columns[i], pub.ColumnTotals[i], w)
 		}
 	}
-	if pub.Total != shown(30) {
-		t.Errorf("grand total %+v, want 30", pub.Total)
+	if pub.Total != shown(35) {
+		t.Errorf("grand total %+v, want 35", pub.Total)
 	}
 }
 
@@ -162,11 +164,11 @@ self,2026-10,10,
 self,2026-11,,*
 young,2026-10,0,
 young,2026-11,10,
-self,Total,15,
+self,Total,,+
 young,Total,10,
 Total,2026-10,10,
-Total,2026-11,15,
-Total,Total,25,
+Total,2026-11,,+
+Total,Total,,+
 `
 	if buf.String() != want {
 		t.Errorf("CSV:\n%s\nwant:\n%s", buf.String(), want)
@@ -184,10 +186,11 @@ func TestPublishedTableAsJSON(t *testing.T) {
 		`{"audience":"self","count":null,"month":"2026-11","note":"*"},` +
 		`{"audience":"young","count":0,"month":"2026-10"},` +
 		`{"audience":"young","count":10,"month":"2026-11"}],` +
-		`"row_totals":[{"audience":"self","count":15},{"audience":"young","count":10}],` +
-		`"column_totals":[{"count":10,"month":"2026-10"},{"count":15,"month":"2026-11"}],` +
-		`"total":{"count":25},` +
-		`"footnotes":{"*":"fewer than 8, not shown; other counts rounded to the nearest 5, totals from unrounded counts"}}`
+		`"row_totals":[{"audience":"self","count":null,"note":"+"},{"audience":"young","count":10}],` +
+		`"column_totals":[{"count":10,"month":"2026-10"},{"count":null,"month":"2026-11","note":"+"}],` +
+		`"total":{"count":null,"note":"+"},` +
+		`"footnotes":{"*":"fewer than 8, not shown; other counts rounded to the nearest 5, totals from unrounded counts",` +
+		`"+":"total not shown, so that no count not shown can be worked out from it"}}`
 	if string(data) != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", data, want)
 	}
