@@ -221,3 +221,69 @@ func TestSuppressedCountIsNotRecoveredFromOverlappingPeriods(t *testing.T) {
 		t.Errorf("bare <5: x could be %v; expected the attack to recover exactly 3", leaked)
 	}
 }
+
+// possibleUnprotected returns every value cell (0, 0) of raw could have
+// had if the table were published without secondary protection.
+func possibleUnprotected(t *testing.T, p Policy, raw [][]int) []int {
+	t.Helper()
+	build := func(grid [][]int) PublishedTable {
+		tab := mustTable(t, Category, Month)
+		for r, row := range grid {
+			for c, n := range row {
+				_ = tab.Add(n, string(rune('a'+r)), string(rune('m'+c)))
+			}
+		}
+		return publishUnprotected(tab, p)
+	}
+	published := build(raw)
+	var lists [][]int
+	for r := range raw {
+		for c := range raw[r] {
+			lists = append(lists, candidates(p, published.Cells[r][c], 200))
+		}
+	}
+	var out []int
+	enumerate(lists, func(flat []int) {
+		grid := make([][]int, len(raw))
+		for r := range raw {
+			grid[r] = flat[r*len(raw[0]) : (r+1)*len(raw[0])]
+		}
+		if reflect.DeepEqual(build(grid), published) && !slices.Contains(out, flat[0]) {
+			out = append(out, flat[0])
+		}
+	})
+	return out
+}
+
+func TestRowAndColumnTogetherCanPinACell(t *testing.T) {
+	p := DefaultPolicy()
+	// The 6 at the top left: its row (6 + 12 = 18, shown 20, beside a 10)
+	// leaves 6 or 7; its column (6 + 8 + 8 = 22, shown 20, beside two 10s)
+	// leaves 1 to 6. Neither total alone gives it away; together they do.
+	raw := [][]int{{6, 12}, {8, 10}, {8, 10}}
+	if got := possibleUnprotected(t, p, raw); !slices.Equal(got, []int{6}) {
+		t.Fatalf("without protection the cell could be %v; this example expects it pinned to 6", got)
+	}
+	pub := publishGrid(t, p, raw)
+	if pub.RowTotals[0].Reason != ReasonWithheld || pub.ColumnTotals[0].Reason != ReasonWithheld || pub.Total.Reason != ReasonWithheld {
+		t.Errorf("row, column and grand totals %+v %+v %+v; want all withheld", pub.RowTotals[0], pub.ColumnTotals[0], pub.Total)
+	}
+	if pub.RowTotals[1] != shown(20) || pub.ColumnTotals[1] != shown(30) {
+		t.Errorf("totals of lines without a suppressed cell %+v %+v; want 20 and 30", pub.RowTotals[1], pub.ColumnTotals[1])
+	}
+	assertNoSuppressedCellPinned(t, p, raw)
+}
+
+func TestNoSuppressedCellIsPinnedInSmallGrids(t *testing.T) {
+	p := DefaultPolicy()
+	grids := [][][]int{
+		{{1, 8}, {8, 8}},
+		{{7, 12}, {13, 2}},
+		{{3, 0}, {0, 24}},
+		{{1, 8, 8}, {8, 8, 13}},
+		{{5, 9, 0}, {2, 25, 8}},
+	}
+	for _, g := range grids {
+		assertNoSuppressedCellPinned(t, p, g)
+	}
+}
