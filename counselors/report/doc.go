@@ -38,8 +38,7 @@
 //
 // A true zero is shown as 0, as CMS and Ofqual do. Cells count contacts of
 // an anonymous service, not people in a register: "no contact of this kind
-// this month" says nothing about anyone, and hiding zeros would only make
-// the suppressed cells easier to tell apart from the empty ones. A zero
+// this month" says nothing about anyone. A zero
 // beside one non-zero cell does say that every contact in that row fell in
 // the same column, but nobody in the row can be identified, and that row's
 // total is itself suppressed or rounded.
