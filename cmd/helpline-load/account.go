@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// describeLost says what is known about a message acknowledged as seq
+// ackSeq but never received by the other side (called once every reader
+// has stopped, so the receiver's state can be read).
+func (r *runner) describeLost(conv *conversation, from sideID, n int, m msgRec) string {
+	to := from.other()
+	last, ended, synced := int64(-1), false, false
+	if c := conv.clients[to].Load(); c != nil {
+		if s := c.sides[conv.id]; s != nil {
+			last, ended, synced = s.lastSeq, s.ended, s.synced
+		}
+	}
+	return fmt.Sprintf("lost: conversation %d, %s message %d acknowledged as seq %d; the %s saw up to seq %d (ended %v, synced on its last connection %v, resumed after the storm %v, conversation ended on both sides %v/%v)",
+		conv.idx, from.sender(), n, m.ackSeq, to.sender(), last, ended, synced, conv.resumedNs[to].Load() != 0,
+		conv.ended[seekerSide].Load(), conv.ended[counselorSide].Load())
+}
+
+// describeStuck notes the state of a few conversations that were not
+// established, for diagnosis.
+func (r *runner) describeStuck() {
+	n := 0
+	for _, c := range r.reg.all() {
+		if c.counted.Load() {
+			continue
+		}
+		_, claimed := r.claims.Load(c.id)
+		r.count.note("not established: conversation %d %s: arrived %v, seeker told assigned %v, seeker synced %v, counsellor %v, counsellor synced %v, claimed %v",
+			c.idx, c.id, c.arrivedNs.Load() != 0, c.assignedNs.Load() != 0, c.synced[seekerSide].Load(),
+			c.clients[counselorSide].Load() != nil, c.synced[counselorSide].Load(), claimed)
+		if n++; n == 5 {
+			return
+		}
+	}
+}
+
+// account checks every message: each acknowledged one must have been
+// received exactly once by the other side.
+func (r *runner) account(rep *Report, established []*conversation) {
+	var lost, lostAway, dup, unacked, sent int64
+	var lostNotes []string
+	for _, conv := range r.reg.all() {
+		conv.mu.Lock()
+		for s := range conv.sent {
+			away := conv.endedAway[sideID(s).other()].Load()
+			for n, m := range conv.sent[s] {
+				sent++
+				switch {
+				case m.ackSeq == 0:
+					unacked++
+				case m.recv == 0 && away:
+					lostAway++
+				case m.recv == 0:
+					lost++
+					if len(lostNotes) < 5 {
+						lostNotes = append(lostNotes, r.describeLost(conv, sideID(s), n, m))
+					}
+				}
+				if m.recv > 1 {
+					dup += int64(m.recv - 1)
+				}
+			}
+		}
+		conv.mu.Unlock()
+	}
+	c := &r.count
+	rep.Connections.Counselors = (r.o.Seekers + r.o.CounselorCapacity - 1) / r.o.CounselorCapacity
+	rep.Connections.Seekers = int(c.arrivals.Load() - c.arrivalFailures.Load())
+	rep.Connections.Total = rep.Connections.Counselors + rep.Connections.Seekers
+	rep.Connections.Peak = int(c.peakOpen.Load())
+	rep.Connections.Connects = c.connects.Load()
+	rep.Connections.FailedAttempts = c.connectFailures.Load()
+	rep.Connections.UnexpectedDrops = c.unexpectedDrops.Load()
+	rep.Conversations.Started = rep.Connections.Seekers
+	rep.Conversations.Established = len(established)
+	for _, conv := range r.reg.all() {
+		if conv.ended[seekerSide].Load() {
+			rep.Conversations.Ended++
+		}
+	}
+	rep.Conversations.AcceptConflicts = c.acceptConflicts.Load()
+	rep.Messages.Sent = sent
+	rep.Messages.Acked = c.acked.Load()
+	rep.Messages.Received = c.received.Load()
+	rep.Messages.Lost = lost + lostAway + c.seqGaps.Load()
+	rep.Messages.LostEndedAway = lostAway
+	rep.Messages.Duplicated = dup + c.ackConflicts.Load() + c.seqRepeats.Load()
+	rep.Messages.Unacked = unacked
+	rep.Messages.SeqGaps = c.seqGaps.Load()
+	rep.Messages.SeqRepeats = c.seqRepeats.Load()
+	rep.Messages.Resent = c.resent.Load()
+	rep.Messages.Retried = c.sendRetries.Load()
+	rep.Messages.Refused = c.sendErrors.Load()
+	rep.Messages.RateLimited = c.rateLimited.Load()
+	rep.Latency = r.latency.summary()
+	rep.LatencyToSeeker = r.latencyTo[seekerSide].summary()
+	rep.LatencyToCounselor = r.latencyTo[counselorSide].summary()
+	rep.AckLatency = r.ack.summary()
+	rep.StormLatency = r.stormLatency.summary()
+	rep.Assignment = r.assign.summary()
+	rep.Received = r.traffic.counts()
+	c.firstErrors.Lock()
+	rep.Problems = append(rep.Problems, c.errorLog...)
+	c.firstErrors.Unlock()
+	rep.Problems = append(rep.Problems, lostNotes...)
+	if c.foreign.Load() > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d frames about conversations or messages this run did not make", c.foreign.Load()))
+	}
+	if n := c.arrivalFailures.Load(); n > 0 {
+		rep.fail("%d seekers could not start a conversation", n)
+	}
+	if rep.Messages.Lost > 0 {
+		rep.fail("%d messages lost (acknowledged but never received; seq gaps %d; %d of them because the receiver was "+
+			"disconnected when the conversation ended and cannot sync an ended conversation)", rep.Messages.Lost, c.seqGaps.Load(), lostAway)
+	}
+	if rep.Messages.Duplicated > 0 {
+		rep.fail("%d messages duplicated", rep.Messages.Duplicated)
+	}
+	if unacked > 0 {
+		rep.fail("%d messages never acknowledged", unacked)
+	}
+	if rep.Messages.Refused > 0 {
+		rep.fail("%d sends refused by the server", rep.Messages.Refused)
+	}
+	rep.Machine.CPUs = runtime.NumCPU()
+	rep.Machine.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	rep.Machine.GoVersion = runtime.Version()
+}
