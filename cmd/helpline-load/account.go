@@ -39,37 +39,66 @@ func (r *runner) describeStuck() {
 	}
 }
 
-// account checks every message: each acknowledged one must have been
-// received exactly once by the other side.
-func (r *runner) account(rep *Report, established []*conversation) {
-	var lost, lostAway, dup, unacked, sent int64
-	var lostNotes []string
+// tally is what became of every message sent, as the receivers saw it.
+type tally struct {
+	sent, unacked, lost, lostAway, dup int64
+	lostNotes                          []string // the first few losses, described
+}
+
+// tallyMessages counts, for every message sent, whether it was
+// acknowledged and how many times the other side received it.
+func (r *runner) tallyMessages() tally {
+	var t tally
 	for _, conv := range r.reg.all() {
 		conv.mu.Lock()
 		for s := range conv.sent {
 			away := conv.endedAway[sideID(s).other()].Load()
 			for n, m := range conv.sent[s] {
-				sent++
+				t.sent++
 				switch {
 				case m.ackSeq == 0:
-					unacked++
+					t.unacked++
 				case m.recv == 0 && away:
-					lostAway++
+					t.lostAway++
 				case m.recv == 0:
-					lost++
-					if len(lostNotes) < 5 {
-						lostNotes = append(lostNotes, r.describeLost(conv, sideID(s), n, m))
+					t.lost++
+					if len(t.lostNotes) < 5 {
+						t.lostNotes = append(t.lostNotes, r.describeLost(conv, sideID(s), n, m))
 					}
 				}
 				if m.recv > 1 {
-					dup += int64(m.recv - 1)
+					t.dup += int64(m.recv - 1)
 				}
 			}
 		}
 		conv.mu.Unlock()
 	}
+	return t
+}
+
+// account checks every message: each acknowledged one must have been
+// received exactly once by the other side.
+func (r *runner) account(rep *Report, established []*conversation) {
+	t := r.tallyMessages()
+	r.countConnections(rep, established)
+	r.countMessages(rep, t)
+	rep.Latency = r.latency.summary()
+	rep.LatencyToSeeker = r.latencyTo[seekerSide].summary()
+	rep.LatencyToCounselor = r.latencyTo[counselorSide].summary()
+	rep.AckLatency = r.ack.summary()
+	rep.StormLatency = r.stormLatency.summary()
+	rep.Assignment = r.assign.summary()
+	rep.Received = r.traffic.counts()
+	r.judge(rep, t)
+	rep.Machine.CPUs = runtime.NumCPU()
+	rep.Machine.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	rep.Machine.GoVersion = runtime.Version()
+}
+
+// countConnections fills in the report's connections and conversations.
+func (r *runner) countConnections(rep *Report, established []*conversation) {
 	c := &r.count
-	rep.Connections.Counselors = (r.o.Seekers + r.o.CounselorCapacity - 1) / r.o.CounselorCapacity
+	rep.Connections.Counselors = r.o.counselors()
 	rep.Connections.Seekers = int(c.arrivals.Load() - c.arrivalFailures.Load())
 	rep.Connections.Total = rep.Connections.Counselors + rep.Connections.Seekers
 	rep.Connections.Peak = int(c.peakOpen.Load())
@@ -84,30 +113,34 @@ func (r *runner) account(rep *Report, established []*conversation) {
 		}
 	}
 	rep.Conversations.AcceptConflicts = c.acceptConflicts.Load()
-	rep.Messages.Sent = sent
+}
+
+// countMessages fills in the report's message counts.
+func (r *runner) countMessages(rep *Report, t tally) {
+	c := &r.count
+	rep.Messages.Sent = t.sent
 	rep.Messages.Acked = c.acked.Load()
 	rep.Messages.Received = c.received.Load()
-	rep.Messages.Lost = lost + lostAway + c.seqGaps.Load()
-	rep.Messages.LostEndedAway = lostAway
-	rep.Messages.Duplicated = dup + c.ackConflicts.Load() + c.seqRepeats.Load()
-	rep.Messages.Unacked = unacked
+	rep.Messages.Lost = t.lost + t.lostAway + c.seqGaps.Load()
+	rep.Messages.LostEndedAway = t.lostAway
+	rep.Messages.Duplicated = t.dup + c.ackConflicts.Load() + c.seqRepeats.Load()
+	rep.Messages.Unacked = t.unacked
 	rep.Messages.SeqGaps = c.seqGaps.Load()
 	rep.Messages.SeqRepeats = c.seqRepeats.Load()
 	rep.Messages.Resent = c.resent.Load()
 	rep.Messages.Retried = c.sendRetries.Load()
 	rep.Messages.Refused = c.sendErrors.Load()
 	rep.Messages.RateLimited = c.rateLimited.Load()
-	rep.Latency = r.latency.summary()
-	rep.LatencyToSeeker = r.latencyTo[seekerSide].summary()
-	rep.LatencyToCounselor = r.latencyTo[counselorSide].summary()
-	rep.AckLatency = r.ack.summary()
-	rep.StormLatency = r.stormLatency.summary()
-	rep.Assignment = r.assign.summary()
-	rep.Received = r.traffic.counts()
+}
+
+// judge lists the problems seen and fails the run for any message lost,
+// duplicated, unacknowledged or refused.
+func (r *runner) judge(rep *Report, t tally) {
+	c := &r.count
 	c.firstErrors.Lock()
 	rep.Problems = append(rep.Problems, c.errorLog...)
 	c.firstErrors.Unlock()
-	rep.Problems = append(rep.Problems, lostNotes...)
+	rep.Problems = append(rep.Problems, t.lostNotes...)
 	if c.foreign.Load() > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d frames about conversations or messages this run did not make", c.foreign.Load()))
 	}
@@ -116,18 +149,15 @@ func (r *runner) account(rep *Report, established []*conversation) {
 	}
 	if rep.Messages.Lost > 0 {
 		rep.fail("%d messages lost (acknowledged but never received; seq gaps %d; %d of them because the receiver was "+
-			"disconnected when the conversation ended and cannot sync an ended conversation)", rep.Messages.Lost, c.seqGaps.Load(), lostAway)
+			"disconnected when the conversation ended and cannot sync an ended conversation)", rep.Messages.Lost, c.seqGaps.Load(), t.lostAway)
 	}
 	if rep.Messages.Duplicated > 0 {
 		rep.fail("%d messages duplicated", rep.Messages.Duplicated)
 	}
-	if unacked > 0 {
-		rep.fail("%d messages never acknowledged", unacked)
+	if t.unacked > 0 {
+		rep.fail("%d messages never acknowledged", t.unacked)
 	}
 	if rep.Messages.Refused > 0 {
 		rep.fail("%d sends refused by the server", rep.Messages.Refused)
 	}
-	rep.Machine.CPUs = runtime.NumCPU()
-	rep.Machine.GOMAXPROCS = runtime.GOMAXPROCS(0)
-	rep.Machine.GoVersion = runtime.Version()
 }

@@ -80,3 +80,23 @@ const (
 	RoutingOffer = "offer"
 	RoutingPick  = "pick"
 )
+
+// counselors is how many counsellor accounts hold o.Seekers conversations.
+func (o Options) counselors() int {
+	return (o.Seekers + o.CounselorCapacity - 1) / o.CounselorCapacity
+}
+
+// withDefaults checks o and fills in the fields that default to something
+// depending on the others.
+func (o Options) withDefaults() (Options, error) {
+	if err := o.check(); err != nil {
+		return o, err
+	}
+	if o.RunID == "" {
+		o.RunID = NewRunID()
+	}
+	if o.AssignTimeout == 0 {
+		o.AssignTimeout = time.Duration(float64(o.Seekers)/o.ArrivalRate*float64(time.Second)) + 60*time.Second
+	}
+	return o, nil
+}
