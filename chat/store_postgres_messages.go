@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -58,8 +59,37 @@ type convState struct {
 
 func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results []AppendResult) error {
 	now := s.now().UTC()
-	var ids []string
-	seen := map[string]bool{}
+	ids, seen := batchConversations(batch, results)
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	states, existing, err := s.lockForAppend(ctx, tx, batch, ids, seen)
+	if err != nil {
+		return err
+	}
+	rows := s.decideAppends(batch, results, states, existing, now)
+	if len(rows.conv) == 0 {
+		return tx.Commit(ctx)
+	}
+	if err := insertMessages(ctx, tx, rows, ids, states, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// batchConversations refuses the requests whose conversation id cannot
+// exist, and returns the others' conversations, sorted: locked in one
+// order everywhere, so batches cannot deadlock.
+func batchConversations(batch []Append, results []AppendResult) (ids []string, seen map[string]bool) {
+	seen = map[string]bool{}
 	for i, a := range batch {
 		if !isUUID(a.ConversationID) {
 			results[i].Err = ErrNotFound
@@ -70,18 +100,15 @@ func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results
 			ids = append(ids, a.ConversationID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	sort.Strings(ids) // lock in one order everywhere, so batches cannot deadlock
+	sort.Strings(ids)
+	return ids, seen
+}
 
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-
-	// Round trip 1: lock the conversations, then look for retried client ids.
+// lockForAppend is round trip 1: it locks the conversations ids and
+// returns their state, and the messages already stored under a client id
+// the batch retries.
+func (s *PostgresStore) lockForAppend(ctx context.Context, tx pgx.Tx, batch []Append, ids []string, seen map[string]bool) (
+	map[string]*convState, map[clientKey]Message, error) {
 	var dupConv, dupSender, dupClient []string
 	for _, a := range batch {
 		if a.ClientID != "" && seen[a.ConversationID] {
@@ -95,49 +122,78 @@ func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results
 		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
 		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, dupConv, dupSender, dupClient)
 	br := tx.SendBatch(ctx, pb)
-	states := map[string]*convState{}
-	rows, err := br.Query()
+	states, err := readStates(br)
 	if err != nil {
 		br.Close()
-		return err
+		return nil, nil, err
 	}
+	existing, err := s.readExisting(br)
+	if err != nil {
+		br.Close()
+		return nil, nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, nil, err
+	}
+	return states, existing, nil
+}
+
+// readStates reads the locked conversations' state from br.
+func readStates(br pgx.BatchResults) (map[string]*convState, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	states := map[string]*convState{}
 	for rows.Next() {
 		var id string
 		st := &convState{}
 		if err := rows.Scan(&id, &st.status, &st.counselor, &st.lastSeq); err != nil {
-			rows.Close()
-			br.Close()
-			return err
+			return nil, err
 		}
 		states[id] = st
 	}
-	rows.Close()
-	existing := map[clientKey]Message{}
-	rows, err = br.Query()
+	return states, nil
+}
+
+// readExisting reads the messages already stored under retried client ids
+// from br.
+func (s *PostgresStore) readExisting(br pgx.BatchResults) (map[clientKey]Message, error) {
+	rows, err := br.Query()
 	if err != nil {
-		br.Close()
-		return err
+		return nil, err
 	}
+	defer rows.Close()
+	existing := map[clientKey]Message{}
 	for rows.Next() {
 		m, err := s.scanMessage(rows)
 		if err != nil {
-			rows.Close()
-			br.Close()
-			return err
+			return nil, err
 		}
 		existing[clientKey{m.ConversationID, m.Sender, m.ClientID}] = m
 	}
-	rows.Close()
-	if err := br.Close(); err != nil {
-		return err
-	}
+	return existing, nil
+}
 
-	// Decide each request in order, assigning sequence numbers.
-	var (
-		inConv, inSender, inKind, inName, inClient, inKey []string
-		inSeq, inSenderID                                 []int64
-		inBody                                            [][]byte
-	)
+// messageRows are the columns of the messages to insert, one slice each
+// (for unnest).
+type messageRows struct {
+	conv, sender, kind, name, client, key []string
+	seq, senderID                         []int64
+	body                                  [][]byte
+}
+
+func (r *messageRows) add(m Message, keyID string, sealed []byte) {
+	r.conv, r.seq, r.sender, r.senderID = append(r.conv, m.ConversationID), append(r.seq, m.Seq), append(r.sender, string(m.Sender)), append(r.senderID, m.SenderID)
+	r.kind, r.name, r.client, r.key, r.body = append(r.kind, m.Kind), append(r.name, m.Name), append(r.client, m.ClientID), append(r.key, keyID), append(r.body, sealed)
+}
+
+// decideAppends decides each request in order, assigning sequence
+// numbers, and returns the messages to insert, sealed.
+func (s *PostgresStore) decideAppends(batch []Append, results []AppendResult, states map[string]*convState,
+	existing map[clientKey]Message, now time.Time) *messageRows {
+	rows := &messageRows{}
 	for i, a := range batch {
 		if results[i].Err != nil {
 			continue
@@ -171,12 +227,14 @@ func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results
 			existing[key] = m // a second copy in this same batch is a duplicate too
 		}
 		keyID, sealed := s.seal.Seal([]byte(m.Body), messageAAD(m.ConversationID, m.Seq))
-		inConv, inSeq, inSender, inSenderID = append(inConv, m.ConversationID), append(inSeq, m.Seq), append(inSender, string(m.Sender)), append(inSenderID, m.SenderID)
-		inKind, inName, inClient, inKey, inBody = append(inKind, m.Kind), append(inName, m.Name), append(inClient, m.ClientID), append(inKey, keyID), append(inBody, sealed)
+		rows.add(m, keyID, sealed)
 	}
-	if len(inConv) == 0 {
-		return tx.Commit(ctx)
-	}
+	return rows
+}
+
+// insertMessages is round trip 2: insert the messages, bump the last_seq
+// of every conversation written to, and notify other instances.
+func insertMessages(ctx context.Context, tx pgx.Tx, rows *messageRows, ids []string, states map[string]*convState, now time.Time) error {
 	var upIDs []string
 	var upSeqs []int64
 	for _, id := range ids {
@@ -184,23 +242,15 @@ func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results
 			upIDs, upSeqs = append(upIDs, id), append(upSeqs, st.lastSeq)
 		}
 	}
-
-	// Round trip 2: insert, bump, notify.
-	pb = &pgx.Batch{}
+	pb := &pgx.Batch{}
 	pb.Queue(`INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
 		SELECT c::uuid, q, s, nullif(si, 0), k, n, nullif(ci, ''), ki, b, $10
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 		AS t(c, q, s, si, k, n, ci, ki, b)`,
-		inConv, inSeq, inSender, inSenderID, inKind, inName, inClient, inKey, inBody, now)
+		rows.conv, rows.seq, rows.sender, rows.senderID, rows.kind, rows.name, rows.client, rows.key, rows.body, now)
 	pb.Queue(`UPDATE conversations SET last_seq = u.q FROM unnest($1::text[]::uuid[], $2::bigint[]) AS u(c, q) WHERE id = u.c`, upIDs, upSeqs)
 	pb.Queue(`SELECT pg_notify(`+notifyChannelSQL+`, c || ':' || q) FROM unnest($1::text[], $2::bigint[]) AS u(c, q)`, upIDs, upSeqs)
-	if err := tx.SendBatch(ctx, pb).Close(); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	return nil
+	return tx.SendBatch(ctx, pb).Close()
 }
 
 const messageColumns = `conversation_id::text, seq, sender, coalesce(sender_id, 0), kind, name, coalesce(client_id, ''), key_id, body, sent_at`
