@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -17,14 +15,6 @@ var (
 	_ Store     = (*PostgresStore)(nil)
 	_ Retention = (*PostgresStore)(nil)
 )
-
-// notifyChannelSQL names the PostgreSQL channel on which a committed batch
-// announces "conversation X now has messages up to seq N", so that other
-// instances can deliver them to their own clients. Payload:
-// "<conversation id>:<seq>". NOTIFY channels are database-wide, so the name
-// includes the schema: deployments (or tests) sharing a database in
-// separate schemas never hear each other.
-const notifyChannelSQL = `'helpline_m_' || left(md5(current_schema()), 16)`
 
 // PostgresStore is the store of record on PostgreSQL. Message bodies are
 // sealed with AES-256-GCM before they leave the process.
@@ -92,239 +82,6 @@ func (s *PostgresStore) Conversation(ctx context.Context, id string) (Conversati
 		return Conversation{}, ErrNotFound
 	}
 	return scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, id))
-}
-
-// AppendBatch stores the whole batch in one transaction: one round trip locks
-// the conversations and finds retried client ids, one inserts every message,
-// bumps every last_seq and notifies other instances, then one commit. If a
-// concurrent writer on another instance races a retried client id past the
-// duplicate check, the unique index refuses the batch and each request is
-// then stored alone, so nothing is stored twice and nothing is lost.
-func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []AppendResult {
-	results := make([]AppendResult, len(batch))
-	err := s.appendBatch(ctx, batch, results)
-	if err == nil {
-		return results
-	}
-	var pgErr *pgconn.PgError
-	if len(batch) > 1 && errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		for i := range batch {
-			one := make([]AppendResult, 1)
-			if err := s.appendBatch(ctx, batch[i:i+1], one); err != nil {
-				one[0] = AppendResult{Err: unavailable(err)}
-			}
-			results[i] = one[0]
-		}
-		return results
-	}
-	for i := range results {
-		results[i] = AppendResult{Err: unavailable(err)}
-	}
-	return results
-}
-
-type convState struct {
-	status    Status
-	counselor int64
-	lastSeq   int64
-	touched   bool
-}
-
-func (s *PostgresStore) appendBatch(ctx context.Context, batch []Append, results []AppendResult) error {
-	now := s.now().UTC()
-	var ids []string
-	seen := map[string]bool{}
-	for i, a := range batch {
-		if !isUUID(a.ConversationID) {
-			results[i].Err = ErrNotFound
-			continue
-		}
-		if !seen[a.ConversationID] {
-			seen[a.ConversationID] = true
-			ids = append(ids, a.ConversationID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	sort.Strings(ids) // lock in one order everywhere, so batches cannot deadlock
-
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-
-	// Round trip 1: lock the conversations, then look for retried client ids.
-	var dupConv, dupSender, dupClient []string
-	for _, a := range batch {
-		if a.ClientID != "" && seen[a.ConversationID] {
-			dupConv, dupSender, dupClient = append(dupConv, a.ConversationID), append(dupSender, string(a.Sender)), append(dupClient, a.ClientID)
-		}
-	}
-	pb := &pgx.Batch{}
-	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), last_seq FROM conversations
-		WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, ids)
-	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
-		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
-		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, dupConv, dupSender, dupClient)
-	br := tx.SendBatch(ctx, pb)
-	states := map[string]*convState{}
-	rows, err := br.Query()
-	if err != nil {
-		br.Close()
-		return err
-	}
-	for rows.Next() {
-		var id string
-		st := &convState{}
-		if err := rows.Scan(&id, &st.status, &st.counselor, &st.lastSeq); err != nil {
-			rows.Close()
-			br.Close()
-			return err
-		}
-		states[id] = st
-	}
-	rows.Close()
-	existing := map[clientKey]Message{}
-	rows, err = br.Query()
-	if err != nil {
-		br.Close()
-		return err
-	}
-	for rows.Next() {
-		m, err := s.scanMessage(rows)
-		if err != nil {
-			rows.Close()
-			br.Close()
-			return err
-		}
-		existing[clientKey{m.ConversationID, m.Sender, m.ClientID}] = m
-	}
-	rows.Close()
-	if err := br.Close(); err != nil {
-		return err
-	}
-
-	// Decide each request in order, assigning sequence numbers.
-	var (
-		inConv, inSender, inKind, inName, inClient, inKey []string
-		inSeq, inSenderID                                 []int64
-		inBody                                            [][]byte
-	)
-	for i, a := range batch {
-		if results[i].Err != nil {
-			continue
-		}
-		st, ok := states[a.ConversationID]
-		if !ok {
-			results[i].Err = ErrNotFound
-			continue
-		}
-		key := clientKey{a.ConversationID, a.Sender, a.ClientID}
-		if a.ClientID != "" {
-			if m, dup := existing[key]; dup {
-				results[i] = AppendResult{Message: m, Duplicate: true}
-				continue
-			}
-		}
-		if err := mayWrite(Conversation{Status: st.status, CounselorID: st.counselor}, a); err != nil {
-			results[i].Err = err
-			continue
-		}
-		st.lastSeq++
-		st.touched = true
-		kind := a.Kind
-		if kind == "" {
-			kind = KindText
-		}
-		m := Message{ConversationID: a.ConversationID, Seq: st.lastSeq, Sender: a.Sender, SenderID: a.SenderID,
-			Kind: kind, Body: a.Body, Name: a.Name, ClientID: a.ClientID, SentAt: now}
-		results[i].Message = m
-		if a.ClientID != "" {
-			existing[key] = m // a second copy in this same batch is a duplicate too
-		}
-		keyID, sealed := s.seal.Seal([]byte(m.Body), messageAAD(m.ConversationID, m.Seq))
-		inConv, inSeq, inSender, inSenderID = append(inConv, m.ConversationID), append(inSeq, m.Seq), append(inSender, string(m.Sender)), append(inSenderID, m.SenderID)
-		inKind, inName, inClient, inKey, inBody = append(inKind, m.Kind), append(inName, m.Name), append(inClient, m.ClientID), append(inKey, keyID), append(inBody, sealed)
-	}
-	if len(inConv) == 0 {
-		return tx.Commit(ctx)
-	}
-	var upIDs []string
-	var upSeqs []int64
-	for _, id := range ids {
-		if st := states[id]; st != nil && st.touched {
-			upIDs, upSeqs = append(upIDs, id), append(upSeqs, st.lastSeq)
-		}
-	}
-
-	// Round trip 2: insert, bump, notify.
-	pb = &pgx.Batch{}
-	pb.Queue(`INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
-		SELECT c::uuid, q, s, nullif(si, 0), k, n, nullif(ci, ''), ki, b, $10
-		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
-		AS t(c, q, s, si, k, n, ci, ki, b)`,
-		inConv, inSeq, inSender, inSenderID, inKind, inName, inClient, inKey, inBody, now)
-	pb.Queue(`UPDATE conversations SET last_seq = u.q FROM unnest($1::text[]::uuid[], $2::bigint[]) AS u(c, q) WHERE id = u.c`, upIDs, upSeqs)
-	pb.Queue(`SELECT pg_notify(`+notifyChannelSQL+`, c || ':' || q) FROM unnest($1::text[], $2::bigint[]) AS u(c, q)`, upIDs, upSeqs)
-	if err := tx.SendBatch(ctx, pb).Close(); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	return nil
-}
-
-const messageColumns = `conversation_id::text, seq, sender, coalesce(sender_id, 0), kind, name, coalesce(client_id, ''), key_id, body, sent_at`
-
-func (s *PostgresStore) scanMessage(row pgx.Row) (Message, error) {
-	var m Message
-	var keyID string
-	var sealed []byte
-	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Sender, &m.SenderID, &m.Kind, &m.Name, &m.ClientID, &keyID, &sealed, &m.SentAt); err != nil {
-		return m, err
-	}
-	body, err := s.seal.Open(keyID, sealed, messageAAD(m.ConversationID, m.Seq))
-	if err != nil {
-		return m, fmt.Errorf("opening message %s/%d: %w", m.ConversationID, m.Seq, err)
-	}
-	m.Body = string(body)
-	m.SentAt = m.SentAt.UTC()
-	return m, nil
-}
-
-func (s *PostgresStore) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error) {
-	if !isUUID(conversationID) {
-		return nil, ErrNotFound
-	}
-	if limit <= 0 {
-		limit = 1 << 30
-	}
-	rows, err := s.pool.Query(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, afterSeq, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Message
-	for rows.Next() {
-		m, err := s.scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		if _, err := s.Conversation(ctx, conversationID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // systemEvent changes a conversation's state and stores the matching system
@@ -459,47 +216,6 @@ func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.
 			ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) AS seen
 		WHERE c.id = seen.id`, valid, at)
 	return err
-}
-
-func (s *PostgresStore) AddNote(ctx context.Context, n Note) error {
-	if !isUUID(n.ConversationID) {
-		return ErrNotFound
-	}
-	at := s.now().UTC().Truncate(time.Microsecond)
-	keyID, sealed := s.seal.Seal([]byte(n.Body), noteAAD(n.ConversationID, n.StaffID, at))
-	tag, err := s.pool.Exec(ctx, `INSERT INTO notes (conversation_id, staff_id, staff_name, key_id, body, created_at)
-		SELECT id, $2, $3, $4, $5, $6 FROM conversations WHERE id = $1`, n.ConversationID, n.StaffID, n.StaffName, keyID, sealed, at)
-	if err == nil && tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return err
-}
-
-func (s *PostgresStore) Notes(ctx context.Context, conversationID string) ([]Note, error) {
-	if !isUUID(conversationID) {
-		return nil, ErrNotFound
-	}
-	rows, err := s.pool.Query(ctx, `SELECT staff_id, staff_name, key_id, body, created_at FROM notes WHERE conversation_id = $1 ORDER BY id`, conversationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Note
-	for rows.Next() {
-		n := Note{ConversationID: conversationID}
-		var keyID string
-		var sealed []byte
-		if err := rows.Scan(&n.StaffID, &n.StaffName, &keyID, &sealed, &n.CreatedAt); err != nil {
-			return nil, err
-		}
-		body, err := s.seal.Open(keyID, sealed, noteAAD(conversationID, n.StaffID, n.CreatedAt))
-		if err != nil {
-			return nil, err
-		}
-		n.Body, n.CreatedAt = string(body), n.CreatedAt.UTC()
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 func (s *PostgresStore) End(ctx context.Context, conversationID, endedBy string) (Conversation, Message, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"helpline/chat"
+	"helpline/chat/chatclient"
 	"helpline/cmd/internal/servertest"
 )
 
@@ -109,7 +110,7 @@ func TestSmokeLoad(t *testing.T) {
 
 func TestChooseAccept(t *testing.T) {
 	start := time.Now()
-	q := []queueEntry{
+	q := []chatclient.QueueEntry{
 		{ConversationID: "old", WaitingSince: start.Add(-time.Hour)}, // before this run: not ours
 		{ConversationID: "a", WaitingSince: start},
 		{ConversationID: "b", WaitingSince: start.Add(time.Second)},

@@ -106,54 +106,22 @@ var Settings = []Setting{
 // LoadConfig reads and validates the environment. Every problem is reported
 // at once, each saying what to set.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		for _, s := range Settings {
-			if s.Name == name {
-				return s.Default
-			}
-		}
-		return ""
-	}
-	var errs []error
-	duration := func(name string) time.Duration {
-		d, err := time.ParseDuration(get(name))
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 24h or 30m", name, get(name)))
-		}
-		return d
-	}
-	secret := func(name string) string {
-		v, err := secretFromEnv(getenv, name)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return v
-	}
-	boolean := func(name string) bool {
-		b, err := strconv.ParseBool(get(name))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, get(name)))
-		}
-		return b
-	}
+	e := &env{getenv: getenv}
 	c := Config{
-		Addr:            get("HELPLINE_ADDR"),
-		MetricsAddr:     get("HELPLINE_METRICS_ADDR"),
-		DatabaseURL:     secret("DATABASE_URL"),
-		EncryptionKeys:  secret("HELPLINE_ENCRYPTION_KEYS"),
-		TokenKeys:       secret("HELPLINE_TOKEN_KEYS"),
-		DefaultLanguage: get("HELPLINE_DEFAULT_LANGUAGE"),
-		TextsDir:        get("HELPLINE_TEXTS_DIR"),
-		SeekerTokenTTL:  duration("HELPLINE_SEEKER_TOKEN_TTL"),
-		StaffTokenTTL:   duration("HELPLINE_STAFF_TOKEN_TTL"),
-		ExitURL:         get("HELPLINE_EXIT_URL"),
-		LogLevel:        get("HELPLINE_LOG_LEVEL"),
-		HSTS:            boolean("HELPLINE_HSTS"),
-		Demo:            boolean("HELPLINE_DEMO"),
-		DemoPassword:    get("HELPLINE_DEMO_PASSWORD"),
+		Addr:            e.get("HELPLINE_ADDR"),
+		MetricsAddr:     e.get("HELPLINE_METRICS_ADDR"),
+		DatabaseURL:     e.secret("DATABASE_URL"),
+		EncryptionKeys:  e.secret("HELPLINE_ENCRYPTION_KEYS"),
+		TokenKeys:       e.secret("HELPLINE_TOKEN_KEYS"),
+		DefaultLanguage: e.get("HELPLINE_DEFAULT_LANGUAGE"),
+		TextsDir:        e.get("HELPLINE_TEXTS_DIR"),
+		SeekerTokenTTL:  e.duration("HELPLINE_SEEKER_TOKEN_TTL"),
+		StaffTokenTTL:   e.duration("HELPLINE_STAFF_TOKEN_TTL"),
+		ExitURL:         e.get("HELPLINE_EXIT_URL"),
+		LogLevel:        e.get("HELPLINE_LOG_LEVEL"),
+		HSTS:            e.boolean("HELPLINE_HSTS"),
+		Demo:            e.boolean("HELPLINE_DEMO"),
+		DemoPassword:    e.get("HELPLINE_DEMO_PASSWORD"),
 	}
 	if c.DatabaseURL == "" && strings.TrimSpace(getenv("HELPLINE_ADDR")) == "" {
 		// The in-memory demo has accounts whose names everyone knows: keep it
@@ -161,77 +129,143 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.Addr = DemoAddr
 	}
 	if c.DemoPassword != "" && len(c.DemoPassword) < 12 {
-		errs = append(errs, errors.New("HELPLINE_DEMO_PASSWORD must be at least 12 characters"))
+		e.fail(errors.New("HELPLINE_DEMO_PASSWORD must be at least 12 characters"))
 	}
-	for _, o := range strings.Split(get("HELPLINE_ALLOWED_ORIGINS"), ",") {
+	c.AllowedOrigins = e.origins("HELPLINE_ALLOWED_ORIGINS")
+	e.readLimits(&c)
+	hashing, hashErrs := loadHashing(e.get)
+	c.Hashing = hashing
+	e.errs = append(e.errs, hashErrs...)
+	e.readRouting(&c)
+	e.checkRequired(c)
+	return c, errors.Join(e.errs...)
+}
+
+// env reads settings from the environment (or their defaults), collecting
+// every problem so that all are reported at once.
+type env struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *env) fail(err error) { e.errs = append(e.errs, err) }
+
+// get is the setting name, or its default from Settings when unset.
+func (e *env) get(name string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	for _, s := range Settings {
+		if s.Name == name {
+			return s.Default
+		}
+	}
+	return ""
+}
+
+func (e *env) duration(name string) time.Duration {
+	d, err := time.ParseDuration(e.get(name))
+	if err != nil || d <= 0 {
+		e.fail(fmt.Errorf("%s=%q: want a positive duration such as 24h or 30m", name, e.get(name)))
+	}
+	return d
+}
+
+func (e *env) secret(name string) string {
+	v, err := secretFromEnv(e.getenv, name)
+	if err != nil {
+		e.fail(err)
+	}
+	return v
+}
+
+func (e *env) boolean(name string) bool {
+	b, err := strconv.ParseBool(e.get(name))
+	if err != nil {
+		e.fail(fmt.Errorf("%s=%q: want true or false", name, e.get(name)))
+	}
+	return b
+}
+
+// whole is a whole-number setting of at least low.
+func (e *env) whole(name string, low int) int {
+	n, err := strconv.Atoi(e.get(name))
+	if err != nil || n < low {
+		e.fail(fmt.Errorf("%s=%q: want a whole number ≥ %d", name, e.get(name), low))
+	}
+	return n
+}
+
+// origins is a comma-separated list of origin patterns.
+func (e *env) origins(name string) []string {
+	var out []string
+	for _, o := range strings.Split(e.get(name), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			if _, err := path.Match(o, ""); err != nil {
-				errs = append(errs, fmt.Errorf("HELPLINE_ALLOWED_ORIGINS: %q is not a valid pattern (%v); use e.g. *.example.org or https://app.example.org", o, err))
+				e.fail(fmt.Errorf("%s: %q is not a valid pattern (%v); use e.g. *.example.org or https://app.example.org", name, o, err))
 			}
-			c.AllowedOrigins = append(c.AllowedOrigins, o)
+			out = append(out, o)
 		}
 	}
-	days, err := strconv.Atoi(get("HELPLINE_RETENTION_DAYS"))
+	return out
+}
+
+// readLimits reads how long conversations are kept and how often people
+// may start conversations and sign in.
+func (e *env) readLimits(c *Config) {
+	days, err := strconv.Atoi(e.get("HELPLINE_RETENTION_DAYS"))
 	if err != nil || days < 1 || days > 3650 {
-		errs = append(errs, fmt.Errorf("HELPLINE_RETENTION_DAYS=%q: want a whole number of days from 1 to 3650", get("HELPLINE_RETENTION_DAYS")))
+		e.fail(fmt.Errorf("HELPLINE_RETENTION_DAYS=%q: want a whole number of days from 1 to 3650", e.get("HELPLINE_RETENTION_DAYS")))
 	}
 	c.RetentionDays = days
-	starts, err := strconv.Atoi(get("HELPLINE_STARTS_PER_MINUTE"))
-	if err != nil || starts < 0 {
-		errs = append(errs, fmt.Errorf("HELPLINE_STARTS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_STARTS_PER_MINUTE")))
-	}
-	c.StartsPerMinute = starts
-	signins, err := strconv.Atoi(get("HELPLINE_SIGNINS_PER_MINUTE"))
-	if err != nil || signins < 0 {
-		errs = append(errs, fmt.Errorf("HELPLINE_SIGNINS_PER_MINUTE=%q: want a whole number ≥ 0", get("HELPLINE_SIGNINS_PER_MINUTE")))
-	}
-	c.SignInsPerMinute = signins
-	whole := func(name string, low int) int {
-		n, err := strconv.Atoi(get(name))
-		if err != nil || n < low {
-			errs = append(errs, fmt.Errorf("%s=%q: want a whole number ≥ %d", name, get(name), low))
-		}
-		return n
-	}
-	hashing, hashErrs := loadHashing(get)
-	c.Hashing, errs = hashing, append(errs, hashErrs...)
-	c.Routing = get("HELPLINE_ROUTING")
+	c.StartsPerMinute = e.whole("HELPLINE_STARTS_PER_MINUTE", 0)
+	c.SignInsPerMinute = e.whole("HELPLINE_SIGNINS_PER_MINUTE", 0)
+}
+
+// readRouting reads how conversations reach counsellors, the opening hours
+// and the shutdown's drain delay.
+func (e *env) readRouting(c *Config) {
+	c.Routing = e.get("HELPLINE_ROUTING")
 	if c.Routing != routing.ModeOffer && c.Routing != routing.ModePick {
-		errs = append(errs, fmt.Errorf("HELPLINE_ROUTING=%q: want offer or pick", c.Routing))
+		e.fail(fmt.Errorf("HELPLINE_ROUTING=%q: want offer or pick", c.Routing))
 	}
-	c.OfferTimeout = duration("HELPLINE_OFFER_TIMEOUT")
-	c.MaxMisses = whole("HELPLINE_MAX_MISSES", 1)
-	c.CounselorGrace = duration("HELPLINE_COUNSELOR_GRACE")
-	c.SeekerGrace = duration("HELPLINE_SEEKER_GRACE")
-	c.MaxQueue = whole("HELPLINE_MAX_QUEUE", 0)
-	c.RequireCounselor = boolean("HELPLINE_REQUIRE_COUNSELOR")
-	hours, err := routing.ParseHours(get("HELPLINE_OPENING_HOURS"), get("HELPLINE_TIMEZONE"), get("HELPLINE_HOLIDAYS"))
+	c.OfferTimeout = e.duration("HELPLINE_OFFER_TIMEOUT")
+	c.MaxMisses = e.whole("HELPLINE_MAX_MISSES", 1)
+	c.CounselorGrace = e.duration("HELPLINE_COUNSELOR_GRACE")
+	c.SeekerGrace = e.duration("HELPLINE_SEEKER_GRACE")
+	c.MaxQueue = e.whole("HELPLINE_MAX_QUEUE", 0)
+	c.RequireCounselor = e.boolean("HELPLINE_REQUIRE_COUNSELOR")
+	hours, err := routing.ParseHours(e.get("HELPLINE_OPENING_HOURS"), e.get("HELPLINE_TIMEZONE"), e.get("HELPLINE_HOLIDAYS"))
 	if err != nil {
-		errs = append(errs, fmt.Errorf("HELPLINE_OPENING_HOURS / HELPLINE_TIMEZONE / HELPLINE_HOLIDAYS: %w", err))
+		e.fail(fmt.Errorf("HELPLINE_OPENING_HOURS / HELPLINE_TIMEZONE / HELPLINE_HOLIDAYS: %w", err))
 	}
 	c.Hours = hours
-	drain, err := time.ParseDuration(get("HELPLINE_DRAIN_DELAY"))
+	drain, err := time.ParseDuration(e.get("HELPLINE_DRAIN_DELAY"))
 	if err != nil || drain < 0 {
-		errs = append(errs, fmt.Errorf("HELPLINE_DRAIN_DELAY=%q: want a duration such as 5s, or 0s", get("HELPLINE_DRAIN_DELAY")))
+		e.fail(fmt.Errorf("HELPLINE_DRAIN_DELAY=%q: want a duration such as 5s, or 0s", e.get("HELPLINE_DRAIN_DELAY")))
 	}
 	c.DrainDelay = drain
+}
+
+// checkRequired checks the settings that depend on others or must have a
+// particular form.
+func (e *env) checkRequired(c Config) {
 	if c.DatabaseURL != "" {
 		if c.EncryptionKeys == "" {
-			errs = append(errs, errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))
+			e.fail(errors.New("HELPLINE_ENCRYPTION_KEYS is required with DATABASE_URL: message text is stored encrypted (make a key with `helpline keygen`)"))
 		}
 		if c.TokenKeys == "" {
-			errs = append(errs, errors.New("HELPLINE_TOKEN_KEYS is required with DATABASE_URL, so that every instance signs alike (make a key with `helpline keygen`)"))
+			e.fail(errors.New("HELPLINE_TOKEN_KEYS is required with DATABASE_URL, so that every instance signs alike (make a key with `helpline keygen`)"))
 		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("HELPLINE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+		e.fail(fmt.Errorf("HELPLINE_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	if !strings.HasPrefix(c.ExitURL, "https://") && !strings.HasPrefix(c.ExitURL, "http://") {
-		errs = append(errs, fmt.Errorf("HELPLINE_EXIT_URL=%q: want an http(s) address", c.ExitURL))
+		e.fail(fmt.Errorf("HELPLINE_EXIT_URL=%q: want an http(s) address", c.ExitURL))
 	}
-	return c, errors.Join(errs...)
 }
 
 // secretFromEnv reads the secret name from the environment or, as container

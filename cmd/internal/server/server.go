@@ -76,80 +76,34 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	}
 	s := &Server{Config: cfg, Log: log, done: make(chan struct{})}
 
-	var (
-		chatStore  chat.Store
-		staffStore counselors.Store
-		broker     chat.Broker
-		routes     routing.Store
-		services   directory.Store
-		tokenKeys  = cfg.TokenKeys
-	)
+	var st stores
 	if cfg.DatabaseURL != "" {
-		seal, err := chat.ParseKeys(cfg.EncryptionKeys)
-		if err != nil {
-			return nil, fmt.Errorf("HELPLINE_ENCRYPTION_KEYS: %w", err)
-		}
-		poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("DATABASE_URL: %w", err)
-		}
-		if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
-			// pgxpool's default (4 on a 2-core machine) is too few for the
-			// batch writers, the event listener, the routing leader and
-			// requests at once; a URL's pool_max_conns still wins.
-			poolCfg.MaxConns = 12
-		}
-		if s.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
-			return nil, fmt.Errorf("DATABASE_URL: %w", err)
-		}
-		if err := s.pool.Ping(ctx); err != nil {
-			s.pool.Close()
-			return nil, fmt.Errorf("cannot reach PostgreSQL at DATABASE_URL: %w", err)
-		}
-		if err := migrations.Up(ctx, s.pool); err != nil {
-			s.pool.Close()
+		if st, err = s.openPostgres(ctx, cfg, log); err != nil {
 			return nil, err
 		}
-		if s.schema, err = migrations.NewSchema(s.pool); err != nil {
-			s.pool.Close()
-			return nil, err
-		}
-		pg := chat.NewPostgresStore(s.pool, seal, nil)
-		chatStore, s.retention, s.sealed, s.sealer = pg, pg, pg, seal
-		staffStore = counselors.NewPostgresStore(s.pool)
-		broker = chat.NewPostgresBroker(s.pool, log)
-		routes = routing.NewPostgresStore(s.pool)
-		services = directory.NewPostgresStore(s.pool)
 	} else {
-		log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
-		fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
-		mem := chat.NewMemoryStore(nil)
-		chatStore, s.retention, staffStore, broker = mem, mem, counselors.NewMemoryStore(), chat.NewMemoryBroker()
-		routes = routing.NewMemoryStore()
-		services = directory.NewMemoryStore()
-		if tokenKeys == "" {
-			tokenKeys = chat.NewKey("mem")
-		}
+		st = s.openMemory(cfg, log, out)
 	}
-	tokens, err := chat.NewTokens(tokenKeys, nil)
+	chatStore := st.chat
+	tokens, err := chat.NewTokens(st.tokenKeys, nil)
 	if err != nil {
 		s.closePool()
 		return nil, fmt.Errorf("HELPLINE_TOKEN_KEYS: %w", err)
 	}
-	s.Staff = counselors.NewService(staffStore, tokens, broker, cfg.StaffTokenTTL, nil, log)
+	s.Staff = counselors.NewService(st.staff, tokens, st.broker, cfg.StaffTokenTTL, nil, log)
 	s.Staff.SetHasher(counselors.NewHasher(cfg.Hashing))
-	s.Directory = directory.New(services, s.Staff, nil)
+	s.Directory = directory.New(st.services, s.Staff, nil)
 	// Heartbeats come several times within the shortest grace time, so a
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
 	maxQueue := cfg.MaxQueue
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
-		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, routes, chatStore)
+		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, st.routes, chatStore)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
-	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
+	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat})
 	router.SetChat(s.Chat)
 	s.router = router
@@ -167,6 +121,70 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		}
 	}
 	return s, nil
+}
+
+// stores are what a server keeps its state in, and the keys its tokens
+// are signed with.
+type stores struct {
+	chat      chat.Store
+	staff     counselors.Store
+	broker    chat.Broker
+	routes    routing.Store
+	services  directory.Store
+	tokenKeys string
+}
+
+// openPostgres connects to and migrates the database at cfg.DatabaseURL,
+// and returns the stores on it.
+func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger) (stores, error) {
+	seal, err := chat.ParseKeys(cfg.EncryptionKeys)
+	if err != nil {
+		return stores{}, fmt.Errorf("HELPLINE_ENCRYPTION_KEYS: %w", err)
+	}
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return stores{}, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+		// pgxpool's default (4 on a 2-core machine) is too few for the
+		// batch writers, the event listener, the routing leader and
+		// requests at once; a URL's pool_max_conns still wins.
+		poolCfg.MaxConns = 12
+	}
+	if s.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
+		return stores{}, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		s.pool.Close()
+		return stores{}, fmt.Errorf("cannot reach PostgreSQL at DATABASE_URL: %w", err)
+	}
+	if err := migrations.Up(ctx, s.pool); err != nil {
+		s.pool.Close()
+		return stores{}, err
+	}
+	if s.schema, err = migrations.NewSchema(s.pool); err != nil {
+		s.pool.Close()
+		return stores{}, err
+	}
+	pg := chat.NewPostgresStore(s.pool, seal, nil)
+	s.retention, s.sealed, s.sealer = pg, pg, seal
+	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
+		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys}, nil
+}
+
+// openMemory returns stores in memory, and says loudly on out that
+// nothing survives.
+func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores {
+	log.Warn("NO DATABASE_URL: running on an IN-MEMORY store. Nothing survives a restart and only one instance can run. Set DATABASE_URL for real use.")
+	fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
+	mem := chat.NewMemoryStore(nil)
+	s.retention = mem
+	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys}
+	if st.tokenKeys == "" {
+		st.tokenKeys = chat.NewKey("mem")
+	}
+	return st
 }
 
 func (s *Server) addDemoAccounts(ctx context.Context, out io.Writer) error {
