@@ -572,6 +572,8 @@ func (c *Conn) handle(f clientFrame) {
 		if err := c.svc.Decline(ctx, c.principal, f.ConversationID); err != nil {
 			c.enqueue(errorFrame(err, refOf(f)))
 		}
+	case frameTransferTargets:
+		c.transferTargets(f)
 	case frameTransfer:
 		if err := c.svc.Transfer(ctx, c.principal, c.staff, f.ConversationID, f.To, f.Skill, f.Note); err != nil {
 			c.enqueue(errorFrame(err, refOf(f)))

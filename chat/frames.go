@@ -102,7 +102,7 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 		if err := CheckText(f.Body, MaxBodyChars, false); err != nil {
 			return f, err
 		}
-	case frameTyping, frameAccept, frameWatch:
+	case frameTyping, frameAccept, frameWatch, frameTransferTargets:
 		if err := needConversation(); err != nil {
 			return f, err
 		}
@@ -189,6 +189,7 @@ type serverFrame struct {
 	Typing         *bool               `json:"typing,omitempty"`
 	Waiting        *[]QueueEntry       `json:"waiting,omitempty"`
 	WaitingTotal   *int                `json:"waiting_total,omitempty"`
+	PageSize       *int                `json:"page_size,omitempty"` // queue: the most entries waiting holds
 	ExpiresAt      *time.Time          `json:"expires_at,omitempty"`
 	Wait           *Wait               `json:"wait,omitempty"`
 	Team           *teamList           `json:"team,omitempty"`

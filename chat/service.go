@@ -520,7 +520,8 @@ func queueFrame(waiting []Conversation) serverFrame {
 		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
 			Region: c.Region, WaitingSince: c.QueuedAt})
 	}
-	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total}
+	pageSize := queueFrameEntries
+	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total, PageSize: &pageSize}
 }
 
 // StartConversation opens a conversation for an anonymous seeker and returns
@@ -784,14 +785,8 @@ func (s *Service) Transfer(ctx context.Context, p Principal, staff StaffInfo, co
 		if err != nil {
 			return err
 		}
-		if target.ID == p.StaffID {
-			return Errorf(CodeInvalid, "choose a colleague, not yourself")
-		}
-		if target.Status != "available" || target.Active >= target.Capacity {
-			return Errorf(CodeConflict, "%s cannot take a conversation right now", target.DisplayName)
-		}
-		if !s.router.Trained(target, c) {
-			return Errorf(CodeConflict, "%s is not trained for this conversation", target.DisplayName)
+		if err := s.transferRefusal(p.StaffID, target, c); err != nil {
+			return err
 		}
 		if c, m, err = s.store.Reassign(ctx, c.ID, p.StaffID, target.ID, target.DisplayName, target.Capacity); err != nil {
 			return s.safe(err)

@@ -10,4 +10,11 @@
 // Web only wraps it like every other route (security headers, panic
 // recovery) and leaves it out of the access log, since a socket lives for
 // hours.
+//
+// The pages' scripts are ES modules served as they are, with no build step
+// (static/seeker.js and static/console.js are the entry points; static/lib
+// holds what both share: socket, chat client, message log, i18n; static/console
+// one module per console panel). The CSP's script-src 'self' allows them, and
+// no inline script. Who may take a transfer and how long the queue list is
+// come from the server (PROTOCOL.md §3), never from a copy in the page.
 package web

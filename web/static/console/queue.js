@@ -1,0 +1,150 @@
+/* queue.js — the waiting list and the offers made to us, and accepting from either. */
+import H from '../common.js';
+import { S, ui, peek, allStates, atCapacity, isAccepting } from './state.js';
+import { $, setPlain, audienceKey, flash, updateTitle, nextId } from './util.js';
+
+const HANDED_BACK_QUIET = 10000; // a conversation we sent back to the queue is not "someone new"
+
+function waitLabel(since) {
+  const minutes = Math.floor((Date.now() - Date.parse(since)) / 60000);
+  if (!(minutes >= 1)) return ['console.waiting_now'];
+  if (minutes < 60) return ['console.waiting_minutes', { minutes }];
+  return ['console.waiting_hours', { hours: Math.floor(minutes / 60), minutes: minutes % 60 }];
+}
+
+// Audience, language and region of a waiting conversation, for the queue and offers.
+function describe(li, c) {
+  li.classList.toggle('young', c.audience === 'young'); // emphasis only; the text says "Under 18"
+  H.setText(li.querySelector('.q-audience'), audienceKey(c.audience));
+  // Unanswered questions are simply left out here; the open conversation lists them all.
+  setPlain(li.querySelector('.q-language'), c.language ? H.languageName(c.language) : '');
+  setPlain(li.querySelector('.q-region'), c.region || '');
+}
+
+function waitingRow(id, buttons) {
+  const infoId = nextId('row-info-');
+  return H.el('li', { class: 'queue-item' }, [
+    H.el('div', { class: 'q-info', id: infoId }, [
+      H.el('span', { class: 'q-audience' }), H.el('span', { class: 'q-language' }),
+      H.el('span', { class: 'q-region' }), H.el('span', { class: 'q-wait' }),
+    ]),
+    ...buttons.map(([cls, key]) => H.el('button', { type: 'button', class: cls, 'aria-describedby': infoId, dataset: { conversationId: id }, i18n: [key] })),
+  ]);
+}
+
+export function onQueue(f) {
+  const before = new Set(S.queue.map((q) => q.conversation_id));
+  S.queue = Array.isArray(f.waiting) ? f.waiting.filter((q) => q && typeof q.conversation_id === 'string') : [];
+  S.queueTotal = Number.isInteger(f.waiting_total) ? f.waiting_total : S.queue.length;
+  S.queuePageSize = Number.isInteger(f.page_size) && f.page_size > 0 ? f.page_size : S.queue.length;
+  const now = Date.now();
+  // With the whole queue in view, an offer for something no longer waiting is gone. Queue
+  // and offer frames travel separately, so a queue frame may be a moment older than an
+  // offer: only an absence that outlasts the next frames (a second) counts.
+  if (S.queueTotal <= S.queuePageSize) {
+    const waiting = new Set(S.queue.map((q) => q.conversation_id));
+    for (const [id, u] of allStates()) {
+      if (!u.offer) continue;
+      if (waiting.has(id)) u.offer.missingSince = 0;
+      else if (!u.offer.missingSince) u.offer.missingSince = now;
+    }
+    renderOffers();
+  }
+  // Someone new: not one we have just sent back to the queue ourselves.
+  for (const [, u] of allStates()) if (u.handedBackAt && now - u.handedBackAt > HANDED_BACK_QUIET) u.handedBackAt = 0;
+  if (S.queue.some((q) => !before.has(q.conversation_id) && !peek(q.conversation_id).handedBackAt)) flash('console.queue_new');
+  renderQueue();
+}
+
+export function onOffer(f) {
+  const c = f.conversation;
+  if (!c || typeof c.id !== 'string') return;
+  ui(c.id).offer = { conv: c, expires: Date.parse(f.expires_at) || Date.now() + 30000, reason: f.reason || '' };
+  flash('console.offer_new');
+  renderOffers();
+  updateTitle();
+}
+
+export function dropOffer(id) {
+  if (peek(id).offer) ui(id).offer = null;
+}
+
+export function renderOffers() {
+  const now = Date.now();
+  const list = [];
+  for (const [, u] of allStates()) {
+    const o = u.offer;
+    if (o && (o.expires <= now || (o.missingSince && now - o.missingSince > 1000))) u.offer = null;
+    else if (o) list.push(o);
+  }
+  H.syncList($('offers'), list, (o) => o.conv.id,
+    (o) => {
+      const li = waitingRow(o.conv.id, [['accept primary', 'console.accept'], ['decline secondary', 'console.decline']]);
+      li.querySelector('.q-info').append(H.el('span', { class: 'q-fallback' }));
+      return li;
+    },
+    (li, o) => {
+      describe(li, o.conv);
+      H.setText(li.querySelector('.q-wait'), 'console.offer_left', { seconds: Math.max(0, Math.ceil((o.expires - now) / 1000)) });
+      const fallback = li.querySelector('.q-fallback');
+      if (o.reason === 'language_fallback') H.setText(fallback, 'console.offer_language_fallback'); else H.clearText(fallback);
+      li.querySelector('button.accept').disabled = isAccepting(o.conv.id);
+    });
+  $('offers-panel').hidden = list.length === 0;
+  updateTitle();
+}
+
+export function renderQueue() {
+  const full = atCapacity();
+  H.syncList($('queue'), S.queue, (q) => q.conversation_id,
+    (q) => waitingRow(q.conversation_id, [['accept primary', 'console.accept']]),
+    (li, q) => {
+      describe(li, q);
+      const wait = waitLabel(q.waiting_since);
+      H.setText(li.querySelector('.q-wait'), wait[0], wait[1]);
+      li.querySelector('button.accept').disabled = full || isAccepting(q.conversation_id);
+    });
+  $('queue-empty').hidden = S.queue.length > 0;
+  $('queue-full').hidden = !(full && S.queue.length);
+  const more = $('queue-more');
+  const hidden = S.queueTotal - S.queue.length;
+  if (hidden > 0) H.setText(more, 'console.queue_more', { count: hidden }); else H.clearText(more);
+  more.hidden = !(hidden > 0);
+}
+
+// An accept that was refused: say why, and free its buttons.
+export function onAcceptError(f) {
+  if (!f.ref || !peek(f.ref).acceptingAt) return false;
+  const u = ui(f.ref);
+  u.acceptingAt = 0;
+  u.offer = null;
+  flash(f.code === 'conflict' ? 'console.accept_conflict' : f.code === 'not_found' ? 'console.accept_gone' : H.errorKey(f.code));
+  renderOffers();
+  renderQueue();
+  return true;
+}
+
+function accept(button) {
+  const id = button.dataset.conversationId;
+  if (!S.client || !S.client.control({ type: 'accept', conversation_id: id })) { flash('console.not_connected'); return; }
+  ui(id).acceptingAt = Date.now();
+  button.disabled = true;
+}
+
+export function wireQueue() {
+  $('queue').addEventListener('click', (e) => {
+    const b = e.target.closest('button.accept');
+    if (b && !b.disabled) accept(b);
+  });
+  $('offers').addEventListener('click', (e) => {
+    const b = e.target.closest('button');
+    if (!b || b.disabled) return;
+    if (b.classList.contains('accept')) { accept(b); return; }
+    const id = b.dataset.conversationId;
+    if (S.client) S.client.control({ type: 'decline', conversation_id: id });
+    dropOffer(id);
+    renderOffers();
+  });
+  setInterval(renderQueue, 15000); // keep "waiting N min" current
+  setInterval(() => { if (allStates().some(([, u]) => u.offer)) renderOffers(); }, 1000); // offer countdowns
+}
