@@ -13,6 +13,8 @@ import (
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
+
+	"helpline/chat/wire"
 )
 
 // Connection limits (PROTOCOL.md §3).
@@ -283,7 +285,7 @@ func (c *Conn) start() error {
 		c.subscribe(conv.ID)
 		views = append(views, conv.View())
 	}
-	ready := serverFrame{Type: "ready", Role: c.principal.Role, Conversations: &views}
+	ready := serverFrame{Type: wire.FrameReady, Role: c.principal.Role, Conversations: &views}
 	if c.principal.Role.IsStaff() {
 		ready.Staff = ptr(c.staff.View())
 	}
@@ -512,7 +514,7 @@ func (c *Conn) handle(f clientFrame) {
 	case frameAuth:
 		c.enqueue(errorFrame(Errorf(CodeInvalid, "already authenticated"), ""))
 	case framePing:
-		c.answer(serverFrame{Type: "pong"})
+		c.answer(serverFrame{Type: wire.FramePong})
 	case frameSync:
 		if c.principal.Role.IsStaff() {
 			if err := c.svc.recordRead(ctx, c.principal, f.ConversationID); err != nil {
@@ -531,7 +533,7 @@ func (c *Conn) handle(f clientFrame) {
 			return
 		}
 		sentAt := res.Message.SentAt
-		c.enqueue(serverFrame{Type: "ack", ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
+		c.enqueue(serverFrame{Type: wire.FrameAck, ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
 	case frameTyping:
 		if c.watches(f.ConversationID) {
 			c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent
@@ -559,7 +561,7 @@ func (c *Conn) handle(f clientFrame) {
 		c.watching[conv.ID] = true
 		c.mu.Unlock()
 		c.subscribe(conv.ID)
-		c.enqueue(serverFrame{Type: "conversation", Conversation: ptr(conv.View())})
+		c.enqueue(serverFrame{Type: wire.FrameConversation, Conversation: ptr(conv.View())})
 	case frameStatus:
 		capacity := 0
 		if f.Capacity != nil {
@@ -746,13 +748,13 @@ func (c *Conn) deliver() error {
 		c.cursors[id] = cursor
 		if asked {
 			last := cursor
-			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: "synced", ConversationID: id, LastSeq: &last}); err != nil {
+			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameSynced, ConversationID: id, LastSeq: &last}); err != nil {
 				return err
 			}
 			if c.principal.Role.IsStaff() {
 				// Handover notes travel with the history, to staff only.
 				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
-					if err := writeFrame(c.ctx, c.ws, serverFrame{Type: "notes", ConversationID: id, Notes: &notes}); err != nil {
+					if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
 						return err
 					}
 				}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"helpline/chat/wire"
 )
 
 // clientFrame is every field a client frame may carry (PROTOCOL.md §3.3).
@@ -36,20 +38,19 @@ type clientFrame struct {
 	Role   json.RawMessage `json:"role"`
 }
 
-// Client frame types.
+// Client frame types (declared in package wire).
 const (
-	frameAuth   = "auth"
-	frameSync   = "sync"
-	frameSend   = "send"
-	frameTyping = "typing"
-	frameEnd    = "end"
-	frameAccept = "accept"
-	framePing   = "ping"
-	// Staff only:
-	frameStatus   = "status"
-	frameDecline  = "decline"
-	frameTransfer = "transfer"
-	frameWatch    = "watch" // supervisors and admins
+	frameAuth     = wire.FrameAuth
+	frameSync     = wire.FrameSync
+	frameSend     = wire.FrameSend
+	frameTyping   = wire.FrameTyping
+	frameEnd      = wire.FrameEnd
+	frameAccept   = wire.FrameAccept
+	framePing     = wire.FramePing
+	frameStatus   = wire.FrameStatus
+	frameDecline  = wire.FrameDecline
+	frameTransfer = wire.FrameTransfer
+	frameWatch    = wire.FrameWatch
 )
 
 // MaxNoteChars bounds a handover note.
@@ -215,23 +216,21 @@ func preEncoded(f serverFrame) serverFrame {
 	return f
 }
 
-// ConversationView is the Conversation object of PROTOCOL.md §3.2.
-type ConversationView struct {
-	ID            string    `json:"id"`
-	Status        Status    `json:"status"`
-	Audience      Audience  `json:"audience"`
-	Language      string    `json:"language"`
-	Region        string    `json:"region"`
-	CounselorName string    `json:"counselor_name"`
-	CounselorID   string    `json:"counselor_id"` // "" while no one holds it
-	CreatedAt     time.Time `json:"created_at"`
-	LastSeq       int64     `json:"last_seq"`
-	EndedBy       string    `json:"ended_by"`
-}
+// The shapes frames carry are declared once, in package wire.
+type (
+	// ConversationView is the Conversation object of PROTOCOL.md §3.2.
+	ConversationView = wire.Conversation
+	// StaffView is a staff member as shown to themselves.
+	StaffView = wire.Staff
+	// QueueEntry is one waiting conversation as staff see it in the queue.
+	QueueEntry = wire.QueueEntry
+	// NoteView is a handover note as staff see it.
+	NoteView = wire.Note
+)
 
 // View is the client's view of a conversation: no staff ids.
 func (c Conversation) View() ConversationView {
-	v := ConversationView{ID: c.ID, Status: c.Status, Audience: c.Audience, Language: c.Language, Region: c.Region,
+	v := ConversationView{ID: c.ID, Status: string(c.Status), Audience: string(c.Audience), Language: c.Language, Region: c.Region,
 		CounselorName: c.CounselorName, CreatedAt: c.CreatedAt, LastSeq: c.LastSeq, EndedBy: c.EndedBy}
 	if c.CounselorID != 0 {
 		v.CounselorID = strconv.FormatInt(c.CounselorID, 10)
@@ -239,34 +238,15 @@ func (c Conversation) View() ConversationView {
 	return v
 }
 
-// StaffView is a staff member as shown to themselves.
-type StaffView struct {
-	ID          string `json:"id"`
-	Username    string `json:"username"`
-	DisplayName string `json:"display_name"`
-	Role        Role   `json:"role"`
-	Capacity    int    `json:"capacity"`
-	MaxCapacity int    `json:"max_capacity"`
-}
-
 // View is how a staff account is shown on the wire.
 func (s StaffInfo) View() StaffView {
-	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role,
+	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: string(s.Role),
 		Capacity: s.Capacity, MaxCapacity: s.MaxCapacity}
-}
-
-// QueueEntry is one waiting conversation as staff see it in the queue.
-type QueueEntry struct {
-	ConversationID string    `json:"conversation_id"`
-	Audience       Audience  `json:"audience"`
-	Language       string    `json:"language"`
-	Region         string    `json:"region"`
-	WaitingSince   time.Time `json:"waiting_since"`
 }
 
 func messageFrame(m Message, forAuthor bool) serverFrame {
 	body, sentAt := m.Body, m.SentAt
-	f := serverFrame{Type: "message", ConversationID: m.ConversationID, Seq: m.Seq, Sender: m.Sender, Kind: m.Kind,
+	f := serverFrame{Type: wire.FrameMessage, ConversationID: m.ConversationID, Seq: m.Seq, Sender: m.Sender, Kind: m.Kind,
 		Body: &body, Name: m.Name, SentAt: &sentAt}
 	if forAuthor {
 		f.ClientID = m.ClientID
@@ -275,12 +255,5 @@ func messageFrame(m Message, forAuthor bool) serverFrame {
 }
 
 func errorFrame(err error, ref string) serverFrame {
-	return serverFrame{Type: "error", Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
-}
-
-// NoteView is a handover note as staff see it.
-type NoteView struct {
-	Name string    `json:"name"`
-	Body string    `json:"body"`
-	At   time.Time `json:"at"`
+	return serverFrame{Type: wire.FrameError, Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
 }

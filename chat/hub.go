@@ -3,6 +3,8 @@ package chat
 import (
 	"context"
 	"sync"
+
+	"helpline/chat/wire"
 )
 
 // Hub is one instance's view of who is connected to what. It keeps, per
@@ -197,7 +199,7 @@ func (h *Hub) resync(ctx context.Context) {
 			r.announce(c.LastSeq)
 			r.wake()
 			for _, conn := range r.subscribers() {
-				conn.enqueue(serverFrame{Type: "conversation", Conversation: ptr(c.View())})
+				conn.enqueue(serverFrame{Type: wire.FrameConversation, Conversation: ptr(c.View())})
 			}
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"helpline/chat/wire"
 )
 
 // StaffInfo is what chat needs to know about a signed-in staff member.
@@ -222,7 +224,7 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 			return
 		}
 		view := e.Conversation.View()
-		frame := serverFrame{Type: "conversation", Conversation: &view}
+		frame := serverFrame{Type: wire.FrameConversation, Conversation: &view}
 		if e.StaffID != 0 {
 			for _, c := range s.hub.staffConns(e.StaffID) {
 				c.subscribe(e.ConversationID)
@@ -244,7 +246,7 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 	case EventTyping:
 		if r := s.hub.room(e.ConversationID); r != nil {
 			typing := e.Typing
-			frame := serverFrame{Type: "typing", ConversationID: e.ConversationID, Sender: e.Sender, Typing: &typing}
+			frame := serverFrame{Type: wire.FrameTyping, ConversationID: e.ConversationID, Sender: e.Sender, Typing: &typing}
 			for _, c := range r.subscribers() {
 				if c.sender() != e.Sender {
 					c.enqueue(frame)
@@ -260,11 +262,11 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 		}
 		view, until := e.Conversation.View(), e.Until
 		for _, c := range s.hub.staffConns(e.StaffID) {
-			c.enqueue(serverFrame{Type: "offer", Conversation: &view, ExpiresAt: &until, Reason: e.Reason})
+			c.enqueue(serverFrame{Type: wire.FrameOffer, Conversation: &view, ExpiresAt: &until, Reason: e.Reason})
 		}
 	case EventStaff:
 		for _, c := range s.hub.staffConns(e.StaffID) {
-			c.enqueue(serverFrame{Type: "status", Member: e.Member, Reason: e.Reason})
+			c.enqueue(serverFrame{Type: wire.FrameStatus, Member: e.Member, Reason: e.Reason})
 		}
 		s.markQueueDirty()
 	case EventRevoke:
@@ -444,7 +446,7 @@ func (s *Service) teamChanges(ctx context.Context) (f serverFrame, ok bool, err 
 	if err != nil || c.empty() {
 		return serverFrame{}, false, err
 	}
-	return serverFrame{Type: "team_changes", Added: &c.added, Changed: &c.changed, Gone: &c.gone}, true, nil
+	return serverFrame{Type: wire.FrameTeamChanges, Added: &c.added, Changed: &c.changed, Gone: &c.gone}, true, nil
 }
 
 // sendPlaces tells each waiting seeker connected here their place, when it
@@ -466,7 +468,7 @@ func (s *Service) sendPlaces(ctx context.Context, waiting []Conversation) {
 		}
 		if c.lastWait != w {
 			c.lastWait = w // only this goroutine writes it
-			c.enqueue(serverFrame{Type: "position", ConversationID: c.principal.ConversationID, Wait: &w})
+			c.enqueue(serverFrame{Type: wire.FramePosition, ConversationID: c.principal.ConversationID, Wait: &w})
 		}
 	}
 }
@@ -499,7 +501,7 @@ func (s *Service) teamFrame(ctx context.Context) (serverFrame, error) {
 	} else if time.Since(readAt) > staffTeamEvery {
 		s.markQueueDirty()
 	}
-	return serverFrame{Type: "team", Team: &teamList{cast: &s.team}}, nil
+	return serverFrame{Type: wire.FrameTeam, Team: &teamList{cast: &s.team}}, nil
 }
 
 func (s *Service) queueFrame(ctx context.Context) (serverFrame, error) {
@@ -517,10 +519,10 @@ func queueFrame(waiting []Conversation) serverFrame {
 	}
 	entries := make([]QueueEntry, 0, len(waiting))
 	for _, c := range waiting {
-		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: c.Audience, Language: c.Language,
+		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: string(c.Audience), Language: c.Language,
 			Region: c.Region, WaitingSince: c.QueuedAt})
 	}
-	return serverFrame{Type: "queue", Waiting: &entries, WaitingTotal: &total}
+	return serverFrame{Type: wire.FrameQueue, Waiting: &entries, WaitingTotal: &total}
 }
 
 // StartConversation opens a conversation for an anonymous seeker and returns
