@@ -72,81 +72,91 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return f, Errorf(CodeInvalid, "malformed frame: extra data after the JSON object")
 	}
-	needConversation := func() error {
-		if f.ConversationID == "" {
-			return Errorf(CodeInvalid, "%s needs conversation_id", f.Type)
-		}
-		if len(f.ConversationID) > 64 {
-			return ErrNotFound
-		}
-		return nil
-	}
-	switch f.Type {
-	case frameAuth:
-		if f.Token == "" || len(f.Token) > 4096 {
-			return f, Errorf(CodeInvalid, "auth needs a token")
-		}
-	case frameSync:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if f.AfterSeq == nil || *f.AfterSeq < 0 {
-			return f, Errorf(CodeInvalid, "sync needs after_seq, a number ≥ 0")
-		}
-	case frameSend:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if err := CheckClientID(f.ClientID); err != nil {
-			return f, err
-		}
-		if err := CheckText(f.Body, MaxBodyChars, false); err != nil {
-			return f, err
-		}
-	case frameTyping, frameAccept, frameWatch:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-	case frameEnd:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if f.Reason != "" && f.Reason != EndedByLeft {
-			return f, Errorf(CodeInvalid, `end reason must be "" or "left"`)
-		}
-	case frameStatus:
-		switch f.Status {
-		case "available", "busy", "break":
-		default:
-			return f, Errorf(CodeInvalid, "status must be available, busy or break")
-		}
-		if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > 50) {
-			return f, Errorf(CodeInvalid, "capacity must be from 1 to 50")
-		}
-	case frameDecline:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-	case frameTransfer:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if (f.To == "") == (f.Skill == "") {
-			return f, Errorf(CodeInvalid, "transfer needs either to (a staff id) or skill (self, young, other or any)")
-		}
-		if f.Skill != "" && f.Skill != "any" && !Audience(f.Skill).Valid() {
-			return f, Errorf(CodeInvalid, "skill must be self, young, other or any")
-		}
-		if err := CheckText(f.Note, MaxNoteChars, true); err != nil {
-			return f, err
-		}
-	case framePing:
-	case "":
+	if f.Type == "" {
 		return f, Errorf(CodeInvalid, "frame has no type")
-	default:
+	}
+	rule, ok := clientFrames[f.Type]
+	if !ok {
 		return f, Errorf(CodeInvalid, "unknown frame type %q", truncate(f.Type, 32))
 	}
+	if rule.validate != nil {
+		if err := rule.validate(f); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
+}
+
+func needConversation(f clientFrame) error {
+	if f.ConversationID == "" {
+		return Errorf(CodeInvalid, "%s needs conversation_id", f.Type)
+	}
+	if len(f.ConversationID) > 64 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func validateAuth(f clientFrame) error {
+	if f.Token == "" || len(f.Token) > 4096 {
+		return Errorf(CodeInvalid, "auth needs a token")
+	}
+	return nil
+}
+
+func validateSync(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if f.AfterSeq == nil || *f.AfterSeq < 0 {
+		return Errorf(CodeInvalid, "sync needs after_seq, a number ≥ 0")
+	}
+	return nil
+}
+
+func validateSend(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if err := CheckClientID(f.ClientID); err != nil {
+		return err
+	}
+	return CheckText(f.Body, MaxBodyChars, false)
+}
+
+func validateEnd(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if f.Reason != "" && f.Reason != EndedByLeft {
+		return Errorf(CodeInvalid, `end reason must be "" or "left"`)
+	}
+	return nil
+}
+
+func validateStatus(f clientFrame) error {
+	switch f.Status {
+	case "available", "busy", "break":
+	default:
+		return Errorf(CodeInvalid, "status must be available, busy or break")
+	}
+	if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > 50) {
+		return Errorf(CodeInvalid, "capacity must be from 1 to 50")
+	}
+	return nil
+}
+
+func validateTransfer(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if (f.To == "") == (f.Skill == "") {
+		return Errorf(CodeInvalid, "transfer needs either to (a staff id) or skill (self, young, other or any)")
+	}
+	if f.Skill != "" && f.Skill != "any" && !Audience(f.Skill).Valid() {
+		return Errorf(CodeInvalid, "skill must be self, young, other or any")
+	}
+	return CheckText(f.Note, MaxNoteChars, true)
 }
 
 func describeJSONError(err error) string {
