@@ -17,6 +17,7 @@ var eventHandlers = map[EventType]func(s *Service, ctx context.Context, e Event)
 	EventStaff:        (*Service).onStaff,
 	EventRevoke:       (*Service).onRevoke,
 	EventResync:       (*Service).onResync,
+	EventPush:         (*Service).onPush,
 }
 
 func (s *Service) handleEvent(ctx context.Context, e Event) {
