@@ -36,7 +36,9 @@ func staffID(t *testing.T, in chatclient.SignedIn) int64 {
 func expectPushes(t *testing.T, ctx context.Context, name string, c *chatclient.Client, want ...string) {
 	t.Helper()
 	for _, mark := range want {
-		f, err := c.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "push_test" && strings.Contains(string(f.Raw), `"`+mark+`"`) })
+		f, err := c.WaitFor(ctx, func(f chatclient.Frame) bool {
+			return f.Type == "push_test" && strings.Contains(string(f.Raw), `"`+mark+`"`)
+		})
 		if err != nil {
 			t.Fatalf("%s did not get the %s push: %v", name, mark, err)
 		}
