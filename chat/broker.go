@@ -22,6 +22,7 @@ type Event struct {
 	Member         *TeamMember   `json:"m,omitempty"`
 	Reason         string        `json:"r,omitempty"`
 	Until          time.Time     `json:"u,omitempty"`
+	Push           *Push         `json:"p,omitempty"`
 }
 
 // EventType names an Event.
@@ -37,6 +38,7 @@ const (
 	EventOffer        EventType = "offer"        // Conversation is offered to StaffID Until then
 	EventStaff        EventType = "staff"        // StaffID's status changed (Member), for Reason
 	EventTeam         EventType = "team"         // someone came, went or changed status
+	EventPush         EventType = "push"         // Push.Frame goes to Push.To (Service.Push)
 )
 
 // MaxEventBytes is the largest encoded Event every Broker carries: PostgreSQL's

@@ -145,6 +145,11 @@ func everyField(typ chat.EventType) chat.Event {
 		},
 		Reason: "missed_offers",
 		Until:  at.Add(30 * time.Second),
+		Push: &chat.Push{
+			To: chat.Recipients{Staff: []int64{7, 9}, Roles: []chat.Role{chat.RoleSupervisor}, StaffOf: "0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64",
+				SeekerOf: "0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64"},
+			Frame: json.RawMessage(`{"type":"escalation","conversation_id":"0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64","level":2}`),
+		},
 	}
 }
 
@@ -165,7 +170,7 @@ func unsetFields(prefix string, v reflect.Value) []string {
 }
 
 var allEventTypes = []chat.EventType{chat.EventMessages, chat.EventConversation, chat.EventTyping, chat.EventQueue,
-	chat.EventRevoke, chat.EventResync, chat.EventOffer, chat.EventStaff, chat.EventTeam}
+	chat.EventRevoke, chat.EventResync, chat.EventOffer, chat.EventStaff, chat.EventTeam, chat.EventPush}
 
 // Every event type crosses to every instance, the publisher's own included,
 // with every field as it was sent.

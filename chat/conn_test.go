@@ -175,12 +175,8 @@ func expectFrames(t *testing.T, ws *websocket.Conn, types ...string) {
 // connOf finds the server side of a seeker's connection.
 func (e *connTestEnv) connOf(t *testing.T, conversationID string) *Conn {
 	t.Helper()
-	e.svc.connsMu.Lock()
-	defer e.svc.connsMu.Unlock()
-	for c := range e.svc.conns {
-		if c.principal.ConversationID == conversationID {
-			return c
-		}
+	for _, c := range e.svc.connections(func(c *Conn) bool { return c.principal.ConversationID == conversationID }) {
+		return c
 	}
 	t.Fatalf("no connection for conversation %s", conversationID)
 	return nil

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"helpline/chat/wire"
 )
 
 // clientFrame is every field a client frame may carry (PROTOCOL.md §3.3).
@@ -36,20 +38,19 @@ type clientFrame struct {
 	Role   json.RawMessage `json:"role"`
 }
 
-// Client frame types.
+// Client frame types (declared in package wire).
 const (
-	frameAuth   = "auth"
-	frameSync   = "sync"
-	frameSend   = "send"
-	frameTyping = "typing"
-	frameEnd    = "end"
-	frameAccept = "accept"
-	framePing   = "ping"
-	// Staff only:
-	frameStatus   = "status"
-	frameDecline  = "decline"
-	frameTransfer = "transfer"
-	frameWatch    = "watch" // supervisors and admins
+	frameAuth     = wire.FrameAuth
+	frameSync     = wire.FrameSync
+	frameSend     = wire.FrameSend
+	frameTyping   = wire.FrameTyping
+	frameEnd      = wire.FrameEnd
+	frameAccept   = wire.FrameAccept
+	framePing     = wire.FramePing
+	frameStatus   = wire.FrameStatus
+	frameDecline  = wire.FrameDecline
+	frameTransfer = wire.FrameTransfer
+	frameWatch    = wire.FrameWatch
 )
 
 // MaxNoteChars bounds a handover note.
@@ -71,81 +72,91 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return f, Errorf(CodeInvalid, "malformed frame: extra data after the JSON object")
 	}
-	needConversation := func() error {
-		if f.ConversationID == "" {
-			return Errorf(CodeInvalid, "%s needs conversation_id", f.Type)
-		}
-		if len(f.ConversationID) > 64 {
-			return ErrNotFound
-		}
-		return nil
-	}
-	switch f.Type {
-	case frameAuth:
-		if f.Token == "" || len(f.Token) > 4096 {
-			return f, Errorf(CodeInvalid, "auth needs a token")
-		}
-	case frameSync:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if f.AfterSeq == nil || *f.AfterSeq < 0 {
-			return f, Errorf(CodeInvalid, "sync needs after_seq, a number ≥ 0")
-		}
-	case frameSend:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if err := CheckClientID(f.ClientID); err != nil {
-			return f, err
-		}
-		if err := CheckText(f.Body, MaxBodyChars, false); err != nil {
-			return f, err
-		}
-	case frameTyping, frameAccept, frameWatch, frameTransferTargets:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-	case frameEnd:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if f.Reason != "" && f.Reason != EndedByLeft {
-			return f, Errorf(CodeInvalid, `end reason must be "" or "left"`)
-		}
-	case frameStatus:
-		switch f.Status {
-		case "available", "busy", "break":
-		default:
-			return f, Errorf(CodeInvalid, "status must be available, busy or break")
-		}
-		if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > 50) {
-			return f, Errorf(CodeInvalid, "capacity must be from 1 to 50")
-		}
-	case frameDecline:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-	case frameTransfer:
-		if err := needConversation(); err != nil {
-			return f, err
-		}
-		if (f.To == "") == (f.Skill == "") {
-			return f, Errorf(CodeInvalid, "transfer needs either to (a staff id) or skill (self, young, other or any)")
-		}
-		if f.Skill != "" && f.Skill != "any" && !Audience(f.Skill).Valid() {
-			return f, Errorf(CodeInvalid, "skill must be self, young, other or any")
-		}
-		if err := CheckText(f.Note, MaxNoteChars, true); err != nil {
-			return f, err
-		}
-	case framePing:
-	case "":
+	if f.Type == "" {
 		return f, Errorf(CodeInvalid, "frame has no type")
-	default:
+	}
+	rule, ok := clientFrames[f.Type]
+	if !ok {
 		return f, Errorf(CodeInvalid, "unknown frame type %q", truncate(f.Type, 32))
 	}
+	if rule.validate != nil {
+		if err := rule.validate(f); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
+}
+
+func needConversation(f clientFrame) error {
+	if f.ConversationID == "" {
+		return Errorf(CodeInvalid, "%s needs conversation_id", f.Type)
+	}
+	if len(f.ConversationID) > 64 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func validateAuth(f clientFrame) error {
+	if f.Token == "" || len(f.Token) > 4096 {
+		return Errorf(CodeInvalid, "auth needs a token")
+	}
+	return nil
+}
+
+func validateSync(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if f.AfterSeq == nil || *f.AfterSeq < 0 {
+		return Errorf(CodeInvalid, "sync needs after_seq, a number ≥ 0")
+	}
+	return nil
+}
+
+func validateSend(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if err := CheckClientID(f.ClientID); err != nil {
+		return err
+	}
+	return CheckText(f.Body, MaxBodyChars, false)
+}
+
+func validateEnd(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if f.Reason != "" && f.Reason != EndedByLeft {
+		return Errorf(CodeInvalid, `end reason must be "" or "left"`)
+	}
+	return nil
+}
+
+func validateStatus(f clientFrame) error {
+	switch f.Status {
+	case "available", "busy", "break":
+	default:
+		return Errorf(CodeInvalid, "status must be available, busy or break")
+	}
+	if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > 50) {
+		return Errorf(CodeInvalid, "capacity must be from 1 to 50")
+	}
+	return nil
+}
+
+func validateTransfer(f clientFrame) error {
+	if err := needConversation(f); err != nil {
+		return err
+	}
+	if (f.To == "") == (f.Skill == "") {
+		return Errorf(CodeInvalid, "transfer needs either to (a staff id) or skill (self, young, other or any)")
+	}
+	if f.Skill != "" && f.Skill != "any" && !Audience(f.Skill).Valid() {
+		return Errorf(CodeInvalid, "skill must be self, young, other or any")
+	}
+	return CheckText(f.Note, MaxNoteChars, true)
 }
 
 func describeJSONError(err error) string {
@@ -216,23 +227,21 @@ func preEncoded(f serverFrame) serverFrame {
 	return f
 }
 
-// ConversationView is the Conversation object of PROTOCOL.md §3.2.
-type ConversationView struct {
-	ID            string    `json:"id"`
-	Status        Status    `json:"status"`
-	Audience      Audience  `json:"audience"`
-	Language      string    `json:"language"`
-	Region        string    `json:"region"`
-	CounselorName string    `json:"counselor_name"`
-	CounselorID   string    `json:"counselor_id"` // "" while no one holds it
-	CreatedAt     time.Time `json:"created_at"`
-	LastSeq       int64     `json:"last_seq"`
-	EndedBy       string    `json:"ended_by"`
-}
+// The shapes frames carry are declared once, in package wire.
+type (
+	// ConversationView is the Conversation object of PROTOCOL.md §3.2.
+	ConversationView = wire.Conversation
+	// StaffView is a staff member as shown to themselves.
+	StaffView = wire.Staff
+	// QueueEntry is one waiting conversation as staff see it in the queue.
+	QueueEntry = wire.QueueEntry
+	// NoteView is a handover note as staff see it.
+	NoteView = wire.Note
+)
 
 // View is the client's view of a conversation: no staff ids.
 func (c Conversation) View() ConversationView {
-	v := ConversationView{ID: c.ID, Status: c.Status, Audience: c.Audience, Language: c.Language, Region: c.Region,
+	v := ConversationView{ID: c.ID, Status: string(c.Status), Audience: string(c.Audience), Language: c.Language, Region: c.Region,
 		CounselorName: c.CounselorName, CreatedAt: c.CreatedAt, LastSeq: c.LastSeq, EndedBy: c.EndedBy}
 	if c.CounselorID != 0 {
 		v.CounselorID = strconv.FormatInt(c.CounselorID, 10)
@@ -240,34 +249,15 @@ func (c Conversation) View() ConversationView {
 	return v
 }
 
-// StaffView is a staff member as shown to themselves.
-type StaffView struct {
-	ID          string `json:"id"`
-	Username    string `json:"username"`
-	DisplayName string `json:"display_name"`
-	Role        Role   `json:"role"`
-	Capacity    int    `json:"capacity"`
-	MaxCapacity int    `json:"max_capacity"`
-}
-
 // View is how a staff account is shown on the wire.
 func (s StaffInfo) View() StaffView {
-	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: s.Role,
+	return StaffView{ID: strconv.FormatInt(s.ID, 10), Username: s.Username, DisplayName: s.DisplayName, Role: string(s.Role),
 		Capacity: s.Capacity, MaxCapacity: s.MaxCapacity}
-}
-
-// QueueEntry is one waiting conversation as staff see it in the queue.
-type QueueEntry struct {
-	ConversationID string    `json:"conversation_id"`
-	Audience       Audience  `json:"audience"`
-	Language       string    `json:"language"`
-	Region         string    `json:"region"`
-	WaitingSince   time.Time `json:"waiting_since"`
 }
 
 func messageFrame(m Message, forAuthor bool) serverFrame {
 	body, sentAt := m.Body, m.SentAt
-	f := serverFrame{Type: "message", ConversationID: m.ConversationID, Seq: m.Seq, Sender: m.Sender, Kind: m.Kind,
+	f := serverFrame{Type: wire.FrameMessage, ConversationID: m.ConversationID, Seq: m.Seq, Sender: m.Sender, Kind: m.Kind,
 		Body: &body, Name: m.Name, SentAt: &sentAt}
 	if forAuthor {
 		f.ClientID = m.ClientID
@@ -276,12 +266,5 @@ func messageFrame(m Message, forAuthor bool) serverFrame {
 }
 
 func errorFrame(err error, ref string) serverFrame {
-	return serverFrame{Type: "error", Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
-}
-
-// NoteView is a handover note as staff see it.
-type NoteView struct {
-	Name string    `json:"name"`
-	Body string    `json:"body"`
-	At   time.Time `json:"at"`
+	return serverFrame{Type: wire.FrameError, Code: ErrorCode(err), Message: PublicMessage(err), Ref: ref}
 }

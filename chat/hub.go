@@ -3,20 +3,25 @@ package chat
 import (
 	"context"
 	"sync"
+
+	"helpline/chat/wire"
 )
 
-// Hub is one instance's view of who is connected to what. It keeps, per
-// conversation with local subscribers, a short ring of the newest messages so
-// that live delivery rarely touches the store, and the highest sequence
-// number known to exist. Connections pull messages by sequence number: the
-// hub never queues a message per connection, so a slow connection costs
-// nobody else anything.
+// Hub is one instance's view of who is connected to what: the one registry
+// of this instance's connections (every one, the staff among them, and per
+// conversation its subscribers). It keeps, per conversation with local
+// subscribers, a short ring of the newest messages so that live delivery
+// rarely touches the store, and the highest sequence number known to exist.
+// Connections pull messages by sequence number: the hub never queues a
+// message per connection, so a slow connection costs nobody else anything.
 type Hub struct {
 	store Store
 
-	mu    sync.Mutex
-	rooms map[string]*room
-	staff map[*Conn]struct{}
+	mu         sync.Mutex
+	rooms      map[string]*room
+	conns      map[*Conn]struct{} // every connection
+	staff      map[*Conn]struct{} // of those, staff
+	staffCount map[int64]int      // connections per staff member
 }
 
 const ringSize = 32
@@ -29,7 +34,8 @@ type room struct {
 }
 
 func newHub(store Store) *Hub {
-	return &Hub{store: store, rooms: map[string]*room{}, staff: map[*Conn]struct{}{}}
+	return &Hub{store: store, rooms: map[string]*room{}, conns: map[*Conn]struct{}{}, staff: map[*Conn]struct{}{},
+		staffCount: map[int64]int{}}
 }
 
 func (h *Hub) join(c *Conn, conversationID string) {
@@ -67,16 +73,63 @@ func (h *Hub) room(conversationID string) *room {
 	return h.rooms[conversationID]
 }
 
-func (h *Hub) addStaff(c *Conn) {
+// add registers a connection; first says it is its staff member's first
+// on this instance.
+func (h *Hub) add(c *Conn) (first bool) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns[c] = struct{}{}
+	if !c.principal.Role.IsStaff() {
+		return false
+	}
 	h.staff[c] = struct{}{}
-	h.mu.Unlock()
+	h.staffCount[c.principal.StaffID]++
+	return h.staffCount[c.principal.StaffID] == 1
 }
 
-func (h *Hub) removeStaff(c *Conn) {
+// remove forgets a connection; last says it was its staff member's last on
+// this instance.
+func (h *Hub) remove(c *Conn) (last bool) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; !ok {
+		return false
+	}
+	delete(h.conns, c)
+	if !c.principal.Role.IsStaff() {
+		return false
+	}
 	delete(h.staff, c)
-	h.mu.Unlock()
+	if h.staffCount[c.principal.StaffID]--; h.staffCount[c.principal.StaffID] <= 0 {
+		delete(h.staffCount, c.principal.StaffID)
+		return true
+	}
+	return false
+}
+
+// connections copies the connections of this instance that match, so that
+// nothing slow happens under the lock.
+func (h *Hub) connections(match func(*Conn) bool) []*Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*Conn
+	for c := range h.conns {
+		if match(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// staffIDs lists the staff members connected to this instance.
+func (h *Hub) staffIDs() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]int64, 0, len(h.staffCount))
+	for id := range h.staffCount {
+		out = append(out, id)
+	}
+	return out
 }
 
 // staffConns returns the connected staff (all of them when staffID is 0).
@@ -197,7 +250,7 @@ func (h *Hub) resync(ctx context.Context) {
 			r.announce(c.LastSeq)
 			r.wake()
 			for _, conn := range r.subscribers() {
-				conn.enqueue(serverFrame{Type: "conversation", Conversation: ptr(c.View())})
+				conn.enqueue(serverFrame{Type: wire.FrameConversation, Conversation: ptr(c.View())})
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package chat
 import (
 	"context"
 	"time"
+
+	"helpline/chat/wire"
 )
 
 // Router decides who is offered which conversation and when the service is
@@ -77,17 +79,7 @@ type TeamMember struct {
 }
 
 // Wait is what a waiting seeker is told about their place.
-type Wait struct {
-	Position         int  `json:"position"`
-	Known            bool `json:"estimate_known"`
-	LowMinutes       int  `json:"estimate_low_minutes,omitempty"`
-	HighMinutes      int  `json:"estimate_high_minutes,omitempty"`
-	LanguageFallback bool `json:"language_fallback,omitempty"`
-	NoneOnShift      bool `json:"none_on_shift,omitempty"` // no counsellor is on shift at all
-	// NoneSuitable: counsellors are on shift but none could take this
-	// seeker (none trained for them, say), so "no one is online" would be untrue.
-	NoneSuitable bool `json:"none_suitable,omitempty"`
-}
+type Wait = wire.Wait
 
 // ClosedError says the service cannot take a new conversation now.
 type ClosedError struct {

@@ -3,11 +3,13 @@ package chat
 import (
 	"context"
 	"encoding/json"
+
+	"helpline/chat/wire"
 )
 
 // frameTransferTargets asks which colleagues could take a conversation now
 // (PROTOCOL.md §3.3); the answer carries the same type.
-const frameTransferTargets = "transfer_targets"
+const frameTransferTargets = wire.FrameTransferTargets
 
 // TransferTarget is a colleague a conversation can be handed to, as the
 // console lists them (the team frame's id, name, status and load).

@@ -265,6 +265,12 @@ func (s *Service) RecordRead(ctx context.Context, staffID int64, conversationID 
 	return s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "")
 }
 
+// RecordWatch implements chat.WatchRecorder: a supervisor's silent watch
+// is a read of the conversation like any other, marked "watch".
+func (s *Service) RecordWatch(ctx context.Context, staffID int64, conversationID string) error {
+	return s.audit(ctx, staffID, AuditRead, "conversation:"+conversationID, "watch")
+}
+
 // Verify checks a staff token's signature and claims (not its session).
 func (s *Service) Verify(token string) (chat.Principal, error) {
 	p, err := s.tokens.Verify(token)

@@ -10,83 +10,32 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/coder/websocket"
+
+	"helpline/chat/wire"
 )
 
-// Frame is any server frame, every field optional.
-type Frame struct {
-	Type           string          `json:"type"`
-	Role           string          `json:"role"`
-	Conversations  []Conversation  `json:"conversations"`
-	Staff          *Staff          `json:"staff"`
-	Conversation   *Conversation   `json:"conversation"`
-	ConversationID string          `json:"conversation_id"`
-	Seq            int64           `json:"seq"`
-	LastSeq        int64           `json:"last_seq"`
-	Sender         string          `json:"sender"`
-	Kind           string          `json:"kind"`
-	Body           string          `json:"body"`
-	Name           string          `json:"name"`
-	ClientID       string          `json:"client_id"`
-	SentAt         time.Time       `json:"sent_at"`
-	Typing         bool            `json:"typing"`
-	Waiting        []QueueEntry    `json:"waiting"`
-	WaitingTotal   int             `json:"waiting_total"`
-	ExpiresAt      time.Time       `json:"expires_at"`
-	Wait           *Wait           `json:"wait"`
-	Team           []TeamMember    `json:"team"`
-	Added          []TeamMember    `json:"added"`   // team_changes
-	Changed        []TeamChange    `json:"changed"` // team_changes
-	Gone           []string        `json:"gone"`    // team_changes
-	Member         *TeamMember     `json:"member"`
-	Reason         string          `json:"reason"`
-	Notes          []Note          `json:"notes"`
-	Code           string          `json:"code"`
-	Message        string          `json:"message"`
-	Ref            string          `json:"ref"`
-	Raw            json.RawMessage `json:"-"`
-}
-
-// Conversation is PROTOCOL.md §3.2.
-type Conversation struct {
-	ID            string    `json:"id"`
-	Status        string    `json:"status"`
-	Audience      string    `json:"audience"`
-	Language      string    `json:"language"`
-	Region        string    `json:"region"`
-	CounselorName string    `json:"counselor_name"`
-	CreatedAt     time.Time `json:"created_at"`
-	LastSeq       int64     `json:"last_seq"`
-	EndedBy       string    `json:"ended_by"`
-}
-
-// Wait is a waiting seeker's place and estimate.
-type Wait struct {
-	Position         int  `json:"position"`
-	Known            bool `json:"estimate_known"`
-	LowMinutes       int  `json:"estimate_low_minutes"`
-	HighMinutes      int  `json:"estimate_high_minutes"`
-	LanguageFallback bool `json:"language_fallback"`
-	NoneOnShift      bool `json:"none_on_shift"`
-	NoneSuitable     bool `json:"none_suitable"`
-}
-
-// TeamMember is a colleague on shift.
-type TeamMember struct {
-	ID          string   `json:"id"`
-	DisplayName string   `json:"display_name"`
-	Status      string   `json:"status"`
-	Capacity    int      `json:"capacity"`
-	MaxCapacity int      `json:"max_capacity"`
-	Active      int      `json:"active"`
-	Languages   []string `json:"languages"`
-	Audiences   []string `json:"audiences"`
-}
-
-// TeamChange is a member's id and the fields of theirs that changed.
-type TeamChange = json.RawMessage
+// The frame shapes are declared once, in package wire; these names are
+// kept for code written against chatclient.
+type (
+	// Frame is any server frame, every field optional.
+	Frame = wire.Frame
+	// Conversation is PROTOCOL.md §3.2.
+	Conversation = wire.Conversation
+	// Wait is a waiting seeker's place and estimate.
+	Wait = wire.Wait
+	// TeamMember is a colleague on shift.
+	TeamMember = wire.TeamMember
+	// TeamChange is a member's id and the fields of theirs that changed.
+	TeamChange = wire.TeamChange
+	// Note is a handover note.
+	Note = wire.Note
+	// Staff is the signed-in staff member.
+	Staff = wire.Staff
+	// QueueEntry is one waiting conversation.
+	QueueEntry = wire.QueueEntry
+)
 
 // Team is the team on shift as a console keeps it: replaced by a `team`
 // frame, updated by `team_changes`.
@@ -96,12 +45,12 @@ type Team map[string]TeamMember
 // ignored. It reports whether f was one of those.
 func (t Team) Apply(f Frame) bool {
 	switch f.Type {
-	case "team":
+	case wire.FrameTeam:
 		clear(t)
 		for _, m := range f.Team {
 			t[m.ID] = m
 		}
-	case "team_changes":
+	case wire.FrameTeamChanges:
 		for _, id := range f.Gone {
 			delete(t, id)
 		}
@@ -138,31 +87,6 @@ func (t Team) change(c TeamChange) {
 	if json.Unmarshal(b, &merged) == nil {
 		t[id.ID] = merged
 	}
-}
-
-// Note is a handover note.
-type Note struct {
-	Name string    `json:"name"`
-	Body string    `json:"body"`
-	At   time.Time `json:"at"`
-}
-
-// Staff is the signed-in staff member.
-type Staff struct {
-	ID          string `json:"id"`
-	Username    string `json:"username"`
-	DisplayName string `json:"display_name"`
-	Role        string `json:"role"`
-	Capacity    int    `json:"capacity"`
-}
-
-// QueueEntry is one waiting conversation.
-type QueueEntry struct {
-	ConversationID string    `json:"conversation_id"`
-	Audience       string    `json:"audience"`
-	Language       string    `json:"language"`
-	Region         string    `json:"region"`
-	WaitingSince   time.Time `json:"waiting_since"`
 }
 
 // Client is one WebSocket connection.
@@ -217,7 +141,7 @@ func Dial(ctx context.Context, base, token string) (*Client, error) {
 	}
 	ws.SetReadLimit(1 << 20)
 	c := NewClient(ws)
-	if err := c.Send(ctx, map[string]any{"type": "auth", "token": token}); err != nil {
+	if err := c.Send(ctx, map[string]any{"type": wire.FrameAuth, "token": token}); err != nil {
 		ws.CloseNow()
 		return nil, err
 	}
@@ -227,11 +151,11 @@ func Dial(ctx context.Context, base, token string) (*Client, error) {
 			ws.CloseNow()
 			return nil, err
 		}
-		if f.Type == "ready" {
+		if f.Type == wire.FrameReady {
 			c.Ready = f
 			return c, nil
 		}
-		if f.Type == "error" {
+		if f.Type == wire.FrameError {
 			// The close frame follows; report it.
 			if _, err := c.Next(ctx); err != nil {
 				ws.CloseNow()
@@ -307,12 +231,12 @@ func (c *Client) Discard() { c.backlog = nil }
 func (c *Client) Sync(ctx context.Context, conversationID string, afterSeq int64) ([]Frame, error) {
 	kept := c.backlog[:0]
 	for _, f := range c.backlog {
-		if !(f.Type == "message" && f.ConversationID == conversationID) {
+		if !(f.Type == wire.FrameMessage && f.ConversationID == conversationID) {
 			kept = append(kept, f)
 		}
 	}
 	c.backlog = kept
-	if err := c.Send(ctx, map[string]any{"type": "sync", "conversation_id": conversationID, "after_seq": afterSeq}); err != nil {
+	if err := c.Send(ctx, map[string]any{"type": wire.FrameSync, "conversation_id": conversationID, "after_seq": afterSeq}); err != nil {
 		return nil, err
 	}
 	var msgs []Frame
@@ -322,15 +246,15 @@ func (c *Client) Sync(ctx context.Context, conversationID string, afterSeq int64
 			return nil, err
 		}
 		switch {
-		case f.Type == "message" && f.ConversationID == conversationID:
+		case f.Type == wire.FrameMessage && f.ConversationID == conversationID:
 			// A live copy sent just before the replay began may come
 			// first; the protocol says to drop what we already have.
 			if f.Seq > afterSeq && (len(msgs) == 0 || f.Seq > msgs[len(msgs)-1].Seq) {
 				msgs = append(msgs, f)
 			}
-		case f.Type == "synced" && f.ConversationID == conversationID:
+		case f.Type == wire.FrameSynced && f.ConversationID == conversationID:
 			return msgs, nil
-		case f.Type == "error" && f.Ref == conversationID:
+		case f.Type == wire.FrameError && f.Ref == conversationID:
 			return msgs, fmt.Errorf("sync refused: %s: %s", f.Code, f.Message)
 		default:
 			c.backlog = append(c.backlog, f)

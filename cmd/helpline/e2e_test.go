@@ -564,7 +564,7 @@ func TestSupervisorWatchesSilentlyAndIsAudited(t *testing.T) {
 		}
 		found := false
 		for _, e := range entries {
-			if e.Action == "read" && e.Target == "conversation:watch:"+id {
+			if e.Action == "read" && e.Target == "conversation:"+id && e.Detail == "watch" {
 				found = true
 			}
 		}

@@ -1,0 +1,278 @@
+package chat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"helpline/chat/wire"
+)
+
+// broadcaster keeps this instance's waiting seekers told their place and
+// its staff the queue and the team. Anything that may have changed the
+// queue or the team marks it dirty (markDirty); one goroutine (run) then
+// reads the waiting list once and sends what changed, paced and throttled.
+// Only that goroutine touches lastQueue, queueDue, teamDue and the seekers'
+// lastWait; team is also read by connections opening (teamFrame).
+type broadcaster struct {
+	store  Store
+	router Router
+	hub    *Hub
+	log    *slog.Logger
+
+	dirty chan struct{}
+
+	// The queue staff were last sent, and when staff may next be sent the
+	// queue and the team.
+	lastQueue         []byte
+	queueDue, teamDue throttle
+	// The team as consoles were last told.
+	team teamCast
+}
+
+func newBroadcaster(store Store, router Router, hub *Hub, log *slog.Logger) *broadcaster {
+	return &broadcaster{store: store, router: router, hub: hub, log: log, dirty: make(chan struct{}, 1)}
+}
+
+// markDirty asks for a refresh; it never blocks.
+func (b *broadcaster) markDirty() {
+	select {
+	case b.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// Pauses of the queue refresher: after a refresh, changes wait four times
+// what it took, so that refreshing a long queue (or on a slow database)
+// keeps to a fifth of the time; but at least refreshPauseMin, and at most
+// refreshPauseMax, the fixed pause there used to be.
+const (
+	refreshPauseMin = 20 * time.Millisecond
+	refreshPauseMax = 100 * time.Millisecond
+)
+
+// run tells waiting seekers their place, and staff the queue and the team,
+// whenever the queue changes, until ctx ends. A change after a quiet spell
+// goes out at once: a seeker should see their new place as soon as someone
+// ahead of them is taken. Changes that come during the short pause after a
+// refresh are gathered into one, so that a burst of arrivals costs a few
+// reads, not one each.
+func (b *broadcaster) run(ctx context.Context) {
+	var next time.Time // no refresh before this
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.dirty:
+		}
+		if !sleepUntil(ctx, next) {
+			return
+		}
+		// Whatever changed while we paused, this refresh reads.
+		select {
+		case <-b.dirty:
+		default:
+		}
+		start := time.Now()
+		if err := b.sendQueueState(ctx); err != nil && ctx.Err() == nil {
+			b.log.Error("reading the queue failed; trying again in a second", "error", err)
+			time.AfterFunc(time.Second, b.markDirty)
+		}
+		took := time.Since(start)
+		next = time.Now().Add(min(max(4*took, refreshPauseMin), refreshPauseMax))
+	}
+}
+
+// sleepUntil waits until t (not at all if it has passed); false if ctx ended.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// throttle lets the refresher do something at most once per period. Asked
+// too early, it says no and makes sure the refresher runs again when due,
+// so that the last change is never left unsent.
+type throttle struct {
+	last      time.Time
+	scheduled bool
+}
+
+func (t *throttle) due(now time.Time, every time.Duration, recheck func()) bool {
+	if now.Sub(t.last) >= every {
+		t.last, t.scheduled = now, false
+		return true
+	}
+	if !t.scheduled {
+		t.scheduled = true
+		time.AfterFunc(t.last.Add(every).Sub(now), recheck)
+	}
+	return false
+}
+
+// How often staff may be sent the queue and the team at most: with
+// hundreds of consoles, resending them on every arrival swamped them.
+const (
+	staffQueueEvery = 100 * time.Millisecond
+	staffTeamEvery  = time.Second
+)
+
+// queueFrameEntries caps the waiting list sent to staff: a console shows the
+// oldest few, and the total.
+const queueFrameEntries = 50
+
+// sendQueueState reads the queue once and tells each waiting seeker their
+// place, then this instance's staff the waiting list and the team. Seekers
+// come first: their place is what they sit watching, and the team may
+// take two more queries.
+func (b *broadcaster) sendQueueState(ctx context.Context) error {
+	b.log.Debug("reading the queue")
+	waiting, err := b.store.Waiting(ctx)
+	if err != nil {
+		return err
+	}
+	b.sendPlaces(ctx, waiting)
+	return b.sendStaffState(ctx, waiting)
+}
+
+// sendStaffState sends this instance's staff the queue and what changed in
+// the team, each only when it changed and at most as often as allowed.
+// Every frame is encoded once for all consoles.
+func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation) error {
+	if len(b.hub.staffConns(0)) == 0 {
+		return nil // the team snapshot may go stale meanwhile: see teamFrame
+	}
+	now := time.Now()
+	var frames []serverFrame
+	if b.queueDue.due(now, staffQueueEvery, b.markDirty) {
+		if queue := queueFrame(waiting); changed(&b.lastQueue, queue) {
+			queue.encoded = b.lastQueue // just encoded to compare; changed never alters it after
+			frames = append(frames, queue)
+		}
+	}
+	var err error
+	if b.teamDue.due(now, staffTeamEvery, b.markDirty) {
+		var changes serverFrame
+		var ok bool
+		// On an error the queue still goes out: it is already marked as sent.
+		if changes, ok, err = b.teamChanges(ctx); ok {
+			frames = append(frames, preEncoded(changes))
+		}
+	}
+	// Listed only now, after the team snapshot was replaced: a console that
+	// connected meanwhile may already have that snapshot, and then gets
+	// the changes twice, which does no harm; listed before, it could miss
+	// them.
+	if len(frames) > 0 {
+		for _, c := range b.hub.staffConns(0) {
+			for _, f := range frames {
+				c.enqueue(f)
+			}
+		}
+	}
+	return err
+}
+
+// teamChanges reads the team, makes it the snapshot consoles start from,
+// and returns a team_changes frame of what changed since the last one; ok
+// is false if nothing did.
+func (b *broadcaster) teamChanges(ctx context.Context) (f serverFrame, ok bool, err error) {
+	team, err := b.router.Team(ctx)
+	if err != nil {
+		return serverFrame{}, false, err
+	}
+	c, err := b.team.replace(team, time.Now())
+	if err != nil || c.empty() {
+		return serverFrame{}, false, err
+	}
+	return serverFrame{Type: wire.FrameTeamChanges, Added: &c.added, Changed: &c.changed, Gone: &c.gone}, true, nil
+}
+
+// sendPlaces tells each waiting seeker connected here their place, when it
+// changed.
+func (b *broadcaster) sendPlaces(ctx context.Context, waiting []Conversation) {
+	// A connection still opening is told its place once its ready is
+	// queued: start marks the queue dirty for it.
+	seekers := b.hub.connections(func(c *Conn) bool { return c.principal.Role == RoleSeeker && c.ready.Load() })
+	if len(seekers) == 0 {
+		return
+	}
+	waits := b.router.Waits(ctx, waiting)
+	b.log.Debug("telling waiting seekers their place", "waiting", len(waiting), "seekers", len(seekers), "places", len(waits))
+	for _, c := range seekers {
+		w, ok := waits[c.principal.ConversationID]
+		if !ok {
+			c.lastWait = Wait{} // not waiting: a later return to the queue is news again
+			continue
+		}
+		if c.lastWait != w {
+			c.lastWait = w // only this goroutine writes it
+			c.enqueue(serverFrame{Type: wire.FramePosition, ConversationID: c.principal.ConversationID, Wait: &w})
+		}
+	}
+}
+
+// changed reports whether f differs from what *last holds, and keeps it.
+func changed(last *[]byte, f serverFrame) bool {
+	b, err := json.Marshal(f)
+	if err != nil || bytes.Equal(b, *last) {
+		return false
+	}
+	*last = b
+	return true
+}
+
+// teamFrame is the whole team as a console gets it when it connects: this
+// instance's snapshot, which the next team_changes is computed against.
+// The router is asked only when there is no snapshot yet. One gone stale
+// while no console was connected here is still the right start (the next
+// change corrects it); the refresher is woken to send that change now.
+func (b *broadcaster) teamFrame(ctx context.Context) (serverFrame, error) {
+	list, readAt := b.team.snapshot()
+	if list == nil {
+		team, err := b.router.Team(ctx)
+		if err != nil {
+			return serverFrame{}, err
+		}
+		if err := b.team.prime(team, time.Now()); err != nil {
+			return serverFrame{}, err
+		}
+	} else if time.Since(readAt) > staffTeamEvery {
+		b.markDirty()
+	}
+	return serverFrame{Type: wire.FrameTeam, Team: &teamList{cast: &b.team}}, nil
+}
+
+// queueFrame is the queue as a console gets it when it connects.
+func (b *broadcaster) queueFrame(ctx context.Context) (serverFrame, error) {
+	waiting, err := b.store.Waiting(ctx)
+	if err != nil {
+		return serverFrame{}, err
+	}
+	return queueFrame(waiting), nil
+}
+
+func queueFrame(waiting []Conversation) serverFrame {
+	total := len(waiting)
+	if len(waiting) > queueFrameEntries {
+		waiting = waiting[:queueFrameEntries]
+	}
+	entries := make([]QueueEntry, 0, len(waiting))
+	for _, c := range waiting {
+		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: string(c.Audience), Language: c.Language,
+			Region: c.Region, WaitingSince: c.QueuedAt})
+	}
+	pageSize := queueFrameEntries
+	return serverFrame{Type: wire.FrameQueue, Waiting: &entries, WaitingTotal: &total, PageSize: &pageSize}
+}

@@ -1,0 +1,224 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"helpline/chat/wire"
+)
+
+// kick makes sure a writer serves what was just queued. Each frame or
+// wake-up counts one in pending after it is queued; the count going from
+// zero to one starts the writer, and the writer exits only by bringing it
+// back to zero. So a frame queued while the writer is finishing is either
+// seen by it or starts a new one (no lost wake-up), and two writers never
+// run at once (the next one starts only after the last one's final count).
+func (c *Conn) kick() {
+	if c.pending.Add(1) == 1 {
+		go c.writeLoop()
+	}
+}
+
+// testHookWriterDrained, when set, runs as a writer finds nothing left to
+// send, just before it decides whether to stop: the moment a lost wake-up
+// would happen.
+var testHookWriterDrained atomic.Pointer[func(*Conn)]
+
+// writeLoop sends everything queued, then exits once no kick came in
+// meanwhile. On an error it leaves pending above zero, so no writer ever
+// starts again on a connection that is going away.
+func (c *Conn) writeLoop() {
+	defer func() {
+		// A bug here must cost one connection (which will resync), not the server.
+		if v := recover(); v != nil {
+			c.svc.log.Error("a connection's writer panicked; closing it", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			c.close(StatusReconnect, "please reconnect")
+		}
+	}()
+	for {
+		// Every kick counted in n came after its frame was queued, so the
+		// drain below sees that frame.
+		n := c.pending.Load()
+		if err := c.drain(); err != nil {
+			if !errors.Is(err, context.Canceled) {
+				c.close(StatusReconnect, "please reconnect")
+			}
+			c.cancel()
+			return
+		}
+		if h := testHookWriterDrained.Load(); h != nil {
+			(*h)(c)
+		}
+		if c.pending.Add(-n) == 0 {
+			return
+		}
+	}
+}
+
+// drain serves wake-ups and writes queued frames in order until both
+// queues are empty. When both wait, the wake-up goes first, then one frame,
+// turn about: a wake-up announces messages stored before what was queued
+// meanwhile (a sender's ack is queued only after its message is published),
+// so each side gets a message no later than its ack; and neither queue
+// starves the other. Serving a wake-up before taking a frame is not enough:
+// the message may be stored while that wake-up's delivery runs, past the
+// point where it looked, and its ack queued before the writer takes the next
+// frame. So a wake-up found after a frame is taken is served before the
+// frame is written: it was queued before that frame.
+func (c *Conn) drain() error {
+	for {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+		served, err := c.deliverIfWoken()
+		if err != nil {
+			return err
+		}
+		if h := testHookDelivered.Load(); h != nil {
+			(*h)(c)
+		}
+		select {
+		case f := <-c.out:
+			// The wake-up served above may be older than this frame; one
+			// queued since, before this frame, announces a message that
+			// must go first (a sender's message, woken before its ack was
+			// queued). Having taken the frame, that wake-up is surely seen.
+			if _, err := c.deliverIfWoken(); err != nil {
+				return err
+			}
+			if err := writeFrame(c.ctx, c.ws, *f); err != nil {
+				return err
+			}
+			served = true
+		default:
+		}
+		if !served {
+			return nil
+		}
+	}
+}
+
+// testHookDelivered, when set, runs in the writer after it served (or
+// found no) wake-up and before it takes the next queued frame.
+var testHookDelivered atomic.Pointer[func(*Conn)]
+
+// deliverIfWoken serves a queued wake-up, if there is one.
+func (c *Conn) deliverIfWoken() (bool, error) {
+	select {
+	case <-c.wake:
+		return true, c.deliver()
+	default:
+		return false, nil
+	}
+}
+
+// deliver sends, for every synced conversation, each message after the
+// connection's cursor: from the hub's ring when it has them, else from the
+// store. Cursors only move forward by one, so nothing is skipped or repeated.
+func (c *Conn) deliver() error {
+	c.mu.Lock()
+	var reqs map[string]int64
+	if len(c.syncReqs) > 0 { // most wake-ups are new messages, not syncs: keep the empty map
+		reqs = c.syncReqs // taken whole: handle writes to the new map meanwhile
+		c.syncReqs = map[string]int64{}
+	}
+	c.mu.Unlock()
+	for id, after := range reqs {
+		if err := c.checkSyncPoint(id, after); err != nil {
+			if ErrorCode(err) != CodeInvalid {
+				return err
+			}
+			delete(reqs, id) // refused: the cursor stays where it was
+			if err := writeFrame(c.ctx, c.ws, errorFrame(err, id)); err != nil {
+				return err
+			}
+			continue
+		}
+		c.cursors[id] = after
+	}
+	for id, cursor := range c.cursors {
+		if !c.member(id) {
+			// Transferred away, returned to the queue or no longer
+			// watched: nothing more of it may reach this connection.
+			delete(c.cursors, id)
+			continue
+		}
+		_, asked := reqs[id]
+		for first := true; ; first = false {
+			msgs, fromStore := c.svc.hub.after(id, cursor)
+			// A sync always consults the store once: the ring only knows
+			// what happened since this instance's first subscriber came.
+			if len(msgs) == 0 && (fromStore || asked && first) {
+				var err error
+				if msgs, err = c.svc.store.Messages(c.ctx, id, cursor, storePage); err != nil {
+					if ErrorCode(err) == CodeNotFound {
+						break
+					}
+					return err
+				}
+			}
+			start := cursor
+			for _, m := range msgs {
+				if m.Seq != cursor+1 {
+					continue
+				}
+				if err := writeFrame(c.ctx, c.ws, messageFrame(m, c.isAuthor(m))); err != nil {
+					return err
+				}
+				cursor = m.Seq
+			}
+			if cursor == start {
+				break // nothing new, or nothing that follows on: done for now
+			}
+		}
+		c.cursors[id] = cursor
+		if asked {
+			last := cursor
+			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameSynced, ConversationID: id, LastSeq: &last}); err != nil {
+				return err
+			}
+			if c.principal.Role.IsStaff() {
+				// Handover notes travel with the history, to staff only.
+				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
+					if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkSyncPoint refuses a sync after a sequence number the conversation
+// has not reached: a cursor there would wait for numbers that are already
+// taken by other messages, and the connection would hear nothing live
+// until it synced lower. Such a number was never sent to this client.
+func (c *Conn) checkSyncPoint(conversationID string, after int64) error {
+	if after == 0 || c.svc.hub.knows(conversationID, after) {
+		return nil
+	}
+	conv, err := c.svc.store.Conversation(c.ctx, conversationID)
+	switch {
+	case ErrorCode(err) == CodeNotFound:
+		return nil // gone: the replay finds nothing, as for any sync of it
+	case err != nil:
+		return err
+	case after > conv.LastSeq:
+		return Errorf(CodeInvalid, "after_seq %d is beyond the conversation's last message (%d); sync from the last seq you received, or 0", after, conv.LastSeq)
+	}
+	return nil
+}
+
+func (c *Conn) isAuthor(m Message) bool {
+	switch m.Sender {
+	case SenderSeeker:
+		return c.principal.Role == RoleSeeker
+	case SenderCounselor:
+		return c.principal.Role.IsStaff() && m.SenderID == c.principal.StaffID
+	}
+	return false
+}

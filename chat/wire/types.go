@@ -1,0 +1,37 @@
+package wire
+
+// Server → client frame types (PROTOCOL.md §3.4).
+const (
+	FrameReady        = "ready"
+	FramePong         = "pong"
+	FrameAck          = "ack"
+	FrameMessage      = "message"
+	FrameSynced       = "synced"
+	FrameNotes        = "notes"
+	FrameConversation = "conversation"
+	FrameTyping       = "typing" // also a client frame
+	FrameOffer        = "offer"
+	FrameStatus       = "status" // also a client frame
+	FrameQueue        = "queue"
+	FrameTeam         = "team"
+	FrameTeamChanges  = "team_changes"
+	FramePosition     = "position"
+	// FrameTransferTargets answers the client frame of the same name.
+	FrameTransferTargets = "transfer_targets"
+	FrameError           = "error"
+)
+
+// Client → server frame types (PROTOCOL.md §3.3).
+const (
+	FrameAuth     = "auth"
+	FrameSync     = "sync"
+	FrameSend     = "send"
+	FrameEnd      = "end"
+	FrameAccept   = "accept"
+	FramePing     = "ping"
+	FrameDecline  = "decline"  // staff
+	FrameTransfer = "transfer" // staff
+	FrameWatch    = "watch"    // supervisors and admins
+	// FrameTransferTargets (staff) asks who could take a conversation now;
+	// the answer has the same type.
+)
