@@ -253,20 +253,33 @@ func userSetDisabled(ctx context.Context, disabled bool, args []string, getenv f
 	if len(args) != 1 {
 		return errors.New("usage: helpline user disable|enable USERNAME")
 	}
+	return withAccount(ctx, args[0], getenv, stdout, stderr, func(srv *server.Server, a counselors.Account) error {
+		if err := srv.Staff.SetDisabled(ctx, a.ID, disabled, 0); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: disabled=%v\n", a.Username, disabled)
+		return nil
+	})
+}
+
+// withAccount opens the staff side of the configured store, finds the
+// account username and runs change on it. "No account" is said only when
+// there is none; any other failure (the database away, say) is told as it is.
+func withAccount(ctx context.Context, username string, getenv func(string) string, stdout, stderr io.Writer,
+	change func(*server.Server, counselors.Account) error) error {
 	srv, err := openStaff(ctx, getenv, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	a, err := srv.Staff.Account(ctx, args[0])
-	if err != nil {
-		return fmt.Errorf("no account %q", args[0])
+	a, err := srv.Staff.Account(ctx, username)
+	switch {
+	case chat.ErrorCode(err) == chat.CodeNotFound:
+		return fmt.Errorf("no account %q", username)
+	case err != nil:
+		return fmt.Errorf("reading account %q: %w", username, err)
 	}
-	if err := srv.Staff.SetDisabled(ctx, a.ID, disabled, 0); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: disabled=%v\n", a.Username, disabled)
-	return nil
+	return change(srv, a)
 }
 
 func userSet(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -283,20 +296,14 @@ func userSet(ctx context.Context, args []string, getenv func(string) string, std
 	if *maxCapacity == 0 || fs.NArg() > 0 {
 		return errors.New(usage)
 	}
-	srv, err := openStaff(ctx, getenv, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	a, err := srv.Staff.Account(ctx, args[0])
-	if err != nil {
-		return fmt.Errorf("no account %q", args[0])
-	}
-	if a, err = srv.Staff.SetMaxCapacity(ctx, a.ID, *maxCapacity, 0); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: max capacity %d (capacity %d)\n", a.Username, a.MaxCapacity, a.Capacity)
-	return nil
+	return withAccount(ctx, args[0], getenv, stdout, stderr, func(srv *server.Server, a counselors.Account) error {
+		a, err := srv.Staff.SetMaxCapacity(ctx, a.ID, *maxCapacity, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: max capacity %d (capacity %d)\n", a.Username, a.MaxCapacity, a.Capacity)
+		return nil
+	})
 }
 
 func splitList(s string) []string {
