@@ -23,6 +23,31 @@ type MemoryStore struct {
 	convs    map[string]*memConversation
 	byClient map[clientKey]int64  // → seq
 	counts   map[DailyCount]int64 // Count zero in the key
+
+	forgetters []func(conversationID string)
+}
+
+// OnForget registers f to be called, outside the store's lock, with the id
+// of every conversation this store deletes (at retention or on the seeker's
+// request). It is the memory store's ON DELETE CASCADE: a feature that keeps
+// per-conversation data in memory deletes it there, as its PostgreSQL table
+// does through a foreign key to conversations. Register before use.
+func (s *MemoryStore) OnForget(f func(conversationID string)) {
+	s.mu.Lock()
+	s.forgetters = append(s.forgetters, f)
+	s.mu.Unlock()
+}
+
+// forgotten tells the registered features which conversations went.
+func (s *MemoryStore) forgotten(ids []string) {
+	s.mu.Lock()
+	fs := s.forgetters
+	s.mu.Unlock()
+	for _, id := range ids {
+		for _, f := range fs {
+			f(id)
+		}
+	}
 }
 
 type memConversation struct {
@@ -320,28 +345,32 @@ func (s *MemoryStore) ActiveFor(_ context.Context, counselorID int64) ([]Convers
 
 func (s *MemoryStore) DeleteExpired(_ context.Context, cutoff time.Time) (int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
+	var gone []string
 	for id, mc := range s.convs {
 		if mc.conv.CreatedAt.Before(cutoff) {
 			s.forgetLocked(id)
-			n++
+			gone = append(gone, id)
 		}
 	}
-	return n, nil
+	s.mu.Unlock()
+	s.forgotten(gone)
+	return len(gone), nil
 }
 
 func (s *MemoryStore) DeleteConversation(_ context.Context, id string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	mc, ok := s.convs[id]
 	if !ok {
+		s.mu.Unlock()
 		return ErrNotFound
 	}
 	if mc.conv.Status != StatusEnded {
+		s.mu.Unlock()
 		return Errorf(CodeConflict, "end the conversation before deleting it")
 	}
 	s.forgetLocked(id)
+	s.mu.Unlock()
+	s.forgotten([]string{id})
 	return nil
 }
 
