@@ -171,7 +171,7 @@ func (c *Conn) readLoop() {
 				c.close(StatusFlood, "too many frames")
 				return
 			}
-			c.slowDown()
+			c.slowDown(data)
 			continue
 		}
 		strikes = 0
@@ -197,9 +197,12 @@ func (c *Conn) receive(typ websocket.MessageType, data []byte) {
 }
 
 // slowDown answers a frame over the rate limit (apart from readLoop, as
-// receive is).
-func (c *Conn) slowDown() {
-	c.answer(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), ""))
+// receive is). The frame is not handled, but its ref is named when it has
+// one, so that a client resends that send (same client id) after a pause
+// instead of waiting for an ack that will never come.
+func (c *Conn) slowDown(data []byte) {
+	f, _ := decodeClientFrame(data)
+	c.answer(errorFrame(Errorf(CodeRateLimited, "too many frames; slow down"), refOf(f)))
 }
 
 func refOf(f clientFrame) string {

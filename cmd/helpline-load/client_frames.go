@@ -254,6 +254,11 @@ func (c *client) onError(ctx context.Context, f *chatclient.Frame) {
 		c.tryAccept(ctx)
 	case f.Code == "rate_limited":
 		c.r.count.rateLimited.Add(1)
+		if idx, n, ok := parseClientID(f.Ref); ok {
+			// A send refused for now, not stored: the page resends the
+			// same client id after a pause, and so do we.
+			c.r.sendFailed(c, idx, n, f)
+		}
 	case c.side == counselorSide && f.Code == "not_found" && c.sides[f.Ref] != nil && c.sides[f.Ref].ended:
 		// The sync of a conversation that ended while we were away was
 		// refused: it went to someone else, so its tail is not ours to read.

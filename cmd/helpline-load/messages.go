@@ -187,11 +187,16 @@ func (r *runner) sendFailed(c *client, idx, n int, f *chatclient.Frame) {
 		return
 	}
 	switch f.Code {
-	case "unavailable", "internal":
-		// Not stored: send the same client id again shortly.
+	case "unavailable", "internal", "rate_limited":
+		// Not stored: send the same client id again shortly (after a
+		// longer pause when told to slow down, as the page does).
 		r.count.sendRetries.Add(1)
 		data := r.frameFor(conv, c.side, n, sentAt)
-		time.AfterFunc(time.Second, func() { c.deliver(r.ctx, data) })
+		pause := time.Second
+		if f.Code == "rate_limited" {
+			pause = 5 * time.Second
+		}
+		time.AfterFunc(pause, func() { c.deliver(r.ctx, data) })
 	default:
 		r.count.sendErrors.Add(1)
 		r.count.note("send %s refused: %s: %s", f.Ref, f.Code, f.Message)
