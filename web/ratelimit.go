@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -18,7 +17,8 @@ import (
 // every hour and never leaves memory. After a rotation old keys are
 // meaningless, so nothing can be linked back to an address.
 type addressLimiter struct {
-	lim *chat.Limiter
+	lim     *chat.Limiter
+	proxies TrustedProxies
 
 	mu      sync.Mutex
 	secret  []byte
@@ -27,19 +27,42 @@ type addressLimiter struct {
 
 // newAddressLimiter allows perSecond requests per address, burst at once; a
 // zero burst means no limit.
-func newAddressLimiter(perSecond float64, burst int) *addressLimiter {
+func newAddressLimiter(perSecond float64, burst int, proxies TrustedProxies) *addressLimiter {
 	if burst == 0 {
 		return &addressLimiter{}
 	}
-	return &addressLimiter{lim: chat.NewLimiter(perSecond, burst)}
+	return &addressLimiter{lim: chat.NewLimiter(perSecond, burst), proxies: proxies}
 }
 
 func (a *addressLimiter) allow(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	return a.lim.Allow(a.key(a.proxies.ClientAddress(r)))
+}
+
+// totalLimiter bounds a request over the whole service, whoever sends it:
+// the limit that still works where every visitor shares one address (behind
+// a Tor onion service, every request comes from the local tor daemon).
+type totalLimiter struct{ lim *chat.Limiter }
+
+// newTotalLimiter allows perMinute requests a minute in all, in bursts of
+// up to a tenth of that (at least 1); 0 means no limit.
+func newTotalLimiter(perMinute int) totalLimiter {
+	if perMinute == 0 {
+		return totalLimiter{}
 	}
-	return a.lim.Allow(a.key(host))
+	return totalLimiter{lim: chat.NewLimiter(float64(perMinute)/60, max(1, perMinute/10))}
+}
+
+func (t totalLimiter) limited(next http.HandlerFunc) http.HandlerFunc {
+	if t.lim == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !t.lim.Allow("all") {
+			writeError(w, &chat.Error{Code: chat.CodeRateLimited, Message: "many people are starting a conversation right now; wait a moment and try again", RetryAfter: 10 * time.Second})
+			return
+		}
+		next(w, r)
+	}
 }
 
 func (a *addressLimiter) key(host string) string {

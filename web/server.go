@@ -37,6 +37,13 @@ type Config struct {
 	// SignInsPerMinute bounds staff sign-in attempts per client address
 	// (on top of the per-account lock); 0 turns it off.
 	SignInsPerMinute int
+	// StartsPerMinuteTotal bounds new conversations over the whole service,
+	// whatever their address (for an onion service, where everyone shares
+	// one); 0 turns it off.
+	StartsPerMinuteTotal int
+	// TrustedProxies may tell the client's address in X-Forwarded-For, for
+	// the per-address limits (never stored or logged).
+	TrustedProxies TrustedProxies
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
@@ -50,8 +57,9 @@ func NewHandler(cfg Config) http.Handler {
 	h := &handler{cfg: cfg}
 	// Starting conversations and signing in are what a flood or a password
 	// guesser would hammer; each address gets a modest, bursty allowance.
-	starts := newAddressLimiter(float64(cfg.StartsPerMinute)/60, cfg.StartsPerMinute)
-	logins := newAddressLimiter(float64(cfg.SignInsPerMinute)/60, cfg.SignInsPerMinute)
+	starts := newAddressLimiter(float64(cfg.StartsPerMinute)/60, cfg.StartsPerMinute, cfg.TrustedProxies)
+	allStarts := newTotalLimiter(cfg.StartsPerMinuteTotal)
+	logins := newAddressLimiter(float64(cfg.SignInsPerMinute)/60, cfg.SignInsPerMinute, cfg.TrustedProxies)
 	static, _ := fs.Sub(assets, "static")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page(static, "seeker.html"))
@@ -61,7 +69,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/config", h.config)
 	mux.HandleFunc("GET /api/status", h.status)
 	mux.HandleFunc("GET /api/selfhelp/{lang}", h.selfHelp)
-	mux.HandleFunc("POST /api/seeker/conversations", starts.limited(h.startConversation))
+	mux.HandleFunc("POST /api/seeker/conversations", starts.limited(allStarts.limited(h.startConversation)))
 	mux.HandleFunc("POST /api/seeker/leave", h.leave)
 	mux.HandleFunc("POST /api/seeker/delete", h.deleteConversation)
 	mux.HandleFunc("POST /api/staff/login", logins.limited(h.login))

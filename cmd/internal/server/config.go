@@ -17,6 +17,7 @@ import (
 
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/web"
 )
 
 // Config is every setting, read from the environment by LoadConfig.
@@ -40,6 +41,9 @@ type Config struct {
 	DemoPassword     string
 	StartsPerMinute  int
 	SignInsPerMinute int
+	// StartsPerMinuteTotal bounds new conversations over the whole service.
+	StartsPerMinuteTotal int
+	TrustedProxies       web.TrustedProxies
 	// Hashing is the argon2id cost of new passwords and how many hashes
 	// may run at once (HELPLINE_ARGON2_*).
 	Hashing counselors.HashConfig
@@ -81,6 +85,8 @@ var Settings = []Setting{
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
+	{"HELPLINE_STARTS_PER_MINUTE_TOTAL", "0", "new conversations allowed per minute over the whole service, whoever starts them (bursts of a tenth of it); the limit that still works behind a Tor onion service, where every visitor shares one address; 0 = no limit"},
+	{"HELPLINE_TRUSTED_PROXIES", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For tells the client's address for the per-address limits; used in memory only, never stored or logged; empty: believe no header"},
 	{"HELPLINE_SIGNINS_PER_MINUTE", "10", "staff sign-in attempts allowed per client address per minute (besides locking an account after 5 failures); 0 = no limit, for load tests"},
 	{"HELPLINE_ARGON2_MEMORY_KIB", "19456", "argon2id memory per password hash, in KiB (OWASP's recommendation: 19456 with 2 iterations); hashes already stored keep the cost written in them"},
 	{"HELPLINE_ARGON2_ITERATIONS", "2", "argon2id passes per password hash"},
@@ -220,6 +226,12 @@ func (e *env) readLimits(c *Config) {
 	c.RetentionDays = days
 	c.StartsPerMinute = e.whole("HELPLINE_STARTS_PER_MINUTE", 0)
 	c.SignInsPerMinute = e.whole("HELPLINE_SIGNINS_PER_MINUTE", 0)
+	c.StartsPerMinuteTotal = e.whole("HELPLINE_STARTS_PER_MINUTE_TOTAL", 0)
+	proxies, err := web.ParseTrustedProxies(e.get("HELPLINE_TRUSTED_PROXIES"))
+	if err != nil {
+		e.fail(fmt.Errorf("HELPLINE_TRUSTED_PROXIES: %w", err))
+	}
+	c.TrustedProxies = proxies
 }
 
 // readRouting reads how conversations reach counsellors, the opening hours
