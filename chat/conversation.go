@@ -80,6 +80,9 @@ const (
 	EndedByLeft      = "left" // the seeker used quick exit
 	EndedBySystem    = "system"
 	EndedByAbandoned = "abandoned" // the seeker left the queue and did not come back in time
+	// EndedByBlocked: staff ended an abusive conversation and paused new
+	// ones from the seeker's browser (blocking.go).
+	EndedByBlocked = "blocked"
 )
 
 // Limits on what a client may send.

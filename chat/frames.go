@@ -128,8 +128,8 @@ func validateEnd(f clientFrame) error {
 	if err := needConversation(f); err != nil {
 		return err
 	}
-	if f.Reason != "" && f.Reason != EndedByLeft {
-		return Errorf(CodeInvalid, `end reason must be "" or "left"`)
+	if f.Reason != "" && f.Reason != EndedByLeft && f.Reason != EndedByBlocked {
+		return Errorf(CodeInvalid, `end reason must be "", "left" (seekers) or "blocked" (staff)`)
 	}
 	return nil
 }

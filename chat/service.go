@@ -52,6 +52,9 @@ type Config struct {
 	Log            *slog.Logger
 	Now            Clock
 	SeekerTokenTTL time.Duration
+	// BlockPause is how long new conversations from a browser stay paused
+	// after staff end its conversation as blocked (default 24 h).
+	BlockPause time.Duration
 	Languages      map[string]bool // languages a seeker may choose
 	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
 	WriteWorkers   int             // concurrent store batches (default 4)
@@ -120,6 +123,9 @@ func NewService(cfg Config) *Service {
 func withDefaults(cfg Config) Config {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.BlockPause == 0 {
+		cfg.BlockPause = 24 * time.Hour
 	}
 	if cfg.SeekerTokenTTL == 0 {
 		cfg.SeekerTokenTTL = 24 * time.Hour

@@ -38,6 +38,7 @@ const (
 	tokenIssuer    = "helpline"
 	audienceSeeker = "helpline-seeker"
 	audienceStaff  = "helpline-staff"
+	audiencePause  = "helpline-pause"
 )
 
 type claims struct {
@@ -135,14 +136,7 @@ var errBadToken = &Error{Code: CodeUnauthorized, Message: "credential is invalid
 // id, issuer, expiry required, and audience and type agreeing.
 func (t *Tokens) Verify(token string) (Principal, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
-		kid, _ := tok.Header["kid"].(string)
-		key, ok := t.keys[kid]
-		if !ok {
-			return nil, fmt.Errorf("unknown key id")
-		}
-		return key, nil
-	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tokenIssuer), jwt.WithExpirationRequired(),
+	_, err := jwt.ParseWithClaims(token, &c, t.keyFor, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tokenIssuer), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(t.now), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second))
 	if err != nil {
 		return Principal{}, errBadToken
@@ -161,6 +155,16 @@ func (t *Tokens) Verify(token string) (Principal, error) {
 		return Principal{}, errBadToken
 	}
 	return p, nil
+}
+
+// keyFor finds the key a token names by id.
+func (t *Tokens) keyFor(tok *jwt.Token) (any, error) {
+	kid, _ := tok.Header["kid"].(string)
+	key, ok := t.keys[kid]
+	if !ok {
+		return nil, fmt.Errorf("unknown key id")
+	}
+	return key, nil
 }
 
 func audienceIs(aud jwt.ClaimStrings, want string) bool {

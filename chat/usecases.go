@@ -177,12 +177,9 @@ func (s *Service) End(ctx context.Context, p Principal, conversationID, reason s
 	if err != nil {
 		return err
 	}
-	endedBy := EndedByCounselor
-	if p.Role == RoleSeeker {
-		endedBy = EndedBySeeker
-		if reason == EndedByLeft {
-			endedBy = EndedByLeft
-		}
+	endedBy, err := s.endedBy(ctx, p, c.ID, reason)
+	if err != nil {
+		return err
 	}
 	c, m, err := s.store.End(ctx, c.ID, endedBy)
 	if err != nil {

@@ -72,6 +72,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/seeker/conversations", starts.limited(allStarts.limited(h.startConversation)))
 	mux.HandleFunc("POST /api/seeker/leave", h.leave)
 	mux.HandleFunc("POST /api/seeker/delete", h.deleteConversation)
+	mux.HandleFunc("POST /api/seeker/pause", h.pauseMarker)
 	mux.HandleFunc("POST /api/staff/login", logins.limited(h.login))
 	mux.HandleFunc("POST /api/staff/logout", h.logout)
 	mux.HandleFunc("POST /api/admin/accounts", h.requireRole(h.addAccount, chat.RoleAdmin))
@@ -251,8 +252,13 @@ func (h *handler) startConversation(w http.ResponseWriter, r *http.Request) {
 		Audience chat.Audience `json:"audience"`
 		Language string        `json:"language"`
 		Region   string        `json:"region"`
+		Pause    string        `json:"pause"` // the browser's pause marker, if it holds one
 	}
 	if !decode(w, r, &req) {
+		return
+	}
+	if err := h.cfg.Chat.CheckPause(req.Pause); err != nil {
+		writeError(w, err)
 		return
 	}
 	c, token, exp, err := h.cfg.Chat.StartConversation(r.Context(), chat.NewConversation{Audience: req.Audience, Language: req.Language, Region: strings.TrimSpace(req.Region)})
@@ -275,6 +281,23 @@ func (h *handler) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// pauseMarker gives the seeker of a conversation ended as blocked the
+// marker their browser keeps (chat/blocking.go).
+func (h *handler) pauseMarker(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	marker, until, err := h.cfg.Chat.PauseMarker(r.Context(), req.Token)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"marker": marker, "until": until.UTC()})
 }
 
 func (h *handler) deleteConversation(w http.ResponseWriter, r *http.Request) {
@@ -413,6 +436,9 @@ func writeError(w http.ResponseWriter, err error) {
 	var closed *chat.ClosedError
 	if errors.As(err, &closed) {
 		body["reason"] = closed.Reason
+		if !closed.NextOpen.IsZero() {
+			body["next_open"] = closed.NextOpen.UTC()
+		}
 	}
 	if code == chat.CodeUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", unavailableRetryAfter)

@@ -97,11 +97,11 @@ async function continueIfOpen() {
 }
 
 function showClosed(reason, nextOpen) {
-  const known = ['hours', 'queue_full', 'no_counselor'].includes(reason) ? reason : 'no_counselor';
+  const known = ['hours', 'queue_full', 'no_counselor', 'paused'].includes(reason) ? reason : 'no_counselor';
   H.setText($('closed-reason'), 'closed.' + known);
   const next = $('closed-next');
-  const when = known === 'hours' && nextOpen ? H.fmtWhen(nextOpen) : '';
-  if (when) H.setText(next, 'closed.hours_next', { when }); else H.clearText(next);
+  const when = (known === 'hours' || known === 'paused') && nextOpen ? H.fmtWhen(nextOpen) : '';
+  if (when) H.setText(next, known === 'paused' ? 'closed.paused_until' : 'closed.hours_next', { when }); else H.clearText(next);
   next.hidden = !when;
   show('closed', 'closed-heading');
   window.scrollTo(0, 0);
@@ -142,6 +142,7 @@ async function startConversation(e) {
     audience: audienceValue(),
     language: $('language').value,
     region: Array.from($('region').value.trim()).slice(0, 64).join(''), // 64 characters, not UTF-16 units
+    pause: pauseMarker(),
   };
   const waiting = $('prechat-waiting');
   button.disabled = true;
@@ -237,7 +238,23 @@ function setupChat() {
 }
 
 function endedKey(by) {
-  return ['seeker', 'counselor', 'left', 'abandoned', 'system'].includes(by) ? by : 'system';
+  return ['seeker', 'counselor', 'left', 'abandoned', 'blocked', 'system'].includes(by) ? by : 'system';
+}
+
+// A conversation the team ended as blocked pauses new ones from this browser: the server signs a
+// marker that names nothing but its expiry, we keep it and present it when starting (chat/blocking.go).
+async function keepPauseMarker() {
+  try {
+    const res = await H.api('POST', '/api/seeker/pause', { token: cred.token });
+    H.store.set('local', 'pause', { marker: res.marker, until: res.until });
+  } catch (err) { /* nothing to keep */ }
+}
+
+function pauseMarker() {
+  const p = H.store.get('local', 'pause');
+  if (p && p.until && new Date(p.until) > new Date()) return p.marker;
+  H.store.remove('local', 'pause');
+  return '';
 }
 
 // "Delete this conversation": the server erases it and every message; then we forget it too.
@@ -379,9 +396,10 @@ function renderStatus(conv) {
 function showClosing(endedBy) {
   H.setText($('chat-status'), 'chat.status_ended');
   const by = endedKey(endedBy);
-  H.setText($('closing-text'), by === 'seeker' || by === 'counselor' ? 'chat.closing_' + by : 'chat.closing_other');
+  H.setText($('closing-text'), ['seeker', 'counselor', 'blocked'].includes(by) ? 'chat.closing_' + by : 'chat.closing_other');
   if (endedShown) return;
   endedShown = true;
+  if (by === 'blocked') keepPauseMarker();
   typingOut.stop(cred.conversation_id);
   typingIn.set(false);
   $('composer').hidden = true;

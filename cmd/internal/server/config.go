@@ -32,6 +32,7 @@ type Config struct {
 	TextsDir         string
 	RetentionDays    int
 	SeekerTokenTTL   time.Duration
+	BlockPause       time.Duration
 	StaffTokenTTL    time.Duration
 	ExitURL          string
 	LogLevel         string
@@ -82,6 +83,7 @@ var Settings = []Setting{
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
+	{"HELPLINE_BLOCK_PAUSE", "24h", "after staff end a conversation as blocked, how long new conversations from that browser are paused (a signed marker only that browser keeps; nothing is stored on the server)"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
@@ -122,6 +124,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DefaultLanguage: e.get("HELPLINE_DEFAULT_LANGUAGE"),
 		TextsDir:        e.get("HELPLINE_TEXTS_DIR"),
 		SeekerTokenTTL:  e.duration("HELPLINE_SEEKER_TOKEN_TTL"),
+		BlockPause:      e.duration("HELPLINE_BLOCK_PAUSE"),
 		StaffTokenTTL:   e.duration("HELPLINE_STAFF_TOKEN_TTL"),
 		ExitURL:         e.get("HELPLINE_EXIT_URL"),
 		LogLevel:        e.get("HELPLINE_LOG_LEVEL"),

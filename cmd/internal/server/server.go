@@ -104,7 +104,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
-		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat})
+		SeekerTokenTTL: cfg.SeekerTokenTTL, BlockPause: cfg.BlockPause, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat})
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)

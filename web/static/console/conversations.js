@@ -305,10 +305,12 @@ export function wireConversations() {
     $('c-end-confirm').hidden = true;
     $('c-end').focus();
   });
-  $('c-end-yes').addEventListener('click', () => {
+  const endAs = (reason) => () => {
     $('c-end-confirm').hidden = true;
-    if (S.openId) S.client.control({ type: 'end', conversation_id: S.openId, reason: '' }, true);
+    if (S.openId) S.client.control({ type: 'end', conversation_id: S.openId, reason }, true);
     $('c-heading').focus();
-  });
+  };
+  $('c-end-yes').addEventListener('click', endAs(''));
+  $('c-end-block').addEventListener('click', endAs('blocked'));
   $('c-close').addEventListener('click', () => { if (S.openId) closeConversation(S.openId); });
 }

@@ -16,7 +16,7 @@ export function setValueOrNotSaid(node, text) {
 export function audienceKey(a) { return a ? 'audience.' + a : 'audience.none'; }
 
 export function endedKey(by) {
-  return 'console.ended_' + (['seeker', 'counselor', 'left', 'abandoned', 'system', 'unavailable'].includes(by) ? by : 'system');
+  return 'console.ended_' + (['seeker', 'counselor', 'left', 'abandoned', 'blocked', 'system', 'unavailable'].includes(by) ? by : 'system');
 }
 
 // Active is the only state in which we can write; the others say why not.
