@@ -54,7 +54,7 @@ type Config struct {
 	SeekerTokenTTL time.Duration
 	// BlockPause is how long new conversations from a browser stay paused
 	// after staff end its conversation as blocked (default 24 h).
-	BlockPause time.Duration
+	BlockPause     time.Duration
 	Languages      map[string]bool // languages a seeker may choose
 	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
 	WriteWorkers   int             // concurrent store batches (default 4)
