@@ -627,6 +627,7 @@ var httpEndpoints = []struct {
 	{"POST /api/seeker/conversations", 1},
 	{"POST /api/seeker/leave", 1},
 	{"POST /api/seeker/delete", 1},
+	{"POST /api/seeker/pause", 1},
 	{"POST /api/staff/login", 1},
 	{"GET /api/admin/accounts", 1},
 	{"POST /api/admin/accounts", 1},
@@ -656,6 +657,11 @@ func wantStatus(endpoint string, r role) int {
 	case "POST /api/seeker/leave", "POST /api/seeker/delete":
 		if r == roleOwn || r == roleOther {
 			return 204 // each for their own conversation only
+		}
+		return 401
+	case "POST /api/seeker/pause":
+		if r == roleOwn || r == roleOther {
+			return 409 // a seeker's own conversation, not ended as blocked
 		}
 		return 401
 	case "POST /api/staff/logout":
@@ -743,7 +749,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 	switch path {
 	case "/api/seeker/conversations":
 		body = map[string]any{"audience": "other", "language": "en"}
-	case "/api/seeker/leave", "/api/seeker/delete":
+	case "/api/seeker/leave", "/api/seeker/delete", "/api/seeker/pause":
 		body = map[string]any{"token": token}
 	case "/api/staff/login":
 		body = map[string]any{"username": "nobody-" + string(c.role), "password": ""}
@@ -763,8 +769,8 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		}
 	}
 	bearer := token
-	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") {
-		bearer = "" // the beacon endpoints take the credential in the body
+	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") || path == "/api/seeker/pause" {
+		bearer = "" // the beacon endpoints (and the pause, like them) take the credential in the body
 	}
 
 	a := call(t, ctx, nil, method, url, bearer, body, nil)
@@ -773,7 +779,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		t.Fatalf("status %d, want %d: %s", a.Status, want, a.Body)
 	}
 	if want >= 400 {
-		wantCode := map[int]string{401: "unauthorized", 404: "not_found"}[want]
+		wantCode := map[int]string{401: "unauthorized", 404: "not_found", 409: "conflict"}[want]
 		if a.Code != wantCode || a.Message == "" {
 			t.Fatalf("error %q %q, want %s", a.Code, a.Message, wantCode)
 		}
