@@ -11,6 +11,10 @@
 // recovery) and leaves it out of the access log, since a socket lives for
 // hours.
 //
+// Pages, scripts and styles are read once at start (assets.go): gzipped
+// once, and named under /static/v-<version>/ (a hash of them all), which is
+// cached as immutable; pages and translations are revalidated each visit.
+//
 // The pages' scripts are ES modules served as they are, with no build step
 // (static/seeker.js and static/console.js are the entry points; static/lib
 // holds what both share: socket, chat client, message log, i18n; static/console

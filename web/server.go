@@ -61,10 +61,15 @@ func NewHandler(cfg Config) http.Handler {
 	allStarts := newTotalLimiter(cfg.StartsPerMinuteTotal)
 	logins := newAddressLimiter(float64(cfg.SignInsPerMinute)/60, cfg.SignInsPerMinute, cfg.TrustedProxies)
 	static, _ := fs.Sub(assets, "static")
+	files, err := loadAssets(static)
+	if err != nil {
+		panic("web: the embedded pages cannot be read: " + err.Error()) // a broken build, never a request's doing
+	}
+	h.assets = files
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page(static, "seeker.html"))
 	mux.HandleFunc("GET /console", h.page(static, "console.html"))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", files)
 	mux.HandleFunc("GET /i18n/{file}", h.translations)
 	mux.HandleFunc("GET /api/config", h.config)
 	mux.HandleFunc("GET /api/status", h.status)
@@ -107,7 +112,10 @@ func (h *handler) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-type handler struct{ cfg Config }
+type handler struct {
+	cfg    Config
+	assets *staticAssets
+}
 
 // secure sets the headers every answer carries: no inline or third-party
 // script or style, no framing, no referrer, no sniffing.
@@ -164,16 +172,17 @@ func routeOf(r *http.Request) string {
 	return "unmatched"
 }
 
-func (h *handler) page(static fs.FS, name string) http.HandlerFunc {
+// page serves one embedded page (static/name), naming its scripts and
+// styles by version (assets.go); the page itself is revalidated each time,
+// so a new release is picked up at once.
+func (h *handler) page(_ fs.FS, name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		data, err := fs.ReadFile(static, name)
-		if err != nil {
+		f, ok := h.assets.files[name]
+		if !ok {
 			http.Error(w, "page missing from the build", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+		f.serve(w, r, "no-cache")
 	}
 }
 
@@ -201,9 +210,7 @@ func (h *handler) translations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, chat.Errorf(chat.CodeNotFound, "no translation for that language"))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(table)
+	h.assets.translation(code, table).serve(w, r, "no-cache")
 }
 
 func (h *handler) config(w http.ResponseWriter, r *http.Request) {
