@@ -2,6 +2,7 @@
  * The screens are sections shown one at a time, all in one history entry, so that
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
+import { wireConfirm } from './lib/confirm.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -56,7 +57,7 @@ function wireQuickExit() {
   $('quick-exit').addEventListener('click', quickExit);
   let lastEscape = 0;
   document.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
+    if (e.key !== 'Escape' || e.defaultPrevented) return; // an Escape that closed a dialog is not a step toward leaving
     const now = Date.now();
     if (now - lastEscape < 1000) { e.preventDefault(); quickExit(); }
     lastEscape = now;
@@ -67,7 +68,11 @@ function wireQuickExit() {
 
 function show(screen, focusId) {
   for (const id of ['intro', 'closed', 'prechat', 'chat']) $(id).hidden = id !== screen;
-  if (focusId) $(focusId).focus();
+  if (focusId) {
+    // Focus alone may leave the field off-screen (the composer sits below the log): bring it in view.
+    $(focusId).focus({ preventScroll: true });
+    $(focusId).scrollIntoView({ block: 'nearest' });
+  }
 }
 
 // notice: '' (none), 'expired' or 'deleted' — a gentle word on why we are back here.
@@ -170,6 +175,14 @@ async function startConversation(e) {
 // ------------------------------------------------------------ chat
 
 function setupChat() {
+  // What appears above the composer (the place in the queue, the reading while waiting, new
+  // messages) pushes it down: while it has focus, keep it in view, so a phone's keyboard user
+  // is never typing into a field they cannot see.
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => {
+      if (document.activeElement === $('compose')) $('compose').scrollIntoView({ block: 'nearest' });
+    }).observe($('chat'));
+  }
   typingIn = new H.TypingIndicator($('typing'), 'chat.typing');
   log = new H.MessageLog($('messages'), {
     self: 'seeker',
@@ -207,16 +220,9 @@ function setupChat() {
     compose.focus();
   });
 
-  $('end-chat').addEventListener('click', () => {
-    $('end-confirm').hidden = false;
-    $('end-confirm-no').focus();
-  });
-  $('end-confirm-no').addEventListener('click', () => {
-    $('end-confirm').hidden = true;
-    $('end-chat').focus();
-  });
+  const endConfirm = wireConfirm($('end-confirm'), $('end-chat'), $('end-confirm-no'));
   $('end-confirm-yes').addEventListener('click', () => {
-    $('end-confirm').hidden = true;
+    endConfirm.close(false);
     $('end-chat').disabled = true;
     // Queued if offline: it goes out as soon as we are connected again.
     client.control({ type: 'end', conversation_id: cred.conversation_id, reason: '' }, true);
@@ -225,14 +231,7 @@ function setupChat() {
     forgetConversation();
     showIntro('');
   });
-  $('delete-chat').addEventListener('click', () => {
-    $('delete-confirm').hidden = false;
-    $('delete-confirm-no').focus();
-  });
-  $('delete-confirm-no').addEventListener('click', () => {
-    $('delete-confirm').hidden = true;
-    $('delete-chat').focus();
-  });
+  wireConfirm($('delete-confirm'), $('delete-chat'), $('delete-confirm-no'));
   $('delete-confirm-yes').addEventListener('click', deleteConversation);
   H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
 }

@@ -7,6 +7,7 @@ import { dropOffer } from './queue.js';
 import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
+import { wireConfirm } from '../lib/confirm.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -296,17 +297,10 @@ export function wireConversations() {
     if (close) closeConversation(close.dataset.closeId);
   });
   wireComposer();
-  $('c-end').addEventListener('click', () => {
-    closeTransferForm(false);
-    $('c-end-confirm').hidden = false;
-    $('c-end-no').focus();
-  });
-  $('c-end-no').addEventListener('click', () => {
-    $('c-end-confirm').hidden = true;
-    $('c-end').focus();
-  });
+  $('c-end').addEventListener('click', () => closeTransferForm(false));
+  const endConfirm = wireConfirm($('c-end-confirm'), $('c-end'), $('c-end-no'));
   const endAs = (reason) => () => {
-    $('c-end-confirm').hidden = true;
+    endConfirm.close(false);
     if (S.openId) S.client.control({ type: 'end', conversation_id: S.openId, reason }, true);
     $('c-heading').focus();
   };
