@@ -11,7 +11,8 @@ import (
 	"helpline/cmd/internal/servertest"
 )
 
-// TestBrowserKeyboardAndPhoneDetails: on a phone-sized touch screen, after
+// TestBrowserKeyboardAndPhoneDetails: on a phone-sized touch screen, the
+// pre-chat language is the page's; after
 // "Start chat" the composer is in view; the end dialog opens on "No", which
 // comes first; Tab stays inside it; Escape closes it and gives focus back,
 // and that Escape does not count toward the double-Escape quick exit; the
@@ -25,9 +26,12 @@ func TestBrowserKeyboardAndPhoneDetails(t *testing.T) {
 		chromedp.Navigate(srv.URL+"/"),
 		visible("#intro"),
 		click("#start-prechat"),
-		visible("#prechat"),
-		click("#start-chat"),
-		visible("#chat"))
+		visible("#prechat"))
+	// The pre-chat language is the page's own until the person changes it.
+	if chosen := value(t, seeker, "language", chromedp.Evaluate[string](`document.getElementById('language').value + '/' + document.documentElement.lang`)); chosen != "en/en" && chosen != "es/es" {
+		t.Fatalf("pre-chat language/page language = %s, want the page's language chosen", chosen)
+	}
+	browse(t, seeker, "seeker starts", click("#start-chat"), visible("#chat"))
 	value(t, seeker, "composer focused", chromedp.Poll[bool](`document.activeElement && document.activeElement.id === 'compose'`, chromedp.WithPollingTimeout(5*time.Second)))
 	inView := `(() => { const r = document.getElementById('compose').getBoundingClientRect();
 		return r.top >= 0 && r.bottom <= window.innerHeight; })()`

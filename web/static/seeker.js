@@ -127,8 +127,13 @@ function setupPrechat() {
   box.addEventListener('change', () => { $('young-note').hidden = audienceValue() !== 'young'; });
 
   const select = $('language');
-  select.append(H.el('option', { value: '', selected: true, i18n: ['prechat.prefer_not'] }));
+  // The language the page is read in is the likeliest answer: chosen already, still changeable.
+  select.append(H.el('option', { value: '', i18n: ['prechat.prefer_not'] }));
   for (const l of config.languages) select.append(H.el('option', { value: l.code, lang: l.code, text: l.name }));
+  const preselect = () => { if (!select.dataset.touched) select.value = config.languages.some((l) => l.code === H.lang) ? H.lang : ''; };
+  select.addEventListener('change', () => { select.dataset.touched = '1'; });
+  preselect();
+  H.onLanguage(preselect);
 
   $('prechat-back').addEventListener('click', () => show('intro', 'intro-heading'));
   $('prechat-form').addEventListener('submit', startConversation);
