@@ -311,11 +311,17 @@ func TestBrowserConsoleOfferStatusCapacityAndTeam(t *testing.T) {
 				visible("#offers-panel"),
 				visible("#offers button.accept"),
 				uiSomeTextIs("#offers .q-region", "Valencia"),
+				uiTextIs("#console-status", uiTr(t, tr, "console.offer_new")),
+				uiWait(`document.title.startsWith('(1) ')`),
 				click("#offers button.accept"),
 				visible("#conversation"),
 				visible("#c-composer"),
 				visible("#c-messages li.from-seeker"),
 				chromedp.WaitNotVisible(chromedp.CSS("#offers-panel")),
+				// "You have an offer" goes with the offer; the conversation has a label of its own.
+				uiWait(`document.getElementById('console-status').dataset.i18n !== 'console.offer_new'`),
+				uiTextIs("#conversations .tab-label", uiTr(t, tr, "console.conversation_label_place", "n", 1, "place", "Valencia", "minutes", 0)),
+				uiTextIs("#c-heading", uiTr(t, tr, "console.conversation_label_place", "n", 1, "place", "Valencia", "minutes", 0)),
 				uiTextIs("#c-id", started.ConversationID),
 				uiTextIs("#staff-capacity", uiTr(t, tr, "console.capacity", "active", 1, "capacity", 2)))
 			uiBrowse(t, console, "Marta replies",

@@ -2,7 +2,7 @@
  * composer) and what happens to each as the server reports it. */
 import H from '../common.js';
 import { S, ui, peek, leave, conversations, isAccepting, movedAway, current } from './state.js';
-import { $, setPlain, setValueOrNotSaid, audienceKey, closedKey, endedKey, flash, updateTitle, nextId } from './util.js';
+import { $, setPlain, setValueOrNotSaid, audienceKey, closedKey, endedKey, flash, updateTitle, nextId, conversationNumber, minutesSince } from './util.js';
 import { dropOffer } from './queue.js';
 import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
@@ -131,6 +131,15 @@ export function onConversationGone(f) {
   return true;
 }
 
+// conversationLabel tells conversations apart at a glance: "Conversation 3 · Madrid · 12 min"
+// (the number stays the same for this sign-in; the place is the region, else the language).
+export function conversationLabel(st) {
+  const c = st.conv;
+  const place = c.region || (c.language ? H.languageName(c.language) : '');
+  const args = { n: conversationNumber(st.id), place, minutes: minutesSince(c.created_at) };
+  return [place ? 'console.conversation_label_place' : 'console.conversation_label', args];
+}
+
 export function renderTabs() {
   const list = conversations();
   H.syncList($('conversations'), list, (st) => st.id, createTab, updateTab);
@@ -142,7 +151,7 @@ function createTab(st) {
   const stateId = nextId('tab-state-');
   return H.el('li', { class: 'conv-item' }, [
     H.el('button', { type: 'button', class: 'tab', dataset: { conversationId: st.id } }, [
-      H.el('span', { class: 'tab-audience' }), H.el('span', { class: 'tab-region' }),
+      H.el('span', { class: 'tab-label' }), H.el('span', { class: 'tab-audience' }),
       H.el('span', { class: 'tab-state', id: stateId }), H.el('span', { class: 'unread' }),
     ]),
     H.el('button', { type: 'button', class: 'close-conv secondary', 'aria-describedby': stateId, dataset: { closeId: st.id }, i18n: ['console.close_conversation'], hidden: true }),
@@ -165,9 +174,9 @@ function updateTab(li, st) {
   if (st.id === S.openId) tab.setAttribute('aria-current', 'true'); else tab.removeAttribute('aria-current');
   li.classList.toggle('ended', closed);
   li.classList.toggle('watching', watching);
+  H.setText(li.querySelector('.tab-label'), ...conversationLabel(st));
   if (c.status === 'deleted') H.setText(li.querySelector('.tab-audience'), 'console.deleted_heading');
   else H.setText(li.querySelector('.tab-audience'), audienceKey(c.audience));
-  setPlain(li.querySelector('.tab-region'), c.region || (c.language ? H.languageName(c.language) : ''));
   const state = li.querySelector('.tab-state');
   const key = tabStateKey(st);
   if (key) H.setText(state, key); else H.clearText(state);
@@ -189,7 +198,7 @@ export function renderPane() {
   const closed = c.status !== 'active';
   const watching = peek(st.id).watched;
   const deleted = c.status === 'deleted';
-  H.setText($('c-heading'), deleted ? 'console.deleted_heading' : audienceKey(c.audience));
+  if (deleted) H.setText($('c-heading'), 'console.deleted_heading'); else H.setText($('c-heading'), ...conversationLabel(st));
   $('c-details').hidden = deleted;
   H.setText($('c-audience'), audienceKey(c.audience));
   setValueOrNotSaid($('c-language'), c.language ? H.languageName(c.language) : '');

@@ -1,7 +1,9 @@
 /* queue.js — the waiting list and the offers made to us, and accepting from either. */
 import H from '../common.js';
 import { S, ui, peek, allStates, atCapacity, isAccepting } from './state.js';
-import { $, setPlain, audienceKey, flash, updateTitle, nextId } from './util.js';
+import { $, setPlain, audienceKey, flash, clearFlash, updateTitle, nextId } from './util.js';
+import { soundOn, setSound, tone, notify, askToNotify } from '../lib/alert.js';
+import { renderTabs } from './conversations.js';
 
 const HANDED_BACK_QUIET = 10000; // a conversation we sent back to the queue is not "someone new"
 
@@ -59,10 +61,23 @@ export function onQueue(f) {
 export function onOffer(f) {
   const c = f.conversation;
   if (!c || typeof c.id !== 'string') return;
+  const isNew = !peek(c.id).offer;
   ui(c.id).offer = { conv: c, expires: Date.parse(f.expires_at) || Date.now() + 30000, reason: f.reason || '' };
-  flash('console.offer_new');
+  flash('console.offer_new', undefined, { until: () => !hasOffers() });
+  if (isNew) ringForOffer();
   renderOffers();
   updateTitle();
+}
+
+function hasOffers() {
+  for (const [, u] of allStates()) if (u.offer) return true;
+  return false;
+}
+
+// An offer rings: a tone (unless switched off), and a desktop notice when the page is out of view.
+function ringForOffer() {
+  if (soundOn('offers')) tone({ pitch: 660, notes: 2 });
+  notify(H.t('console.offer_notify_title'), H.t('console.offer_notify_body'), 'helpline-offer');
 }
 
 export function dropOffer(id) {
@@ -91,6 +106,7 @@ export function renderOffers() {
       li.querySelector('button.accept').disabled = isAccepting(o.conv.id);
     });
   $('offers-panel').hidden = list.length === 0;
+  if (list.length === 0) clearFlash('console.offer_new'); // accepted, declined or gone: no longer true
   updateTitle();
 }
 
@@ -132,6 +148,13 @@ function accept(button) {
 }
 
 export function wireQueue() {
+  const sound = $('sound-offers');
+  sound.checked = soundOn('offers');
+  sound.addEventListener('change', () => { setSound('offers', sound.checked); if (sound.checked) tone({ pitch: 660, notes: 1 }); });
+  const ask = $('notify-enable');
+  ask.hidden = !(window.Notification && Notification.permission === 'default');
+  ask.addEventListener('click', () => { askToNotify(); ask.hidden = true; });
+  $('missed-offers-dismiss').addEventListener('click', () => { $('missed-offers').hidden = true; $('presence').focus(); });
   $('queue').addEventListener('click', (e) => {
     const b = e.target.closest('button.accept');
     if (b && !b.disabled) accept(b);
@@ -145,6 +168,6 @@ export function wireQueue() {
     dropOffer(id);
     renderOffers();
   });
-  setInterval(renderQueue, 15000); // keep "waiting N min" current
+  setInterval(() => { renderQueue(); renderTabs(); }, 15000); // keep "waiting N min" and the tabs' ages current
   setInterval(() => { if (allStates().some(([, u]) => u.offer)) renderOffers(); }, 1000); // offer countdowns
 }

@@ -14,7 +14,10 @@ export function onMember(f) {
     if (before && before.capacity !== S.member.capacity) flash('console.capacity_set', { capacity: S.member.capacity });
     updateOwnEntry(S.member);
   }
-  if (f.reason === 'missed_offers') flash('console.missed_offers');
+  // Being set to busy must not pass unseen like a flash: it stays until dismissed (or until we
+  // are available again).
+  if (f.reason === 'missed_offers') $('missed-offers').hidden = false;
+  if (S.member && S.member.status === 'available') $('missed-offers').hidden = true;
   renderStaff();
   renderQueue();
   renderTeam();
