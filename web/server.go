@@ -20,6 +20,7 @@ import (
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/web/identifying"
 )
 
 // Config is what the HTTP layer needs.
@@ -78,6 +79,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/seeker/leave", h.leave)
 	mux.HandleFunc("POST /api/seeker/delete", h.deleteConversation)
 	mux.HandleFunc("POST /api/seeker/pause", h.pauseMarker)
+	mux.HandleFunc("GET /api/seeker/identifying-rules", h.identifyingRules)
 	mux.HandleFunc("POST /api/staff/login", logins.limited(h.login))
 	mux.HandleFunc("POST /api/staff/logout", h.logout)
 	mux.HandleFunc("POST /api/admin/accounts", h.requireRole(h.addAccount, chat.RoleAdmin))
@@ -288,6 +290,13 @@ func (h *handler) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// identifyingRules is the rules file the seeker page checks a message with
+// before sending it (web/identifying).
+func (h *handler) identifyingRules(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(identifying.RulesJSON())
 }
 
 // pauseMarker gives the seeker of a conversation ended as blocked the

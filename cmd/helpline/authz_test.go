@@ -638,6 +638,7 @@ var httpEndpoints = []struct {
 	{"GET /api/config", 1},
 	{"GET /api/status", 1},
 	{"GET /api/selfhelp/es", 1},
+	{"GET /api/seeker/identifying-rules", 1},
 	{"GET /i18n/es.json", 1},
 	{"POST /api/staff/logout", 3},
 }
@@ -647,7 +648,7 @@ func wantStatus(endpoint string, r role) int {
 	switch endpoint {
 	case "POST /api/seeker/conversations":
 		return 201 // anyone; a credential neither helps nor hinders
-	case "GET /api/config", "GET /api/status", "GET /api/selfhelp/es", "GET /i18n/es.json":
+	case "GET /api/config", "GET /api/status", "GET /api/selfhelp/es", "GET /i18n/es.json", "GET /api/seeker/identifying-rules":
 		return 200 // public; a credential changes nothing
 	case "POST /api/staff/login":
 		if r == roleAdmin {

@@ -3,6 +3,7 @@
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
 import { wireConfirm } from './lib/confirm.js';
+import { kinds as identifyingKinds } from './lib/identifying.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -215,15 +216,27 @@ function setupChat() {
     if (!client) return;
     if (compose.value) typingOut.input(cred.conversation_id); else typingOut.stop(cred.conversation_id);
   });
-  $('composer').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const text = compose.value.trim();
-    if (!text || !client) return;
+  const send = (text) => {
     typingOut.stop(cred.conversation_id);
     client.send(cred.conversation_id, text);
     compose.value = '';
     compose.focus();
+  };
+  $('composer').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = compose.value.trim();
+    if (!text || !client) return;
+    const found = await identifyingKinds(text);
+    if (found.length && compose.value.trim() === text) { askBeforeSending(found); return; }
+    send(text);
   });
+  $('identify-send').addEventListener('click', () => {
+    $('identify-warning').hidden = true;
+    const text = compose.value.trim();
+    if (text && client) send(text);
+  });
+  $('identify-edit').addEventListener('click', () => { $('identify-warning').hidden = true; compose.focus(); });
+  compose.addEventListener('input', () => { $('identify-warning').hidden = true; });
 
   const endConfirm = wireConfirm($('end-confirm'), $('end-chat'), $('end-confirm-no'));
   $('end-confirm-yes').addEventListener('click', () => {
@@ -239,6 +252,14 @@ function setupChat() {
   wireConfirm($('delete-confirm'), $('delete-chat'), $('delete-confirm-no'));
   $('delete-confirm-yes').addEventListener('click', deleteConversation);
   H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
+}
+
+// "This might identify you or someone else": the person decides, nothing is blocked or kept.
+function askBeforeSending(kinds) {
+  const list = kinds.map((k) => H.t('identify.kind_' + k)).join(', ');
+  H.setText($('identify-text'), 'identify.warning', { what: list });
+  $('identify-warning').hidden = false;
+  $('identify-send').focus();
 }
 
 function endedKey(by) {
