@@ -31,6 +31,9 @@ type Config struct {
 	Log           *slog.Logger
 	RetentionDays int
 	ExitURL       string
+	// Alternatives are what the closed page offers besides the self-help
+	// reading (HELPLINE_ALTERNATIVES_FILE).
+	Alternatives []Alternative
 	HSTS          bool // send Strict-Transport-Security (served over TLS, directly or by a proxy)
 	// StartsPerMinute bounds new conversations per client address; 0 turns
 	// the bound off (load tests on loopback only).
@@ -223,6 +226,7 @@ func (h *handler) config(w http.ResponseWriter, r *http.Request) {
 		"audiences":         chat.Audiences,
 		"max_message_chars": chat.MaxBodyChars,
 		"exit_url":          h.cfg.ExitURL,
+		"alternatives":      h.alternatives(),
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -218,7 +220,12 @@ func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			browser := mustBrowser(t)
 
-			noOne := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_ROUTING": "offer", "HELPLINE_REQUIRE_COUNSELOR": "true"}})
+			alternatives := filepath.Join(t.TempDir(), "alternatives.json")
+			os.WriteFile(alternatives, []byte(`[{"name": {"es": "Línea de crisis 24 h", "en": "24-hour crisis line"},
+				"description": {"es": "Si estás en crisis ahora.", "en": "If you are in crisis now."}, "phone": "+34 900 000 000", "hours": {"es": "24 h", "en": "24 h"}},
+				{"name": {"es": "Programa de autoayuda", "en": "Self-help programme"}, "url": "https://example.org/self-help"}]`), 0o600)
+			noOne := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_ROUTING": "offer", "HELPLINE_REQUIRE_COUNSELOR": "true",
+				"HELPLINE_ALTERNATIVES_FILE": alternatives}})
 			tr := uiTexts(t, noOne, lang)
 			seeker := tab(t, browser)
 			uiBrowse(t, seeker, "no counsellor on shift: Continue leads to the alternatives",
@@ -226,11 +233,20 @@ func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
 				visible("#intro"),
 				chooseLanguage(lang),
 				uiWait(`document.documentElement.lang === `+uiJS(lang)),
+				// The first screen says who runs the service.
+				uiTextIs("#intro .org strong", uiTr(t, tr, "org.name")),
 				click("#start-prechat"),
 				visible("#closed"),
 				uiTextIs("#closed-reason", uiTr(t, tr, "closed.no_counselor")),
 				uiSomeTextIs("#closed p", uiTr(t, tr, "closed.alternatives")),
-				chromedp.WaitNotVisible(chromedp.CSS("#closed-next")))
+				chromedp.WaitNotVisible(chromedp.CSS("#closed-next")),
+				// The deployment's own alternatives, clickable, and the self-help reading.
+				visible("#closed-alternatives"),
+				uiSomeTextIs("#closed-alternatives a", map[string]string{"es": "Programa de autoayuda", "en": "Self-help programme"}[lang]),
+				uiWait(`!!document.querySelector('#closed-alternatives a[href="tel:+34900000000"]')`),
+				uiWait(`!!document.querySelector('#closed-alternatives a[href="https://example.org/self-help"]')`),
+				visible("#closed-selfhelp"),
+				uiWait(`document.querySelectorAll('#closed-selfhelp-articles details').length > 0`))
 			if n := value(t, seeker, "pre-chat shown", uiCount("#prechat:not([hidden])")); n != 0 {
 				t.Fatal("the pre-chat questions show although the service is closed")
 			}

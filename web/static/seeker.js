@@ -109,6 +109,8 @@ function showClosed(reason, nextOpen) {
   const when = (known === 'hours' || known === 'paused') && nextOpen ? H.fmtWhen(nextOpen) : '';
   if (when) H.setText(next, known === 'paused' ? 'closed.paused_until' : 'closed.hours_next', { when }); else H.clearText(next);
   next.hidden = !when;
+  renderAlternatives();
+  fillSelfHelp($('closed-selfhelp'), $('closed-selfhelp-articles'));
   show('closed', 'closed-heading');
   window.scrollTo(0, 0);
 }
@@ -331,16 +333,35 @@ let selfHelpLang = '';
 async function loadSelfHelp() {
   if (selfHelpLang === H.lang) return;
   selfHelpLang = H.lang;
+  await fillSelfHelp($('selfhelp'), $('selfhelp-articles'));
+}
+
+// fillSelfHelp puts the self-help reading, in the page's language (else the default), in list,
+// showing box only when there is some.
+async function fillSelfHelp(box, list) {
   let data = null;
   for (const lang of [H.lang, config.default_language]) {
     try { data = await H.api('GET', '/api/selfhelp/' + encodeURIComponent(lang)); break; } catch (e) { /* try the next */ }
   }
   const articles = data && Array.isArray(data.articles) ? data.articles : [];
-  $('selfhelp-articles').replaceChildren(...articles.map((a) => H.el('details', { class: 'article' }, [
+  list.replaceChildren(...articles.map((a) => H.el('details', { class: 'article' }, [
     H.el('summary', { text: String(a.title || '') }),
     ...(Array.isArray(a.body) ? a.body : []).map((p) => H.el('p', { text: String(p) })),
   ])));
-  $('selfhelp').hidden = articles.length === 0;
+  box.hidden = articles.length === 0;
+}
+
+// The closed page's other places to turn to (HELPLINE_ALTERNATIVES_FILE), in the page's language.
+function renderAlternatives() {
+  const list = Array.isArray(config.alternatives) ? config.alternatives : [];
+  const inLang = (m) => (m && (m[H.lang] || m[config.default_language])) || '';
+  $('closed-alternatives').replaceChildren(...list.map((a) => H.el('li', { class: 'alternative' }, [
+    a.url ? H.el('a', { href: a.url, rel: 'noreferrer noopener', text: inLang(a.name) }) : H.el('strong', { text: inLang(a.name) }),
+    inLang(a.description) ? H.el('p', { text: inLang(a.description) }) : null,
+    a.phone ? H.el('p', {}, [H.el('a', { href: a.tel, text: a.phone })]) : null,
+    inLang(a.hours) ? H.el('p', { class: 'muted', text: inLang(a.hours) }) : null,
+  ])));
+  $('closed-elsewhere').hidden = list.length === 0;
 }
 
 function resetChat() {

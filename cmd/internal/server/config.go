@@ -35,6 +35,7 @@ type Config struct {
 	BlockPause       time.Duration
 	StaffTokenTTL    time.Duration
 	ExitURL          string
+	Alternatives     []web.Alternative
 	LogLevel         string
 	DrainDelay       time.Duration
 	HSTS             bool
@@ -85,6 +86,7 @@ var Settings = []Setting{
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_BLOCK_PAUSE", "24h", "after staff end a conversation as blocked, how long new conversations from that browser are paused (a signed marker only that browser keeps; nothing is stored on the server)"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
+	{"HELPLINE_ALTERNATIVES_FILE", "", "JSON list of other places to turn to, shown when no conversation can start now: [{\"name\": {\"es\": …, \"en\": …}, \"description\": {…}, \"hours\": {…}, \"phone\": \"+34 …\", \"url\": \"https://…\"}]; empty: only the self-help reading"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_STARTS_PER_MINUTE_TOTAL", "0", "new conversations allowed per minute over the whole service, whoever starts them (bursts of a tenth of it); the limit that still works behind a Tor onion service, where every visitor shares one address; 0 = no limit"},
@@ -146,6 +148,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Hashing = hashing
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
+	alternatives, err := web.LoadAlternatives(e.get("HELPLINE_ALTERNATIVES_FILE"), c.DefaultLanguage)
+	if err != nil {
+		e.fail(fmt.Errorf("HELPLINE_ALTERNATIVES_FILE: %w", err))
+	}
+	c.Alternatives = alternatives
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

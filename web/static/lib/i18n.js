@@ -62,7 +62,15 @@ function normaliseConfig(c) {
       : ['self', 'young', 'other'],
     max_message_chars: c.max_message_chars > 0 ? c.max_message_chars : 4000,
     exit_url: typeof c.exit_url === 'string' ? c.exit_url : '',
+    alternatives: Array.isArray(c.alternatives) ? c.alternatives.filter(isAlternative) : [],
   };
+}
+
+// An alternative as the server lists it: names by language, an https link and/or a phone.
+function isAlternative(a) {
+  return !!a && typeof a === 'object' && a.name && typeof a.name === 'object' &&
+    (typeof a.url !== 'string' || a.url === '' || a.url.startsWith('https://')) &&
+    (typeof a.tel !== 'string' || a.tel === '' || /^tel:\+?[0-9]+$/.test(a.tel));
 }
 
 // Saved choice, then the browser's preferences (exact tag, then primary subtag), then the default.
