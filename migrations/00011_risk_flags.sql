@@ -17,7 +17,7 @@ CREATE TABLE risk_flags (
     key_id          text NOT NULL,
     matched         bytea NOT NULL,
     created_at      timestamptz NOT NULL,
-    UNIQUE (conversation_id, seq, category)
+    UNIQUE (conversation_id, seq, category, list)
 );
 
 -- +goose Down
