@@ -1,0 +1,114 @@
+package riskflag
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"helpline/chat"
+	"helpline/migrations/migrationstest"
+)
+
+// storeRig is one store with a chat store beside it on the same backend,
+// so that flags belong to real conversations.
+type storeRig struct {
+	flags Store
+	chat  interface {
+		chat.Store
+		chat.Retention
+	}
+}
+
+func testSealer(t testing.TB) *chat.Sealer {
+	s, err := chat.ParseKeys(chat.NewKey("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// forEachStore runs test against the memory and PostgreSQL stores: the
+// contract both keep.
+func forEachStore(t *testing.T, test func(t *testing.T, r storeRig)) {
+	t.Run("memory", func(t *testing.T) {
+		mem := chat.NewMemoryStore(nil)
+		flags := NewMemoryStore()
+		mem.OnForget(flags.Forget)
+		test(t, storeRig{flags: flags, chat: mem})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pool, _ := migrationstest.MustOpen(t)
+		seal := testSealer(t)
+		test(t, storeRig{flags: NewPostgresStore(pool, seal), chat: chat.NewPostgresStore(pool, seal, nil)})
+	})
+}
+
+func TestStoreAddsEachFlagOnceAndSaysWhichIsFirst(t *testing.T) {
+	forEachStore(t, func(t *testing.T, r storeRig) {
+		ctx := context.Background()
+		c, err := r.chat.CreateConversation(ctx, chat.NewConversation{Language: "es"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+		f := Flag{ID: chat.NewID(), ConversationID: c.ID, Seq: 1, Category: CategorySelfHarm, Imminent: true, List: "es", Version: "v1",
+			Words: []string{"Quiero morir"}, Phrases: []string{"quiero morir"}, CreatedAt: at}
+		for i, want := range [][2]bool{{true, true}, {false, false}} {
+			f := f
+			f.ID = chat.NewID() // a retry makes a new id; the message, category and list are the same
+			added, first, err := r.flags.Add(ctx, f)
+			if err != nil || added != want[0] || first != want[1] {
+				t.Fatalf("add #%d: added %v first %v err %v; want %v", i+1, added, first, err, want)
+			}
+		}
+		second := f
+		second.ID, second.Seq, second.List, second.CreatedAt = chat.NewID(), 2, "en", at.Add(time.Second)
+		if added, first, err := r.flags.Add(ctx, second); err != nil || !added || first {
+			t.Fatalf("second flag of the category: added %v first %v err %v", added, first, err)
+		}
+		other := f
+		other.ID, other.Seq, other.Category, other.Imminent, other.CreatedAt = chat.NewID(), 3, CategoryAcuteDistress, false, at.Add(2*time.Second)
+		if added, first, err := r.flags.Add(ctx, other); err != nil || !added || !first {
+			t.Fatalf("first flag of another category: added %v first %v err %v", added, first, err)
+		}
+		got, err := r.flags.List(ctx, c.ID)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("List = %d flags, %v", len(got), err)
+		}
+		g := got[0]
+		if g.Seq != 1 || g.Category != CategorySelfHarm || !g.Imminent || g.List != "es" || g.Version != "v1" ||
+			!slices.Equal(g.Words, []string{"Quiero morir"}) || !slices.Equal(g.Phrases, []string{"quiero morir"}) || !g.CreatedAt.Equal(at) {
+			t.Fatalf("flag read back: %+v", g)
+		}
+		if got[1].Seq != 2 || got[2].Seq != 3 {
+			t.Fatalf("order: %d, %d", got[1].Seq, got[2].Seq)
+		}
+		if none, err := r.flags.List(ctx, "not-a-conversation"); err != nil || len(none) != 0 {
+			t.Fatalf("an unknown conversation: %v, %v", none, err)
+		}
+	})
+}
+
+func TestFlagsGoWithTheirConversation(t *testing.T) {
+	forEachStore(t, func(t *testing.T, r storeRig) {
+		ctx := context.Background()
+		c, err := r.chat.CreateConversation(ctx, chat.NewConversation{Language: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := r.flags.Add(ctx, Flag{ID: chat.NewID(), ConversationID: c.ID, Seq: 1, Category: CategorySelfHarm,
+			List: "en", Version: "v1", Words: []string{"kill myself"}, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := r.chat.End(ctx, c.ID, chat.EndedBySeeker); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.chat.DeleteConversation(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := r.flags.List(ctx, c.ID); err != nil || len(got) != 0 {
+			t.Fatalf("after the conversation was deleted its flags are %v, %v", got, err)
+		}
+	})
+}
