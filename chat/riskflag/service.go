@@ -67,6 +67,7 @@ type Config struct {
 type Service struct {
 	cfg  Config
 	chat atomic.Pointer[Chat]
+	esc  atomic.Pointer[Escalator]
 }
 
 var _ chat.SeekerTextObserver = (*Service)(nil)
@@ -79,7 +80,21 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}
+	s := &Service{cfg: cfg}
+	if cfg.Escalator != nil {
+		s.SetEscalator(cfg.Escalator)
+	}
+	return s
+}
+
+// SetEscalator hands over (or replaces) the Escalator, for a caller that
+// builds it after this service; nil turns automatic escalation off.
+func (s *Service) SetEscalator(e Escalator) {
+	if e == nil {
+		s.esc.Store(nil)
+		return
+	}
+	s.esc.Store(&e)
 }
 
 // SetChat hands over the chat service (built after this one, since chat's
@@ -156,8 +171,8 @@ func (s *Service) act(ctx context.Context, f Flag) {
 	// When the flag could not be stored, escalate anyway: whether it is
 	// the first is unknown, and a duplicate escalation is added to the
 	// open one rather than lost.
-	if s.cfg.Escalator != nil && (first || err != nil) {
-		if err := s.cfg.Escalator.RaiseAutomatic(ctx, f.ConversationID, f.Category, Note(f)); err != nil {
+	if esc := s.esc.Load(); esc != nil && (first || err != nil) {
+		if err := (*esc).RaiseAutomatic(ctx, f.ConversationID, f.Category, Note(f)); err != nil {
 			log.Error("opening an automatic escalation for imminent risk failed; the counsellor still sees the flag", "error", err)
 		}
 	}

@@ -29,6 +29,7 @@ type Config struct {
 	AllowedOrigins   []string
 	DefaultLanguage  string
 	TextsDir         string
+	RiskPhrasesDir   string // replacement and added risk phrase lists (chat/riskflag)
 	RetentionDays    int
 	SeekerTokenTTL   time.Duration
 	StaffTokenTTL    time.Duration
@@ -76,6 +77,7 @@ var Settings = []Setting{
 	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins, comma-separated: host patterns (any scheme) or scheme://host patterns; the page's own origin (scheme and host) is always allowed"},
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
+	{"HELPLINE_RISK_PHRASES_DIR", "", "folder of <name>.json risk phrase lists (chat/riskflag): a file replaces the built-in list of the same name (es, en) whole, another name adds a list; see README \"Risk flags\""},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
@@ -115,6 +117,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		TokenKeys:       e.secret("HELPLINE_TOKEN_KEYS"),
 		DefaultLanguage: e.get("HELPLINE_DEFAULT_LANGUAGE"),
 		TextsDir:        e.get("HELPLINE_TEXTS_DIR"),
+		RiskPhrasesDir:  e.get("HELPLINE_RISK_PHRASES_DIR"),
 		SeekerTokenTTL:  e.duration("HELPLINE_SEEKER_TOKEN_TTL"),
 		StaffTokenTTL:   e.duration("HELPLINE_STAFF_TOKEN_TTL"),
 		ExitURL:         e.get("HELPLINE_EXIT_URL"),
