@@ -122,6 +122,20 @@ func TestImminentPhraseFlagsEscalatesAndMovesAheadInTheQueue(t *testing.T) {
 			t.Fatalf("first flag: %+v (frame %+v)", f, flag)
 		}
 
+		entries, err := srv.Staff.AuditLog(ctx, chat.Principal{Role: chat.RoleAdmin}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := 0
+		for _, e := range entries {
+			if e.Action == "read" && e.Target == "conversation:"+a.started.ConversationID {
+				audited++
+			}
+		}
+		if audited < 2 { // the counsellor's sync, and the flags
+			t.Fatalf("reading the flags was not audited: %+v", entries)
+		}
+
 		// The queue: two wait; the later one writes an imminent phrase and goes first.
 		first, later := startSeeker(t, ctx, srv, "self", "en"), startSeeker(t, ctx, srv, "self", "en")
 		if _, err := later.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "position" && f.Wait.Position == 2 }); err != nil {
