@@ -112,3 +112,35 @@ func TestFlagsGoWithTheirConversation(t *testing.T) {
 		}
 	})
 }
+
+// Key rotation re-seals a flag's words, which then still open.
+func TestRotationReSealsRiskFlags(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	ctx := context.Background()
+	old := chat.NewKey("k1")
+	oldSeal, _ := chat.ParseKeys(old)
+	c, err := chat.NewPostgresStore(pool, oldSeal, nil).CreateConversation(ctx, chat.NewConversation{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := NewPostgresStore(pool, oldSeal).Add(ctx, Flag{ID: chat.NewID(), ConversationID: c.ID, Seq: 1, Category: CategorySelfHarm,
+		List: "es", Version: "v1", Words: []string{"me quiero morir"}, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	both, err := chat.ParseKeys(chat.NewKey("k2") + "," + old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := chat.NewPostgresStore(pool, both, nil).RotateKeys(ctx, 10)
+	if err != nil || report.Resealed["risk_flags"] != 1 || len(report.Left) != 0 {
+		t.Fatalf("rotation: %+v, %v", report, err)
+	}
+	got, err := NewPostgresStore(pool, both).List(ctx, c.ID)
+	if err != nil || len(got) != 1 || got[0].Words[0] != "me quiero morir" {
+		t.Fatalf("after rotation: %+v, %v", got, err)
+	}
+	var keyID string
+	if err := pool.QueryRow(ctx, `SELECT key_id FROM risk_flags`).Scan(&keyID); err != nil || keyID != "k2" {
+		t.Fatalf("key after rotation %q, %v", keyID, err)
+	}
+}
