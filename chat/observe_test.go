@@ -45,7 +45,7 @@ func TestObserverNeverHoldsUpTheWriter(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		ob.offer([]Message{seeker("panic"), {Sender: SenderCounselor, Kind: KindText, Body: "not a seeker's"}})
-		<-o.called // the observer has the first batch and is stuck in it
+		<-o.called                                                    // the observer has the first batch and is stuck in it
 		ob.offer([]Message{{Sender: SenderSystem, Kind: KindJoined}}) // nothing for it: not queued
 		ob.offer([]Message{seeker("queued")})
 		for range 100 {
