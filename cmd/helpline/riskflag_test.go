@@ -12,6 +12,7 @@ import (
 	"helpline/chat/chatclient"
 	"helpline/chat/riskflag"
 	"helpline/cmd/internal/servertest"
+	"helpline/migrations/migrationstest"
 )
 
 // recordingEscalator stands in for routing/escalation: it records each
@@ -164,4 +165,54 @@ func TestImminentPhraseFlagsEscalatesAndMovesAheadInTheQueue(t *testing.T) {
 		}
 		noFrame(t, later.Client, 200*time.Millisecond, seesRisk)
 	})
+}
+
+// Two instances on one database: the seeker on one, the counsellor on the
+// other. The flag reaches the counsellor there, one escalation is raised
+// (by the instance that stored the message), and a waiting seeker at risk
+// is first in the other instance's queue too.
+func TestRiskFlagAcrossInstances(t *testing.T) {
+	_, url := migrationstest.MustOpen(t)
+	one := servertest.Start(t, "postgres", servertest.Options{DatabaseURL: url})
+	two := servertest.Start(t, "postgres", servertest.Options{DatabaseURL: url})
+	ctx := testCtx(t)
+	escOne, escTwo := newRecordingEscalator(), newRecordingEscalator()
+	close(escOne.hold)
+	close(escTwo.hold)
+	one.RiskFlags.SetEscalator(escOne)
+	two.RiskFlags.SetEscalator(escTwo)
+	a := mustSeeker(t, ctx, one)
+	counselor, _ := mustCounselor(t, ctx, two, "nuria", 3)
+	accept(t, ctx, counselor, a.started.ConversationID)
+	if _, err := counselor.Sync(ctx, a.started.ConversationID, 0); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ctx, a.Client, a.started.ConversationID, "x1", "I want to die")
+	if f := riskFlagFrame(t, ctx, counselor, a.started.ConversationID); f.Category != riskflag.CategorySelfHarm {
+		t.Fatalf("flag %+v", f)
+	}
+	waiting := startSeeker(t, ctx, one, "self", "es")
+	_ = startSeeker(t, ctx, one, "self", "es")
+	later := startSeeker(t, ctx, one, "self", "es")
+	send(t, ctx, later.Client, later.started.ConversationID, "x2", "me voy a suicidar")
+	if _, err := counselor.WaitFor(ctx, func(f chatclient.Frame) bool {
+		return f.Type == "queue" && len(f.Waiting) == 3 && f.Waiting[0].ConversationID == later.started.ConversationID &&
+			f.Waiting[1].ConversationID == waiting.started.ConversationID
+	}); err != nil {
+		t.Fatalf("the other instance's queue does not put the seeker at risk first: %v", err)
+	}
+	for _, id := range []string{a.started.ConversationID, later.started.ConversationID} {
+		select {
+		case call := <-escOne.got:
+			if !strings.HasPrefix(call, id+"|") {
+				t.Fatalf("escalation %q, want one for %s", call, id)
+			}
+		case <-ctx.Done():
+			t.Fatal("the seeker's instance did not escalate")
+		}
+	}
+	noFrame(t, a.Client, 200*time.Millisecond, seesRisk)
+	if escOne.count() != 2 || escTwo.count() != 0 {
+		t.Fatalf("escalations: %d by the seeker's instance, %d by the other; want 2 and 0", escOne.count(), escTwo.count())
+	}
 }
