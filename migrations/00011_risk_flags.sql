@@ -17,6 +17,8 @@ CREATE TABLE risk_flags (
     key_id          text NOT NULL,
     matched         bytea NOT NULL,
     created_at      timestamptz NOT NULL,
+    -- an automatic escalation was raised for it (imminent categories)
+    escalated       boolean NOT NULL DEFAULT false,
     UNIQUE (conversation_id, seq, category, list)
 );
 

@@ -25,6 +25,8 @@ type riskFlagView struct {
 	Words    []string  `json:"words"`
 	Phrases  []string  `json:"phrases"`
 	At       time.Time `json:"at"`
+	// Escalated: the automatic escalation of this flag went through.
+	Escalated bool `json:"escalated"`
 }
 
 // listRiskFlags answers GET /api/staff/conversations/{id}/risk-flags: the
@@ -48,7 +50,7 @@ func (h *handler) listRiskFlags(w http.ResponseWriter, r *http.Request, p chat.P
 	out := make([]riskFlagView, 0, len(flags))
 	for _, f := range flags {
 		out = append(out, riskFlagView{ID: f.ID, Seq: f.Seq, Category: f.Category, Imminent: f.Imminent, List: f.List,
-			Version: f.Version, Words: nonNil(f.Words), Phrases: nonNil(f.Phrases), At: f.CreatedAt})
+			Version: f.Version, Words: nonNil(f.Words), Phrases: nonNil(f.Phrases), At: f.CreatedAt, Escalated: f.Escalated})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversation_id": id, "flags": out})
 }

@@ -144,7 +144,7 @@ func (s *Service) flagsOf(m chat.Message) []Flag {
 // and, for the conversation's first flag of the category, escalates.
 func (s *Service) act(ctx context.Context, f Flag) {
 	log := s.cfg.Log.With("conversation", f.ConversationID, "seq", f.Seq, "category", f.Category, "list", f.List)
-	added, first, err := s.cfg.Store.Add(ctx, f)
+	added, escalate, err := s.cfg.Store.Add(ctx, f)
 	if err != nil {
 		log.Error("storing a risk flag failed; the message is stored, the flag is not", "error", err)
 	}
@@ -168,12 +168,21 @@ func (s *Service) act(ctx context.Context, f Flag) {
 	if _, err := (*c).Prioritize(ctx, f.ConversationID, chat.PriorityRisk, PriorityReason(f.Category)); err != nil {
 		log.Error("moving a seeker at imminent risk ahead in the queue failed", "error", err)
 	}
-	// When the flag could not be stored, escalate anyway: whether it is
-	// the first is unknown, and a duplicate escalation is added to the
-	// open one rather than lost.
-	if esc := s.esc.Load(); esc != nil && (first || err != nil) {
-		if err := (*esc).RaiseAutomatic(ctx, f.ConversationID, f.Category, Note(f)); err != nil {
-			log.Error("opening an automatic escalation for imminent risk failed; the counsellor still sees the flag", "error", err)
+	// Escalate the first flag of the category; until one escalation went
+	// through, each new flag tries again. When the flag could not be
+	// stored, escalate anyway: a duplicate is added to the open
+	// escalation, a miss would be lost.
+	esc := s.esc.Load()
+	if esc == nil || !escalate && err == nil {
+		return
+	}
+	if err := (*esc).RaiseAutomatic(ctx, f.ConversationID, f.Category, Note(f)); err != nil {
+		log.Error("opening an automatic escalation for imminent risk failed; the counsellor still sees the flag, and the next flag tries again", "error", err)
+		return
+	}
+	if err == nil {
+		if err := s.cfg.Store.MarkEscalated(ctx, f.ConversationID, f.ID); err != nil {
+			log.Warn("recording that a risk flag was escalated failed; the next flag of its category escalates again", "error", err)
 		}
 	}
 }

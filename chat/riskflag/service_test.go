@@ -2,6 +2,7 @@ package riskflag
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -39,12 +40,17 @@ func (c *recordingChat) Prioritize(_ context.Context, id string, priority int, r
 type recordingEscalator struct {
 	mu    sync.Mutex
 	calls []string // conversation|category|note
+	fail  int      // how many calls fail before one goes through
 }
 
 func (e *recordingEscalator) RaiseAutomatic(_ context.Context, id, category, note string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls = append(e.calls, id+"|"+category+"|"+note)
+	if e.fail > 0 {
+		e.fail--
+		return errors.New("the escalation store is away")
+	}
 	return nil
 }
 
@@ -115,5 +121,24 @@ func TestWithoutAnEscalatorFlagsStillHappen(t *testing.T) {
 	s.SeekerTexts(context.Background(), []chat.Message{seekerMessage(chat.NewID(), 1, "I'm alone with a child")})
 	if len(c.frames) != 1 || c.frames[0].Category != CategoryChildAtRiskNow || len(c.prioritized) != 1 {
 		t.Fatalf("frames %+v prioritized %q", c.frames, c.prioritized)
+	}
+}
+
+// An escalation that fails is tried again with the conversation's next
+// flag of the category, and only until one goes through.
+func TestAFailedEscalationIsTriedAgainWithTheNextFlag(t *testing.T) {
+	s, _, esc, store := newTestService(t)
+	esc.fail = 1
+	ctx := context.Background()
+	id := chat.NewID()
+	for seq, body := range []string{"quiero morir", "me quiero matar", "voy a suicidarme"} {
+		s.SeekerTexts(ctx, []chat.Message{seekerMessage(id, int64(seq+1), body)})
+	}
+	if len(esc.calls) != 2 {
+		t.Fatalf("escalator called %d times, want 2 (one failed, one went through): %q", len(esc.calls), esc.calls)
+	}
+	flags, _ := store.List(ctx, id)
+	if len(flags) != 3 || flags[0].Escalated || !flags[1].Escalated || flags[2].Escalated {
+		t.Fatalf("escalated marks: %+v", flags)
 	}
 }

@@ -27,6 +27,8 @@ type Flag struct {
 	Words          []string
 	Phrases        []string
 	CreatedAt      time.Time
+	// Escalated: an automatic escalation was raised for this flag.
+	Escalated bool
 }
 
 // Store keeps flags per conversation; they go with it (PostgreSQL: ON
@@ -34,9 +36,12 @@ type Flag struct {
 type Store interface {
 	// Add stores f, unless the conversation already has a flag for the
 	// same message, category and list: added says whether it stored it,
-	// first whether no flag of f's category was stored before for the
-	// conversation.
-	Add(ctx context.Context, f Flag) (added, first bool, err error)
+	// escalate whether none of the conversation's flags of f's category
+	// has been escalated yet (so that a failed escalation is tried again
+	// with the next flag).
+	Add(ctx context.Context, f Flag) (added, escalate bool, err error)
+	// MarkEscalated records that a flag's automatic escalation was raised.
+	MarkEscalated(ctx context.Context, conversationID, flagID string) error
 	// List returns a conversation's flags, oldest first.
 	List(ctx context.Context, conversationID string) ([]Flag, error)
 }
@@ -53,18 +58,29 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{flags: map[string][]Fla
 func (s *MemoryStore) Add(_ context.Context, f Flag) (bool, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	first := true
+	escalate := true
 	for _, o := range s.flags[f.ConversationID] {
 		if o.Seq == f.Seq && o.Category == f.Category && o.List == f.List {
 			return false, false, nil
 		}
-		if o.Category == f.Category {
-			first = false
+		if o.Category == f.Category && o.Escalated {
+			escalate = false
 		}
 	}
-	f.Words, f.Phrases = slices.Clone(f.Words), slices.Clone(f.Phrases)
+	f.Words, f.Phrases, f.Escalated = slices.Clone(f.Words), slices.Clone(f.Phrases), false
 	s.flags[f.ConversationID] = append(s.flags[f.ConversationID], f)
-	return true, first, nil
+	return true, escalate, nil
+}
+
+func (s *MemoryStore) MarkEscalated(_ context.Context, conversationID, flagID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.flags[conversationID] {
+		if s.flags[conversationID][i].ID == flagID {
+			s.flags[conversationID][i].Escalated = true
+		}
+	}
+	return nil
 }
 
 func (s *MemoryStore) List(_ context.Context, conversationID string) ([]Flag, error) {
@@ -114,24 +130,28 @@ func (s *PostgresStore) Add(ctx context.Context, f Flag) (bool, bool, error) {
 		return false, false, err
 	}
 	keyID, sealed := s.seal.Seal(plain, chat.IDAAD(sealedKind, f.ID))
-	var added, first bool
-	// The subquery sees the table as it was before this statement's insert.
+	var added, escalate bool
 	err = s.pool.QueryRow(ctx, `WITH ins AS (
 			INSERT INTO risk_flags (id, conversation_id, seq, category, imminent, list, list_version, key_id, matched, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (conversation_id, seq, category, list) DO NOTHING RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM ins), NOT EXISTS (SELECT 1 FROM risk_flags WHERE conversation_id = $2 AND category = $4)`,
-		f.ID, f.ConversationID, f.Seq, f.Category, f.Imminent, f.List, f.Version, keyID, sealed, f.CreatedAt.UTC()).Scan(&added, &first)
+		SELECT EXISTS (SELECT 1 FROM ins), NOT EXISTS (SELECT 1 FROM risk_flags WHERE conversation_id = $2 AND category = $4 AND escalated)`,
+		f.ID, f.ConversationID, f.Seq, f.Category, f.Imminent, f.List, f.Version, keyID, sealed, f.CreatedAt.UTC()).Scan(&added, &escalate)
 	if err != nil {
 		return false, false, err
 	}
-	return added, added && first, nil
+	return added, added && escalate, nil
+}
+
+func (s *PostgresStore) MarkEscalated(ctx context.Context, conversationID, flagID string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE risk_flags SET escalated = true WHERE id = $1`, flagID)
+	return err
 }
 
 func (s *PostgresStore) List(ctx context.Context, conversationID string) ([]Flag, error) {
 	if !isUUID(conversationID) {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, conversation_id::text, seq, category, imminent, list, list_version, key_id, matched, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, conversation_id::text, seq, category, imminent, list, list_version, key_id, matched, created_at, escalated
 		FROM risk_flags WHERE conversation_id = $1::uuid ORDER BY created_at, seq, id`, conversationID)
 	if err != nil {
 		return nil, err
@@ -142,7 +162,7 @@ func (s *PostgresStore) List(ctx context.Context, conversationID string) ([]Flag
 		var f Flag
 		var keyID string
 		var sealed []byte
-		if err := rows.Scan(&f.ID, &f.ConversationID, &f.Seq, &f.Category, &f.Imminent, &f.List, &f.Version, &keyID, &sealed, &f.CreatedAt); err != nil {
+		if err := rows.Scan(&f.ID, &f.ConversationID, &f.Seq, &f.Category, &f.Imminent, &f.List, &f.Version, &keyID, &sealed, &f.CreatedAt, &f.Escalated); err != nil {
 			return nil, err
 		}
 		plain, err := s.seal.Open(keyID, sealed, chat.IDAAD(sealedKind, f.ID))

@@ -44,7 +44,7 @@ func forEachStore(t *testing.T, test func(t *testing.T, r storeRig)) {
 	})
 }
 
-func TestStoreAddsEachFlagOnceAndSaysWhichIsFirst(t *testing.T) {
+func TestStoreAddsEachFlagOnceAndSaysWhenToEscalate(t *testing.T) {
 	forEachStore(t, func(t *testing.T, r storeRig) {
 		ctx := context.Background()
 		c, err := r.chat.CreateConversation(ctx, chat.NewConversation{Language: "es"})
@@ -54,35 +54,40 @@ func TestStoreAddsEachFlagOnceAndSaysWhichIsFirst(t *testing.T) {
 		at := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
 		f := Flag{ID: chat.NewID(), ConversationID: c.ID, Seq: 1, Category: CategorySelfHarm, Imminent: true, List: "es", Version: "v1",
 			Words: []string{"Quiero morir"}, Phrases: []string{"quiero morir"}, CreatedAt: at}
-		for i, want := range [][2]bool{{true, true}, {false, false}} {
-			f := f
-			f.ID = chat.NewID() // a retry makes a new id; the message, category and list are the same
-			added, first, err := r.flags.Add(ctx, f)
-			if err != nil || added != want[0] || first != want[1] {
-				t.Fatalf("add #%d: added %v first %v err %v; want %v", i+1, added, first, err, want)
+		add := func(what string, f Flag, wantAdded, wantEscalate bool) {
+			t.Helper()
+			added, escalate, err := r.flags.Add(ctx, f)
+			if err != nil || added != wantAdded || escalate != wantEscalate {
+				t.Fatalf("%s: added %v escalate %v err %v; want %v %v", what, added, escalate, err, wantAdded, wantEscalate)
 			}
 		}
+		add("the first flag", f, true, true)
+		retry := f
+		retry.ID = chat.NewID() // a retry makes a new id; the message, category and list are the same
+		add("the same message again", retry, false, false)
 		second := f
 		second.ID, second.Seq, second.List, second.CreatedAt = chat.NewID(), 2, "en", at.Add(time.Second)
-		if added, first, err := r.flags.Add(ctx, second); err != nil || !added || first {
-			t.Fatalf("second flag of the category: added %v first %v err %v", added, first, err)
+		add("a second flag before any escalation went through", second, true, true)
+		if err := r.flags.MarkEscalated(ctx, c.ID, f.ID); err != nil {
+			t.Fatal(err)
 		}
+		third := f
+		third.ID, third.Seq, third.CreatedAt = chat.NewID(), 3, at.Add(2*time.Second)
+		add("a flag of an escalated category", third, true, false)
 		other := f
-		other.ID, other.Seq, other.Category, other.Imminent, other.CreatedAt = chat.NewID(), 3, CategoryAcuteDistress, false, at.Add(2*time.Second)
-		if added, first, err := r.flags.Add(ctx, other); err != nil || !added || !first {
-			t.Fatalf("first flag of another category: added %v first %v err %v", added, first, err)
-		}
+		other.ID, other.Seq, other.Category, other.Imminent, other.CreatedAt = chat.NewID(), 4, CategoryChildAtRiskNow, true, at.Add(3*time.Second)
+		add("another category", other, true, true)
 		got, err := r.flags.List(ctx, c.ID)
-		if err != nil || len(got) != 3 {
+		if err != nil || len(got) != 4 {
 			t.Fatalf("List = %d flags, %v", len(got), err)
 		}
 		g := got[0]
-		if g.Seq != 1 || g.Category != CategorySelfHarm || !g.Imminent || g.List != "es" || g.Version != "v1" ||
+		if g.Seq != 1 || g.Category != CategorySelfHarm || !g.Imminent || g.List != "es" || g.Version != "v1" || !g.Escalated ||
 			!slices.Equal(g.Words, []string{"Quiero morir"}) || !slices.Equal(g.Phrases, []string{"quiero morir"}) || !g.CreatedAt.Equal(at) {
 			t.Fatalf("flag read back: %+v", g)
 		}
-		if got[1].Seq != 2 || got[2].Seq != 3 {
-			t.Fatalf("order: %d, %d", got[1].Seq, got[2].Seq)
+		if got[1].Seq != 2 || got[1].Escalated || got[2].Seq != 3 || got[3].Seq != 4 {
+			t.Fatalf("order or marks: %+v", got[1:])
 		}
 		if none, err := r.flags.List(ctx, "not-a-conversation"); err != nil || len(none) != 0 {
 			t.Fatalf("an unknown conversation: %v, %v", none, err)
