@@ -21,7 +21,9 @@
 // read, after chat.Service.ReadContent has allowed and audited it. It
 // imports chat (types, chat.Recipients, chat.PriorityRisk); chat never
 // imports it. It reaches the chat service only through its Chat interface,
-// set once with SetChat before messages flow.
+// set once with SetChat before messages flow, and the escalation service
+// through its Escalator interface (Config.Escalator or SetEscalator; none:
+// flags and risk priority without automatic escalation).
 //
 // Concurrency: Lists and Matcher are immutable once loaded and safe for any
 // number of goroutines. Service methods and both stores are safe for
