@@ -271,7 +271,7 @@ func queueFrame(waiting []Conversation) serverFrame {
 	entries := make([]QueueEntry, 0, len(waiting))
 	for _, c := range waiting {
 		entries = append(entries, QueueEntry{ConversationID: c.ID, Audience: string(c.Audience), Language: c.Language,
-			Region: c.Region, WaitingSince: c.QueuedAt})
+			Region: c.Region, WaitingSince: c.QueuedAt, Priority: c.Priority, PriorityReason: c.PriorityReason})
 	}
 	pageSize := queueFrameEntries
 	return serverFrame{Type: wire.FrameQueue, Waiting: &entries, WaitingTotal: &total, PageSize: &pageSize}

@@ -136,7 +136,7 @@ func everyField(typ chat.EventType) chat.Event {
 			ID: "0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64", Status: chat.StatusActive, Audience: chat.AudienceYoung,
 			Language: "es", Region: "Madrid", CounselorID: 7, CounselorName: "Ana",
 			CreatedAt: at, QueuedAt: at.Add(time.Second), AssignedAt: at.Add(2 * time.Second), EndedAt: at.Add(3 * time.Second),
-			EndedBy: "counselor", LastSeq: 42, Priority: 1, RequiredSkill: chat.AudienceYoung, Passed: []int64{3, 5},
+			EndedBy: "counselor", LastSeq: 42, Priority: 1, PriorityReason: "risk:self_harm", RequiredSkill: chat.AudienceYoung, Passed: []int64{3, 5},
 			SeekerSeenAt: at.Add(4 * time.Second), JoinPosition: 2,
 		},
 		Member: &chat.TeamMember{

@@ -107,11 +107,14 @@ type Conversation struct {
 	EndedAt       time.Time
 	EndedBy       string
 	LastSeq       int64
-	Priority      int       // higher is served first (returned conversations)
-	RequiredSkill Audience  // after a transfer to a skill: the next counsellor must have it
-	Passed        []int64   // counsellors not to offer it to again
-	SeekerSeenAt  time.Time // last time the seeker's browser was connected
-	JoinPosition  int       // place in the queue on arrival
+	Priority      int // higher is served first (returned conversations)
+	// PriorityReason says why Priority is above PriorityReturned, for
+	// staff ("risk:<category>"); "" otherwise.
+	PriorityReason string
+	RequiredSkill  Audience  // after a transfer to a skill: the next counsellor must have it
+	Passed         []int64   // counsellors not to offer it to again
+	SeekerSeenAt   time.Time // last time the seeker's browser was connected
+	JoinPosition   int       // place in the queue on arrival
 }
 
 // Priorities of a conversation in the queue: higher is served first. chat
@@ -122,6 +125,11 @@ const (
 	// PriorityReturned puts a conversation whose counsellor left or handed
 	// it on ahead of new arrivals: they should not start again at the back.
 	PriorityReturned = 10
+	// PriorityRisk puts a waiting seeker whose words matched an imminent
+	// risk list (chat/riskflag) ahead of everyone else: Service.Prioritize
+	// sets it, with the reason "risk:<category>". Kept if the conversation
+	// later goes back to the queue.
+	PriorityRisk = 20
 )
 
 // NewConversation is what a seeker says before the chat starts.

@@ -63,6 +63,9 @@ var SealedColumns = []SealedColumn{
 	// secrets, and each referral's payload, bound to their row's id.
 	idSealed("referral_partners", "secrets", "partner"),
 	idSealed("referral_deliveries", "body", "referral"),
+	// Risk flags (chat/riskflag): the words of a seeker message that
+	// matched a phrase list.
+	idSealed("risk_flags", "matched", "riskflag"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

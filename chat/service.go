@@ -69,6 +69,11 @@ type Config struct {
 	// Heartbeat is how often this instance says which staff and seekers are
 	// still connected (default 10 s); keep it well under the grace times.
 	Heartbeat time.Duration
+	// SeekerTexts, when set, is told of seeker text messages after they
+	// are stored, off the message path (observe.go); ObserverQueue bounds
+	// the stored batches waiting for it (default DefaultObserverQueue).
+	SeekerTexts   SeekerTextObserver
+	ObserverQueue int
 }
 
 // Service is the chat core of one server instance: the conversation use
@@ -91,6 +96,7 @@ type Service struct {
 	writer *Writer
 	cast   *broadcaster
 	router Router
+	seen   *observer // nil without Config.SeekerTexts
 
 	sendLimit *Limiter // per conversation and side
 
@@ -115,7 +121,11 @@ func NewService(cfg Config) *Service {
 	s := &Service{cfg: cfg, store: cfg.Store, broker: cfg.Broker, tokens: cfg.Tokens, log: cfg.Log, now: cfg.Now, router: cfg.Router,
 		hub: newHub(cfg.Store), sendLimit: NewLimiter(sendsPerSecond, sendBurst)}
 	s.cast = newBroadcaster(cfg.Store, cfg.Router, s.hub, cfg.Log)
-	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, s.hub.publish)
+	s.seen = newObserver(cfg.SeekerTexts, cfg.ObserverQueue, cfg.Log)
+	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, func(stored []Message) {
+		s.hub.publish(stored)
+		s.seen.offer(stored)
+	})
 	s.writer.metrics = cfg.Metrics
 	return s
 }
@@ -155,6 +165,7 @@ func (s *Service) Run(ctx context.Context) error {
 	go s.cast.run(ctx)
 	go s.heartbeats(ctx)
 	go s.keepalive(ctx)
+	go s.seen.run(ctx)
 	return s.broker.Run(ctx, func(e Event) { s.handleEvent(ctx, e) })
 }
 

@@ -30,13 +30,19 @@ type Store interface {
 	// End ends a conversation and stores the "ended" event. Ending an ended
 	// conversation is a CodeConflict error.
 	End(ctx context.Context, conversationID, endedBy string) (Conversation, Message, error)
-	// Requeue puts an active conversation back in the queue with a priority,
+	// Requeue puts an active conversation back in the queue with a priority
+	// (or the higher one it already had, such as PriorityRisk, and its reason),
 	// an optional required skill, and pass added to the counsellors not to
 	// offer it to again; it stores the "requeued" event.
 	Requeue(ctx context.Context, conversationID, reason string, priority int, skill Audience, pass int64) (Conversation, Message, error)
 	// Reassign moves an active conversation from one counsellor to another
 	// with free capacity and stores the "transferred" event.
 	Reassign(ctx context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error)
+	// Prioritize raises a waiting conversation's priority to priority, with
+	// the reason staff see for it, when that is higher than the priority it
+	// has; it reports whether it did. A conversation not waiting is left
+	// as it is (false, nil); an unknown one is ErrNotFound.
+	Prioritize(ctx context.Context, conversationID string, priority int, reason string) (bool, error)
 	// TouchSeekers records that these conversations' seekers are connected.
 	// Only waiting conversations keep it (Requeue restarts it); it may skip
 	// a conversation that is busy at that moment.

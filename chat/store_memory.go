@@ -231,7 +231,10 @@ func (s *MemoryStore) Requeue(_ context.Context, conversationID, reason string, 
 	}
 	c := &mc.conv
 	c.Status, c.CounselorID, c.CounselorName, c.AssignedAt = StatusWaiting, 0, "", time.Time{}
-	c.Priority, c.RequiredSkill = priority, skill
+	if priority > c.Priority {
+		c.Priority, c.PriorityReason = priority, "" // a reason goes only with a priority set by Prioritize
+	}
+	c.RequiredSkill = skill
 	if now.After(c.SeekerSeenAt) {
 		c.SeekerSeenAt = now // presence was not recorded while it was active
 	}
@@ -257,6 +260,20 @@ func (s *MemoryStore) Reassign(_ context.Context, conversationID string, from, t
 	c.CounselorID, c.CounselorName, c.AssignedAt, c.Passed = to, toName, now, append(c.Passed, from)
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindTransferred, Name: toName}, now)
 	return copyConv(*c), m, nil
+}
+
+func (s *MemoryStore) Prioritize(_ context.Context, conversationID string, priority int, reason string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return false, ErrNotFound
+	}
+	if mc.conv.Status != StatusWaiting || priority <= mc.conv.Priority {
+		return false, nil
+	}
+	mc.conv.Priority, mc.conv.PriorityReason = priority, reason
+	return true, nil
 }
 
 func (s *MemoryStore) TouchSeekers(_ context.Context, ids []string, at time.Time) error {

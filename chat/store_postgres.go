@@ -34,13 +34,13 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
 	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
-	priority, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position`
+	priority, priority_reason, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position`
 
 func scanConversation(row pgx.Row) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.Status, &c.Audience, &c.Language, &c.Region, &c.CounselorID, &c.CounselorName,
 		&c.CreatedAt, &c.QueuedAt, &c.AssignedAt, &c.EndedAt, &c.EndedBy, &c.LastSeq,
-		&c.Priority, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt, &c.JoinPosition)
+		&c.Priority, &c.PriorityReason, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt, &c.JoinPosition)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, ErrNotFound
 	}
@@ -172,9 +172,11 @@ func (s *PostgresStore) Requeue(ctx context.Context, conversationID, reason stri
 				passed = append(passed, pass)
 			}
 			// seeker_seen_at restarts: the seeker's presence was not
-			// recorded while the conversation was active.
+			// recorded while the conversation was active. A higher
+			// priority it had (risk) is kept, with its reason.
 			return `UPDATE conversations SET status = 'waiting', counselor_id = NULL, counselor_name = '', assigned_at = NULL,
-				priority = $1, required_skill = $2, passed = $3, seeker_seen_at = greatest(seeker_seen_at, $4)`,
+				priority_reason = CASE WHEN priority >= $1 THEN priority_reason ELSE '' END,
+				priority = greatest(priority, $1), required_skill = $2, passed = $3, seeker_seen_at = greatest(seeker_seen_at, $4)`,
 				[]any{priority, skill, passed, s.now().UTC()}, nil
 		})
 }
@@ -192,6 +194,24 @@ func (s *PostgresStore) Reassign(ctx context.Context, conversationID string, fro
 			return `UPDATE conversations SET counselor_id = $1, counselor_name = $2, assigned_at = $3, passed = array_append(passed, $4::bigint)`,
 				[]any{to, toName, now, from}, nil
 		})
+}
+
+func (s *PostgresStore) Prioritize(ctx context.Context, conversationID string, priority int, reason string) (bool, error) {
+	if !isUUID(conversationID) {
+		return false, ErrNotFound
+	}
+	var status string
+	var changed bool
+	err := s.pool.QueryRow(ctx, `WITH up AS (UPDATE conversations SET priority = $2, priority_reason = $3
+			WHERE id = $1 AND status = 'waiting' AND priority < $2 RETURNING id)
+		SELECT status, EXISTS (SELECT 1 FROM up) FROM conversations WHERE id = $1`, conversationID, priority, reason).Scan(&status, &changed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
 }
 
 func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.Time) error {

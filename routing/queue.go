@@ -9,12 +9,15 @@ import (
 )
 
 // Priorities: higher goes first. A seeker who already reached a counsellor and
-// lost them (disconnect, transfer) should not start again at the back. They
-// are chat's (it stores them on the conversation when it queues or returns
-// it); these names refer to them, for the rules written here.
+// lost them (disconnect, transfer) should not start again at the back; a
+// waiting seeker whose words matched an imminent risk list (chat/riskflag)
+// goes before everyone. They are chat's (it stores them on the
+// conversation when it queues, returns or prioritises it); these names
+// refer to them, for the rules written here. Order: risk, returned, new.
 const (
 	PriorityNew      = chat.PriorityNew
 	PriorityReturned = chat.PriorityReturned // their counsellor disconnected, or they were transferred
+	PriorityRisk     = chat.PriorityRisk     // an imminent risk flag while waiting
 )
 
 // DefaultGrace is how long a waiting seeker may be out of touch (a phone

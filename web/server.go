@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"helpline/chat"
+	"helpline/chat/riskflag"
 	"helpline/counselors"
 	"helpline/routing"
 	"helpline/web/identifying"
@@ -51,6 +52,8 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+	// RiskFlags serves conversations' risk flags (nil: none are kept).
+	RiskFlags *riskflag.Service
 }
 
 // maxBody bounds every JSON request body.
@@ -91,6 +94,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
+	h.riskFlagRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

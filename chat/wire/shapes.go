@@ -39,6 +39,11 @@ type QueueEntry struct {
 	Language       string    `json:"language"`
 	Region         string    `json:"region"`
 	WaitingSince   time.Time `json:"waiting_since"`
+	// Priority is the conversation's place-in-queue priority when above
+	// new arrivals (10: returned to the queue; 20: risk), and
+	// PriorityReason why, when it is risk ("risk:<category>").
+	Priority       int    `json:"priority,omitempty"`
+	PriorityReason string `json:"priority_reason,omitempty"`
 }
 
 // Note is a handover note as staff see it.

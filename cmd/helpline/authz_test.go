@@ -640,6 +640,7 @@ var httpEndpoints = []struct {
 	{"GET /api/selfhelp/es", 1},
 	{"GET /api/seeker/identifying-rules", 1},
 	{"GET /i18n/es.json", 1},
+	{riskFlagsEndpoint, 1},
 	{"POST /api/staff/logout", 3},
 }
 
@@ -670,6 +671,8 @@ func wantStatus(endpoint string, r role) int {
 			return 204
 		}
 		return 401
+	case riskFlagsEndpoint:
+		return riskFlagsStatus(r)
 	}
 	// Admin endpoints: unauthenticated 401; staff without the role 404, as
 	// if the endpoint did not exist.
@@ -744,6 +747,11 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 	if c.role == roleAdmin && strings.HasSuffix(path, "/disable") {
 		target = f.idOf(roleDisabled) // the admin's disable is harmless to the other cases
 	}
+	if c.endpoint == riskFlagsEndpoint {
+		// A's flags, A active with the assigned counsellor.
+		sc = f.newScene(t, ctx, "active")
+		target = sc.own.ConversationID
+	}
 	url := srv.URL + strings.Replace(path, "{id}", target, 1)
 
 	var body any
@@ -786,7 +794,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		}
 	}
 	// A public answer is the same whoever asks.
-	if method == "GET" && want == 200 && !strings.HasPrefix(path, "/api/admin/") {
+	if method == "GET" && want == 200 && !strings.HasPrefix(path, "/api/admin/") && !strings.HasPrefix(path, "/api/staff/") {
 		if anon := call(t, ctx, nil, method, url, "", nil, nil); string(anon.Body) != string(a.Body) {
 			t.Fatalf("the answer depends on the credential:\n  %s\n  %s", a.Body, anon.Body)
 		}
@@ -794,6 +802,9 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 	// A staff member without the role gets exactly what a missing account gets.
 	if want == 404 {
 		ghost := call(t, ctx, nil, "POST", srv.URL+"/api/admin/accounts/"+nonexistentAccount+"/disable", bearer, map[string]any{}, nil)
+		if c.endpoint == riskFlagsEndpoint { // a conversation not theirs looks like none at all
+			ghost = call(t, ctx, nil, "GET", srv.URL+strings.Replace(path, "{id}", chat.NewID(), 1), bearer, nil, nil)
+		}
 		if ghost.Status != a.Status || string(ghost.Body) != string(a.Body) || ghost.Header.Get("Content-Type") != a.Header.Get("Content-Type") {
 			t.Fatalf("refusal differs from a missing account's:\n  %d %s\n  %d %s", a.Status, a.Body, ghost.Status, ghost.Body)
 		}

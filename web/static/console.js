@@ -16,6 +16,7 @@ import {
   openConversation, makeLog, wireConversations,
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
+import { onRiskFlag, riskFlagsSynced } from './console/riskflags.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -112,7 +113,8 @@ function startSession(sess) {
     // one that has just been handed on (ours no more) must not start a sync.
     admit: (c) => !!peek(c.id).watchPendingAt || (c.status === 'active' && (isAccepting(c.id) || isMyName(c.counselor_name))),
     on: {
-      ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
+      ready: onReady, conversation: onConversation, message: onMessage, pending: onPending,
+      synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/riskflag"
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
@@ -43,6 +44,8 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// RiskFlags flags seeker messages as they are stored (chat/riskflag).
+	RiskFlags *riskflag.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -67,6 +70,10 @@ type Server struct {
 // configured, else uses memory stores and says so loudly on out.
 func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	texts, err := web.LoadTexts(cfg.TextsDir, cfg.DefaultLanguage)
+	if err != nil {
+		return nil, err
+	}
+	riskLists, err := riskflag.Load(cfg.RiskPhrasesDir)
 	if err != nil {
 		return nil, err
 	}
@@ -103,15 +110,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	// Risk flags: the observer chat tells of stored seeker text.
+	s.RiskFlags = riskflag.New(riskflag.Config{Matcher: riskflag.NewMatcher(riskLists), Store: st.riskFlags, Log: log})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
-		SeekerTokenTTL: cfg.SeekerTokenTTL, BlockPause: cfg.BlockPause, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat})
+		SeekerTokenTTL: cfg.SeekerTokenTTL, BlockPause: cfg.BlockPause, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat,
+		SeekerTexts: s.RiskFlags})
 	router.SetChat(s.Chat)
+	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
-		Ready: s.ready})
+		Ready: s.ready, RiskFlags: s.RiskFlags})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -132,6 +143,7 @@ type stores struct {
 	broker    chat.Broker
 	routes    routing.Store
 	services  directory.Store
+	riskFlags riskflag.Store
 	tokenKeys string
 }
 
@@ -170,7 +182,8 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	pg := chat.NewPostgresStore(s.pool, seal, nil)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
-		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys}, nil
+		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
+		riskFlags: riskflag.NewPostgresStore(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -180,8 +193,10 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 	mem := chat.NewMemoryStore(nil)
 	s.retention = mem
+	flags := riskflag.NewMemoryStore()
+	mem.OnForget(flags.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}

@@ -8,6 +8,7 @@ import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
 import { wireConfirm } from '../lib/confirm.js';
+import { renderRiskFlags } from './riskflags.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -220,6 +221,7 @@ export function renderPane() {
   if (closed) S.typingIn.set(false);
   renderNotes();
   renderTransferForm();
+  renderRiskFlags();
 }
 
 function renderNotes() {

@@ -4,6 +4,7 @@ import { S, ui, peek, allStates, atCapacity, isAccepting } from './state.js';
 import { $, setPlain, audienceKey, flash, clearFlash, updateTitle, nextId } from './util.js';
 import { soundOn, setSound, tone, notify, askToNotify } from '../lib/alert.js';
 import { renderTabs } from './conversations.js';
+import { riskMarker } from './riskflags.js';
 
 const HANDED_BACK_QUIET = 10000; // a conversation we sent back to the queue is not "someone new"
 
@@ -21,6 +22,7 @@ function describe(li, c) {
   // Unanswered questions are simply left out here; the open conversation lists them all.
   setPlain(li.querySelector('.q-language'), c.language ? H.languageName(c.language) : '');
   setPlain(li.querySelector('.q-region'), c.region || '');
+  riskMarker(li, c);
 }
 
 function waitingRow(id, buttons) {
