@@ -63,6 +63,8 @@ var SealedColumns = []SealedColumn{
 	// secrets, and each referral's payload, bound to their row's id.
 	idSealed("referral_partners", "secrets", "partner"),
 	idSealed("referral_deliveries", "body", "referral"),
+	// Private case notes (counselors/casenotes), bound to their row's id.
+	idSealed("case_notes", "body", "casenote"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone
