@@ -16,7 +16,7 @@ type Wrapup struct {
 	Done           bool              `json:"done"`
 	UpdatedBy      int64             `json:"-"`
 	UpdatedAt      time.Time         `json:"updated_at"`
-	CompletedAt    time.Time         `json:"completed_at"`
+	CompletedAt    time.Time         `json:"completed_at,omitzero"`
 }
 
 // Count is one anonymous daily count: how many wrap-ups completed on Day

@@ -29,6 +29,7 @@ type Config struct {
 	AllowedOrigins   []string
 	DefaultLanguage  string
 	TextsDir         string
+	WrapupForm       string // HELPLINE_WRAPUP_FORM: the wrap-up form file; "" the built-in one
 	RetentionDays    int
 	SeekerTokenTTL   time.Duration
 	StaffTokenTTL    time.Duration
@@ -76,6 +77,7 @@ var Settings = []Setting{
 	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins, comma-separated: host patterns (any scheme) or scheme://host patterns; the page's own origin (scheme and host) is always allowed"},
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
+	{"HELPLINE_WRAPUP_FORM", "", "JSON file of the wrap-up form (versioned; see README \"Wrap-up form\"); empty: the built-in form"},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
@@ -115,6 +117,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		TokenKeys:       e.secret("HELPLINE_TOKEN_KEYS"),
 		DefaultLanguage: e.get("HELPLINE_DEFAULT_LANGUAGE"),
 		TextsDir:        e.get("HELPLINE_TEXTS_DIR"),
+		WrapupForm:      e.get("HELPLINE_WRAPUP_FORM"),
 		SeekerTokenTTL:  e.duration("HELPLINE_SEEKER_TOKEN_TTL"),
 		StaffTokenTTL:   e.duration("HELPLINE_STAFF_TOKEN_TTL"),
 		ExitURL:         e.get("HELPLINE_EXIT_URL"),

@@ -108,7 +108,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
-	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
+	tools, err := s.openTools(ctx, chatStore)
+	if err != nil {
+		s.closePool()
+		return nil, err
+	}
+	s.Handler = web.NewHandler(web.Config{Tools: tools,Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 
