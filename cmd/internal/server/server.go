@@ -43,6 +43,9 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// Tools: prepared answers, case notes, wrap-ups (and the wrap-ups'
+	// anonymous daily counts, Tools.Wrapups.DailyCounts, for the report).
+	Tools web.Tools
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -109,12 +112,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
 	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
-	tools, err := s.openTools(ctx, chatStore)
-	if err != nil {
+	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
 		s.closePool()
 		return nil, err
 	}
-	s.Handler = web.NewHandler(web.Config{Tools: tools,Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+	s.Handler = web.NewHandler(web.Config{Tools: s.Tools,Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 
