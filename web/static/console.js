@@ -16,6 +16,7 @@ import {
   openConversation, makeLog, wireConversations,
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
+import { wireTools } from './console/tools.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -164,6 +165,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireTools();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -7,6 +7,7 @@ import { dropOffer } from './queue.js';
 import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
+import { renderTools, mayShip } from './tools.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -210,6 +211,7 @@ export function renderPane() {
   if (closed) S.typingIn.set(false);
   renderNotes();
   renderTransferForm();
+  renderTools();
 }
 
 function renderNotes() {
@@ -280,10 +282,11 @@ function wireComposer() {
   $('c-composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = compose.value.trim();
-    if (!text || !S.openId || !S.client) return;
+    if (!text || !S.openId || !S.client || !mayShip(text)) return;
     S.typingOut.stop(S.openId);
     S.client.send(S.openId, text);
     compose.value = '';
+    compose.dispatchEvent(new Event('input'));
     if (peek(S.openId).draft) ui(S.openId).draft = '';
   });
 }
