@@ -107,7 +107,9 @@ func TestCaseNotesEndToEnd(t *testing.T) {
 				t.Fatalf("add: %d %s", a.Status, a.Body)
 			}
 		}
-		var got struct{ Notes []struct{ AuthorName, Body string } }
+		var got struct {
+			Notes []struct{ AuthorName, Body string }
+		}
 		a := call(t, ctx, nil, "GET", notes, sup.Token, nil, nil)
 		mustJSON(t, a.Body, &got)
 		if a.Status != 200 || len(got.Notes) != 1 || got.Notes[0].Body != "Acordamos un plan para el fin de semana" {

@@ -116,7 +116,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		s.closePool()
 		return nil, err
 	}
-	s.Handler = web.NewHandler(web.Config{Tools: s.Tools,Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 

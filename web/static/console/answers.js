@@ -59,6 +59,10 @@ function language() {
 }
 
 function search() {
+  // What the list shows no longer matches what is typed: Enter inserts nothing until it does.
+  results = [];
+  chosen = -1;
+  renderList();
   clearTimeout(searchTimer);
   searchTimer = setTimeout(load, 120);
 }
