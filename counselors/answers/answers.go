@@ -33,8 +33,8 @@ type Answer struct {
 	ID        string    `json:"id"`
 	Language  string    `json:"language"`
 	Scope     Scope     `json:"scope"`
-	Team      string    `json:"team,omitempty"`  // ScopeTeam: the audience ("self", "young", "other")
-	OwnerID   int64     `json:"-"`               // ScopeOwn: the counsellor
+	Team      string    `json:"team,omitempty"` // ScopeTeam: the audience ("self", "young", "other")
+	OwnerID   int64     `json:"-"`              // ScopeOwn: the counsellor
 	Title     string    `json:"title"`
 	Body      string    `json:"body"`
 	Tags      []string  `json:"tags"`

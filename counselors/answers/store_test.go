@@ -15,8 +15,11 @@ import (
 // Both stores pass the same contract, and so does the service on each.
 func TestStoreContract(t *testing.T) {
 	for name, open := range map[string]func(t *testing.T) answers.Store{
-		"memory":   func(t *testing.T) answers.Store { return answers.NewMemoryStore() },
-		"postgres": func(t *testing.T) answers.Store { pool, _ := migrationstest.MustOpen(t); return answers.NewPostgresStore(pool) },
+		"memory": func(t *testing.T) answers.Store { return answers.NewMemoryStore() },
+		"postgres": func(t *testing.T) answers.Store {
+			pool, _ := migrationstest.MustOpen(t)
+			return answers.NewPostgresStore(pool)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Run("store", func(t *testing.T) { storeContract(t, open(t)) })

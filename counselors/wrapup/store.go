@@ -165,7 +165,9 @@ func get(ctx context.Context, q querier, id string, lock bool) (Wrapup, error) {
 	return w, json.Unmarshal(answers, &w.Answers)
 }
 
-func (p *PostgresStore) Get(ctx context.Context, id string) (Wrapup, error) { return get(ctx, p.pool, id, false) }
+func (p *PostgresStore) Get(ctx context.Context, id string) (Wrapup, error) {
+	return get(ctx, p.pool, id, false)
+}
 
 func (p *PostgresStore) SaveDraft(ctx context.Context, w Wrapup) error {
 	if !uuid.MatchString(w.ConversationID) {
