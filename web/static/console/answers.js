@@ -162,7 +162,26 @@ export function renderAnswers() {
   renderPlaceholders();
 }
 
+// saveOwn keeps the message being written as one of the counsellor's own prepared answers,
+// in the conversation's language; placeholders may stay in it, to be filled each time.
+async function saveOwn(e) {
+  e.preventDefault();
+  const status = $('answers-own-status');
+  const body = $('c-compose').value.trim();
+  const title = $('answers-own-title').value.trim();
+  if (!body || !title) { H.setText(status, body ? 'answers.own_need_title' : 'answers.own_need_text'); return; }
+  const id = 'own-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10);
+  try {
+    await H.api('PUT', '/api/answers/' + id, { language: language(), scope: 'own', title, body, tags: [] }, S.session.token);
+    $('answers-own-title').value = '';
+    H.setText(status, 'answers.own_saved');
+  } catch (err) {
+    H.setText(status, H.errorKey(err.code));
+  }
+}
+
 export function wireAnswers() {
+  $('answers-own-form').addEventListener('submit', saveOwn);
   const compose = $('c-compose');
   compose.addEventListener('keydown', (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === '/') { e.preventDefault(); openSearch(); }
