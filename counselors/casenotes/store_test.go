@@ -126,3 +126,31 @@ func TestContract(t *testing.T) {
 		})
 	}
 }
+
+// Key rotation (chat.SealedColumns) re-seals case notes: after it, they open
+// with the new key alone.
+func TestRotationReSealsCaseNotes(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	ctx := context.Background()
+	k1, k2 := chat.NewKey("k1"), chat.NewKey("k2")
+	old, err := chat.ParseKeys(k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chat.NewPostgresStore(pool, old, nil).CreateConversation(ctx, chat.NewConversation{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := casenotes.NewPostgresStore(pool, old).Add(ctx, casenotes.Note{ID: c.ID + "_n1", ConversationID: c.ID, AuthorID: 1, AuthorName: "A", Body: "nota sellada"}); err != nil {
+		t.Fatal(err)
+	}
+	both, _ := chat.ParseKeys(k2 + "," + k1)
+	if report, err := chat.NewPostgresStore(pool, both, nil).RotateKeys(ctx, 10); err != nil || !report.Done() {
+		t.Fatalf("rotation: %+v %v", report, err)
+	}
+	onlyNew, _ := chat.ParseKeys(k2)
+	notes, err := casenotes.NewPostgresStore(pool, onlyNew).List(ctx, c.ID)
+	if err != nil || len(notes) != 1 || notes[0].Body != "nota sellada" {
+		t.Fatalf("after rotation: %+v %v", notes, err)
+	}
+}

@@ -174,3 +174,30 @@ func TestFormRefusesIdentifyingFields(t *testing.T) {
 		}
 	}
 }
+
+// The counts are written in the wrap-up's own transaction: when they cannot
+// be, the wrap-up is not completed either.
+func TestCountsAndWrapupCommitTogether(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	ctx := context.Background()
+	seal, _ := chat.ParseKeys(chat.NewKey("k1"))
+	cs := chat.NewPostgresStore(pool, seal, nil)
+	c, err := cs.CreateConversation(ctx, chat.NewConversation{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := wrapup.NewPostgresStore(pool)
+	if _, err := pool.Exec(ctx, `ALTER TABLE wrapup_counts ADD CONSTRAINT no_risk CHECK (field <> 'risk_identified')`); err != nil {
+		t.Fatal(err)
+	}
+	w := wrapup.Wrapup{ConversationID: c.ID, FormVersion: "v", Answers: complete, Done: true, UpdatedBy: 1, UpdatedAt: time.Now().UTC()}
+	if _, err := store.Complete(ctx, w, time.Now()); err == nil {
+		t.Fatal("completed although a count could not be written")
+	}
+	if _, err := store.Get(ctx, c.ID); chat.ErrorCode(err) != chat.CodeNotFound {
+		t.Errorf("the wrap-up was stored without its counts: %v", err)
+	}
+	if counts, _ := store.Counts(ctx, time.Now().Add(-48*time.Hour), time.Now().Add(48*time.Hour)); len(counts) != 0 {
+		t.Errorf("some counts were written: %v", counts)
+	}
+}
