@@ -77,7 +77,7 @@ var Settings = []Setting{
 	{"HELPLINE_ALLOWED_ORIGINS", "", "extra WebSocket origins, comma-separated: host patterns (any scheme) or scheme://host patterns; the page's own origin (scheme and host) is always allowed"},
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
-	{"HELPLINE_WRAPUP_FORM", "", "JSON file of the wrap-up form (versioned; see README \"Wrap-up form\"); empty: the built-in form"},
+	{"HELPLINE_WRAPUP_FORM", "", "JSON file of the wrap-up form (versioned; see README \"The wrap-up form\"); empty: the built-in form"},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
