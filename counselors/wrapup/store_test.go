@@ -3,6 +3,8 @@ package wrapup_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +201,28 @@ func TestCountsAndWrapupCommitTogether(t *testing.T) {
 	}
 	if counts, _ := store.Counts(ctx, time.Now().Add(-48*time.Hour), time.Now().Add(48*time.Hour)); len(counts) != 0 {
 		t.Errorf("some counts were written: %v", counts)
+	}
+}
+
+// A deployment's own form comes from HELPLINE_WRAPUP_FORM; a broken one is
+// refused with what is wrong, so the service does not start with it.
+func TestLoadFormFromAFile(t *testing.T) {
+	dir := t.TempDir()
+	good := dir + "/form.json"
+	if err := os.WriteFile(good, []byte(`{"version":"2027-01","fields":[{"id":"contact_type","required":true,"label":{"es":"Tipo","en":"Type"},
+		"options":[{"id":"own_thoughts","label":{"es":"Propios","en":"Own"}},{"id":"prefer_not_to_say","label":{"es":"Prefiere no decirlo","en":"Prefers not to say"}}]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := wrapup.LoadForm(good)
+	if err != nil || f.Version != "2027-01" || len(f.Fields) != 1 {
+		t.Fatalf("LoadForm = %+v, %v", f, err)
+	}
+	bad := dir + "/bad.json"
+	os.WriteFile(bad, []byte(`{"version":"x","fields":[{"id":"phone_number","label":{"es":"a","en":"a"},"options":[]}]}`), 0o600)
+	if _, err := wrapup.LoadForm(bad); err == nil || !strings.Contains(err.Error(), "HELPLINE_WRAPUP_FORM") {
+		t.Fatalf("a broken form: %v", err)
+	}
+	if f, err := wrapup.LoadForm(""); err != nil || f.Version != wrapup.DefaultForm().Version {
+		t.Fatalf("the default form: %v", err)
 	}
 }
