@@ -117,13 +117,16 @@ func TestBrowserPreparedAnswerAndWrapupAfterTheSeekerLeft(t *testing.T) {
 			uiBrowse(t, console, "the console reminds of the wrap-up once the seeker has left",
 				visible("#wrapup-reminder"),
 				uiTextIs("#wrapup-reminder", uiTr(t, table, "wrapup.reminder")),
+				visible("#wrapup-pending"),
+				uiTextIs("#wrapup-pending", uiTr(t, table, "wrapup.pending_one")),
 				uiWait(`!document.getElementById('wrapup-complete').disabled`),
 				uiSomeTextIs("#wrapup-f-contact_type option", form.Fields[0].Options[0].Label[lang]))
 			steps := []chromedp.Action[chromedp.Void]{}
 			for field, v := range fullWrapup {
 				steps = append(steps, uiChoose("#wrapup-f-"+field, v))
 			}
-			steps = append(steps, click("#wrapup-complete"), visible("#wrapup-done"), uiTextIs("#wrapup-done", uiTr(t, table, "wrapup.done")))
+			steps = append(steps, click("#wrapup-complete"), visible("#wrapup-done"), uiTextIs("#wrapup-done", uiTr(t, table, "wrapup.done")),
+				uiWait(`document.getElementById('wrapup-pending').hidden`))
 			uiBrowse(t, console, "the counsellor completes the wrap-up", steps...)
 			counts, err := srv.Tools.Wrapups.DailyCounts(context.Background(), time.Now().Add(-24*time.Hour), time.Now().Add(24*time.Hour))
 			if err != nil {

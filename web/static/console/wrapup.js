@@ -4,7 +4,7 @@
  * conversation has ended, also after the help-seeker has left; the console reminds, never
  * forces: closing the conversation stays possible. */
 import H from '../common.js';
-import { S, current, peek } from './state.js';
+import { S, current, peek, conversations } from './state.js';
 import { $ } from './util.js';
 
 let form = null; // the deployment's form
@@ -82,8 +82,17 @@ function renderState() {
   $('wrapup-when').hidden = ended || done;
 }
 
+// The reminder beside the list: our ended conversations whose wrap-up is not completed.
+function renderPending() {
+  const n = conversations().filter((st) => peek(st.id).mine && st.conv.status === 'ended' && !(wrapups.get(st.id) || {}).done).length;
+  const node = $('wrapup-pending');
+  node.hidden = n === 0;
+  if (n) H.setText(node, n === 1 ? 'wrapup.pending_one' : 'wrapup.pending_many', { n });
+}
+
 // renderWrapup shows the wrap-up of the open conversation we hold (not one we only watch).
 export function renderWrapup() {
+  renderPending();
   const st = current();
   const show = !!st && peek(st.id).mine && !peek(st.id).watched && (st.conv.status === 'active' || st.conv.status === 'ended');
   $('wrapup').hidden = !show;
@@ -135,6 +144,7 @@ async function complete(e) {
     await H.api('POST', path(st.id) + '/complete', { answers }, S.session.token);
     Object.assign(w, { answers, done: true });
     $('wrapup-error').hidden = true;
+    renderPending();
     if (current() && current().id === st.id) { renderFields(); renderState(); $('wrapup-heading').focus(); }
   } catch (err) {
     showError(err);
