@@ -66,6 +66,8 @@ var SealedColumns = []SealedColumn{
 	// Risk flags (chat/riskflag): the words of a seeker message that
 	// matched a phrase list.
 	idSealed("risk_flags", "matched", "riskflag"),
+	// Private case notes (counselors/casenotes), bound to their row's id.
+	idSealed("case_notes", "body", "casenote"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

@@ -35,7 +35,7 @@ type Config struct {
 	// Alternatives are what the closed page offers besides the self-help
 	// reading (HELPLINE_ALTERNATIVES_FILE).
 	Alternatives []Alternative
-	HSTS          bool // send Strict-Transport-Security (served over TLS, directly or by a proxy)
+	HSTS         bool // send Strict-Transport-Security (served over TLS, directly or by a proxy)
 	// StartsPerMinute bounds new conversations per client address; 0 turns
 	// the bound off (load tests on loopback only).
 	StartsPerMinute int
@@ -54,6 +54,8 @@ type Config struct {
 	Ready func(context.Context) string
 	// RiskFlags serves conversations' risk flags (nil: none are kept).
 	RiskFlags *riskflag.Service
+	// Tools: prepared answers, case notes, wrap-ups (web/tools.go).
+	Tools Tools
 }
 
 // maxBody bounds every JSON request body.
@@ -95,6 +97,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	h.riskFlagRoutes(mux)
+	h.toolsRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

@@ -619,7 +619,9 @@ type httpCase struct {
 
 func (c httpCase) String() string { return c.endpoint + "/" + string(c.role) }
 
-// httpEndpoints lists every endpoint and its phase.
+// httpEndpoints lists every endpoint and its phase. The counsellor's tools
+// (prepared answers, case notes, wrap-ups) have their rows in
+// authz_tools_test.go (toolEndpoints), on this file's fixture and roles.
 var httpEndpoints = []struct {
 	name  string
 	phase int

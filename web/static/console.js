@@ -17,6 +17,7 @@ import {
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
 import { onRiskFlag, riskFlagsSynced } from './console/riskflags.js';
+import { wireTools } from './console/tools.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -166,6 +167,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireTools();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -31,6 +31,7 @@ type Config struct {
 	DefaultLanguage  string
 	TextsDir         string
 	RiskPhrasesDir   string // replacement and added risk phrase lists (chat/riskflag)
+	WrapupForm       string // HELPLINE_WRAPUP_FORM: the wrap-up form file; "" the built-in one
 	RetentionDays    int
 	SeekerTokenTTL   time.Duration
 	BlockPause       time.Duration
@@ -84,6 +85,7 @@ var Settings = []Setting{
 	{"HELPLINE_DEFAULT_LANGUAGE", "es", "language shown when the browser's is not offered"},
 	{"HELPLINE_TEXTS_DIR", "", "folder of <lang>.json files that override or add translations (e.g. intro.confidentiality)"},
 	{"HELPLINE_RISK_PHRASES_DIR", "", "folder of <name>.json risk phrase lists (chat/riskflag): a file replaces the built-in list of the same name (es, en) whole, another name adds a list; see README \"Risk flags\""},
+	{"HELPLINE_WRAPUP_FORM", "", "JSON file of the wrap-up form (versioned; see README \"The wrap-up form\"); empty: the built-in form"},
 	{"HELPLINE_RETENTION_DAYS", "30", "days conversation content is kept"},
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_BLOCK_PAUSE", "24h", "after staff end a conversation as blocked, how long new conversations from that browser are paused (a signed marker only that browser keeps; nothing is stored on the server)"},
@@ -128,6 +130,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DefaultLanguage: e.get("HELPLINE_DEFAULT_LANGUAGE"),
 		TextsDir:        e.get("HELPLINE_TEXTS_DIR"),
 		RiskPhrasesDir:  e.get("HELPLINE_RISK_PHRASES_DIR"),
+		WrapupForm:      e.get("HELPLINE_WRAPUP_FORM"),
 		SeekerTokenTTL:  e.duration("HELPLINE_SEEKER_TOKEN_TTL"),
 		BlockPause:      e.duration("HELPLINE_BLOCK_PAUSE"),
 		StaffTokenTTL:   e.duration("HELPLINE_STAFF_TOKEN_TTL"),

@@ -46,6 +46,9 @@ type Server struct {
 	Directory *directory.Directory
 	// RiskFlags flags seeker messages as they are stored (chat/riskflag).
 	RiskFlags *riskflag.Service
+	// Tools: prepared answers, case notes, wrap-ups (and the wrap-ups'
+	// anonymous daily counts, Tools.Wrapups.DailyCounts, for the report).
+	Tools web.Tools
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -119,7 +122,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
-	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
+	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
+		s.closePool()
+		return nil, err
+	}
+	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
 		Ready: s.ready, RiskFlags: s.RiskFlags})

@@ -9,6 +9,7 @@ import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
 import { wireConfirm } from '../lib/confirm.js';
 import { renderRiskFlags } from './riskflags.js';
+import { renderTools, mayShip } from './tools.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -222,6 +223,7 @@ export function renderPane() {
   renderNotes();
   renderTransferForm();
   renderRiskFlags();
+  renderTools();
 }
 
 function renderNotes() {
@@ -292,10 +294,11 @@ function wireComposer() {
   $('c-composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = compose.value.trim();
-    if (!text || !S.openId || !S.client) return;
+    if (!text || !S.openId || !S.client || !mayShip(text)) return;
     S.typingOut.stop(S.openId);
     S.client.send(S.openId, text);
     compose.value = '';
+    compose.dispatchEvent(new Event('input'));
     if (peek(S.openId).draft) ui(S.openId).draft = '';
   });
 }
