@@ -114,7 +114,7 @@ func TestStoreContract(t *testing.T) {
 		t.Run("deadlines, acknowledgement and resolution", func(t *testing.T) {
 			c2 := r.conversation(t)
 			e := mustRaise(t, r, raiseOf(c2, 7, "l1", ReasonSelfHarm, UrgencyNow, "", t0), Created)
-			acked := mustRaise(t, r, raiseOf(c2, 7, "l2", ReasonAcuteDistress, UrgencyNow, "", t0), Created)
+			acked := mustRaise(t, r, raiseOf(c2, 7, "l2", ReasonAcuteDistress, UrgencyNow, "", t0.Add(time.Second)), Created)
 			if _, changed, err := r.Acknowledge(ctx, acked.ID, 3, "Sam", t0.Add(time.Minute)); err != nil || !changed {
 				t.Fatal(changed, err)
 			}
