@@ -63,6 +63,8 @@ var SealedColumns = []SealedColumn{
 	// secrets, and each referral's payload, bound to their row's id.
 	idSealed("referral_partners", "secrets", "partner"),
 	idSealed("referral_deliveries", "body", "referral"),
+	// Escalation notes (routing/escalation), bound to their row's id.
+	idSealed("escalation_notes", "body", "escalation_note"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

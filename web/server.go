@@ -20,6 +20,7 @@ import (
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/escalation"
 )
 
 // Config is what the HTTP layer needs.
@@ -40,6 +41,9 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+	// Escalations: counsellors' calls for a supervisor (web/escalations.go);
+	// nil: no escalation endpoints.
+	Escalations *escalation.Service
 }
 
 // maxBody bounds every JSON request body.
@@ -72,6 +76,8 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
+	mux.HandleFunc("GET /supervisor", h.page(static, "supervisor.html"))
+	h.escalationRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

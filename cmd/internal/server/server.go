@@ -27,6 +27,7 @@ import (
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
+	"helpline/routing/escalation"
 	"helpline/web"
 )
 
@@ -43,6 +44,8 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// Escalations: counsellors' calls for a supervisor (routing/escalation).
+	Escalations *escalation.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -108,9 +111,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
+	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready, Escalations: s.Escalations})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -249,6 +253,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		running.Wait()
 		close(s.done)
 	}()
+	go s.Escalations.Run(ctx)
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)
