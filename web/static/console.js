@@ -16,6 +16,7 @@ import {
   openConversation, makeLog, wireConversations,
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
+import { onEscalation, loadEscalations, clearEscalations, wireEscalation } from './console/escalation.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -96,6 +97,7 @@ function clearScreen() {
   $('c-compose').value = '';
   $('watch-id').value = '';
   closeTransferForm(false);
+  clearEscalations();
   S.typingIn.set(false);
   updateTitle();
 }
@@ -114,7 +116,7 @@ function startSession(sess) {
     on: {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
-      notes: onNotes, transfer_targets: onTransferTargets,
+      notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -138,6 +140,7 @@ function onReady(f) {
   }
   for (const [, u] of allStates()) u.transferring = null; // an answer lost with the old connection: the state now tells
   watchAgain();
+  loadEscalations();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -164,6 +167,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireEscalation();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 
