@@ -15,11 +15,16 @@ func (s *Service) Acknowledge(ctx context.Context, p chat.Principal, staff chat.
 	if !mayHandle(p.Role) {
 		return Escalation{}, errNotFound
 	}
+	if !isUUID(id) {
+		return Escalation{}, errNotFound
+	}
+	if err := s.recordFirst(ctx, p.StaffID, "escalation.acknowledge", id, ""); err != nil {
+		return Escalation{}, err
+	}
 	e, changed, err := s.store.Acknowledge(ctx, id, p.StaffID, staff.DisplayName, s.now())
 	if err != nil || !changed {
 		return e, err
 	}
-	s.record(ctx, p.StaffID, "escalation.acknowledge", e, "late="+boolWord(e.Late()))
 	s.tellHandlers(ctx, EventAcknowledged, e)
 	return e, nil
 }
@@ -38,13 +43,18 @@ func (s *Service) Resolve(ctx context.Context, p chat.Principal, staff chat.Staf
 	if utf8.RuneCountInString(note) > MaxNoteChars {
 		return Escalation{}, chat.Errorf(chat.CodeInvalid, "the note is longer than %d characters", MaxNoteChars)
 	}
+	if !isUUID(id) {
+		return Escalation{}, errNotFound
+	}
+	if err := s.recordFirst(ctx, p.StaffID, "escalation.resolve", id, "outcome="+string(outcome)); err != nil {
+		return Escalation{}, err
+	}
 	now := s.now()
 	n := Note{ID: chat.NewID(), StaffID: p.StaffID, StaffName: staff.DisplayName, Kind: NoteResolve, Body: note, At: now}
 	e, changed, err := s.store.Resolve(ctx, id, p.StaffID, staff.DisplayName, outcome, n, now)
 	if err != nil || !changed {
 		return e, err
 	}
-	s.record(ctx, p.StaffID, "escalation.resolve", e, "outcome="+string(outcome))
 	s.tellHandlers(ctx, EventResolved, e)
 	return e, nil
 }
@@ -57,13 +67,6 @@ func (s *Service) tellHandlers(ctx context.Context, event string, e Escalation) 
 		s.cfg.Log.Warn("reading who is on shift failed; telling only the conversation's staff", "error", err)
 	}
 	s.push(ctx, event, e, append(sup, admins...))
-}
-
-func boolWord(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 // Unresolved lists the escalations not resolved yet, oldest first, without
@@ -84,6 +87,9 @@ func (s *Service) Unresolved(ctx context.Context, p chat.Principal) ([]Escalatio
 // for whoever raised it. The read is audited, and refused when it cannot be.
 func (s *Service) Get(ctx context.Context, p chat.Principal, id string) (Escalation, error) {
 	if !p.Role.IsStaff() {
+		return Escalation{}, errNotFound
+	}
+	if !isUUID(id) {
 		return Escalation{}, errNotFound
 	}
 	e, err := s.store.Get(ctx, id)
@@ -147,7 +153,7 @@ func (s *Service) CheckLate(ctx context.Context, now time.Time) (int, error) {
 		s.cfg.Log.Warn("reading who is on shift failed; re-alerting only the conversations' staff", "error", err)
 	}
 	for _, e := range late {
-		s.record(ctx, SystemActor, "escalation.late", e, "urgency="+string(e.Urgency))
+		s.recordAfter(ctx, "escalation.late", e, "urgency="+string(e.Urgency))
 		s.push(ctx, EventLate, e, append(append([]int64(nil), sup...), admins...))
 	}
 	return len(late), nil

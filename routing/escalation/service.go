@@ -206,21 +206,26 @@ func (s *Service) raise(ctx context.Context, staffID int64, name string, req Req
 		return Result{}, err
 	}
 	nobody := len(sup) == 0 && len(admins) == 0
+	target := "debrief"
+	if req.ConversationID != "" {
+		target = "conversation:" + req.ConversationID
+	}
+	// Audited first, as every control action is (PROTOCOL.md §3.10): no row, no escalation.
+	if err := s.audit.Record(ctx, staffID, "escalation.raise", target, fmt.Sprintf("request=%s reason=%s urgency=%s nobody_on_shift=%v",
+		req.RequestID, req.Reason, req.Urgency, nobody)); err != nil {
+		return Result{}, errNotAudited
+	}
 	now := s.now()
 	e, how, err := s.store.Raise(ctx, Raise{ID: chat.NewID(), NoteID: chat.NewID(), RequestID: req.RequestID,
 		ConversationID: req.ConversationID, StaffID: staffID, StaffName: name, Reason: req.Reason, Urgency: req.Urgency,
 		Note: req.Note, At: now, DueAt: now.Add(s.cfg.Deadlines[req.Urgency]), NobodyOnShift: nobody})
-	if err != nil {
-		return Result{}, err
+	if err != nil || how == Repeated {
+		return Result{Escalation: e, How: how, NobodyOnShift: nobody}, err
 	}
-	if how == Repeated {
-		return Result{Escalation: e, How: how, NobodyOnShift: nobody}, nil
-	}
-	action, event := "escalation.raise", EventRaised
+	event := EventRaised
 	if how == Added {
-		action, event = "escalation.note", EventUpdated
+		event = EventUpdated
 	}
-	s.record(ctx, staffID, action, e, fmt.Sprintf("reason=%s urgency=%s nobody_on_shift=%v", e.Reason, req.Urgency, nobody))
 	alerted := sup
 	if len(alerted) == 0 {
 		alerted = admins // with no supervisor on shift, the admins on shift hear it
@@ -272,13 +277,20 @@ func (s *Service) push(ctx context.Context, event string, e Escalation, staff []
 	}
 }
 
-// record writes the audit row of a change; a failure is logged (the change
-// is made), as the counselors package does for the changes it audits.
-func (s *Service) record(ctx context.Context, actor int64, action string, e Escalation, detail string) {
-	if e.ConversationID != "" {
-		detail = "conversation:" + e.ConversationID + " " + detail
+// recordFirst writes the audit row of an action before it is done, and
+// refuses the action when the row cannot be written.
+func (s *Service) recordFirst(ctx context.Context, actor int64, action, id, detail string) error {
+	if err := s.audit.Record(ctx, actor, action, "escalation:"+id, detail); err != nil {
+		s.cfg.Log.Error("refusing an escalation action: its audit row could not be written", "action", action, "error", err)
+		return errNotAudited
 	}
-	if err := s.audit.Record(ctx, actor, action, "escalation:"+e.ID, detail); err != nil {
+	return nil
+}
+
+// recordAfter writes the audit row of what the service did by itself (a
+// missed deadline); a failure is logged, since the re-alert must still go.
+func (s *Service) recordAfter(ctx context.Context, action string, e Escalation, detail string) {
+	if err := s.audit.Record(ctx, SystemActor, action, "escalation:"+e.ID, detail); err != nil {
 		s.cfg.Log.Error("writing the audit log failed", "action", action, "error", err)
 	}
 }
