@@ -331,3 +331,49 @@ func TestEscalationsAcrossInstances(t *testing.T) {
 		t.Fatalf("re-alerted %d more times after the restart", n)
 	}
 }
+
+// When the audit log refuses escalation rows, nothing is raised or
+// acknowledged and nobody is alerted; when it refuses reads, no note is read.
+func TestEscalationActionsAreRefusedWhenTheirAuditRowCannotBeWritten(t *testing.T) {
+	pool, url := migrationstest.MustOpen(t)
+	srv := servertest.Start(t, "postgres", servertest.Options{DatabaseURL: url})
+	ctx := testCtx(t)
+	counselor, ctoken := mustCounselor(t, ctx, srv, "alex", 3)
+	s := mustSeeker(t, ctx, srv)
+	accept(t, ctx, counselor, s.started.ConversationID)
+	sup, stoken := staffMember(t, ctx, srv, "sam", "Sam", chat.RoleSupervisor)
+	id := raiseEscalation(t, ctx, srv, ctoken, map[string]any{"request_id": "a-1", "conversation_id": s.started.ConversationID,
+		"reason": "need_advice", "urgency": "soon", "note": "secreto"}, 201).Escalation.ID
+	waitEscalation(t, ctx, sup, "supervisor", escalation.EventRaised, id)
+
+	if _, err := pool.Exec(ctx, `ALTER TABLE audit_log ADD CONSTRAINT escalations_fail CHECK (action NOT LIKE 'escalation.%' AND action <> 'read') NOT VALID`); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"request_id": "a-2", "conversation_id": s.started.ConversationID, "reason": "self_harm", "urgency": "now", "note": ""}
+	if a := call(t, ctx, nil, "POST", srv.URL+"/api/escalations", ctoken, body, nil); a.Status != 503 || a.Code != "unavailable" {
+		t.Fatalf("unaudited raise: %d %s", a.Status, a.Body)
+	}
+	for _, path := range []string{"/api/escalations/" + id + "/acknowledge"} {
+		if a := call(t, ctx, nil, "POST", srv.URL+path, stoken, map[string]any{}, nil); a.Status != 503 {
+			t.Fatalf("unaudited %s: %d %s", path, a.Status, a.Body)
+		}
+	}
+	for _, path := range []string{"/api/escalations/" + id, "/api/conversations/" + s.started.ConversationID + "/escalations"} {
+		if a := call(t, ctx, nil, "GET", srv.URL+path, stoken, nil, nil); a.Status != 503 || strings.Contains(string(a.Body), "secreto") {
+			t.Fatalf("unaudited read %s: %d %s", path, a.Status, a.Body)
+		}
+	}
+	for _, f := range collect(ctx, sup, 300*time.Millisecond) {
+		if _, ok := escalationFrame(f); ok {
+			t.Errorf("an unaudited action alerted: %s", f.Raw)
+		}
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE audit_log DROP CONSTRAINT escalations_fail`); err != nil {
+		t.Fatal(err)
+	}
+	var open int
+	pool.QueryRow(ctx, `SELECT count(*) FROM escalations WHERE status = 'open'`).Scan(&open)
+	if open != 1 {
+		t.Fatalf("%d open escalations, want the first one only, unacknowledged", open)
+	}
+}
