@@ -30,6 +30,8 @@ func TestBrowserEscalationRoundTrip(t *testing.T) {
 			spass := srv.MustAccount(t, "s-"+lang, "Sam "+lang, chat.RoleSupervisor, 3)
 			mustSeeker(t, ctx, srv) // waits for the counsellor
 			console, super := tab(t, browser), tab(t, browser)
+			listenForPageErrors(t, console, "console")
+			listenForPageErrors(t, super, "supervisor page")
 			signInPage := func(page, user, password string) []chromedp.Action[chromedp.Void] {
 				return []chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + page), visible("#login"), chooseLanguage(lang),
 					typeInto("#username", user), typeInto("#password", password), click("#login-submit"), visible("#workspace")}

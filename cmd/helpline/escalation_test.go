@@ -377,3 +377,87 @@ func TestEscalationActionsAreRefusedWhenTheirAuditRowCannotBeWritten(t *testing.
 		t.Fatalf("%d open escalations, want the first one only, unacknowledged", open)
 	}
 }
+
+// An escalation's history follows its conversation through a transfer: the
+// new counsellor reads it and hears what happens to it, the one who handed
+// it on no longer reads it; and it goes when the seeker erases the
+// conversation.
+func TestEscalationHistoryFollowsTransfersAndErasure(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := mustSeeker(t, ctx, srv)
+		id := s.started.ConversationID
+		from, fromIn := signIn(t, ctx, srv, "origen", srv.MustCounselor(t, "origen", 2, servertest.Skills{}))
+		to, toIn := signIn(t, ctx, srv, "destino", srv.MustCounselor(t, "destino", 2, servertest.Skills{}))
+		_, stoken := staffMember(t, ctx, srv, "sam", "Sam", chat.RoleSupervisor)
+		accept(t, ctx, from, id)
+		esc := raiseEscalation(t, ctx, srv, fromIn.Token, map[string]any{"request_id": "t-1", "conversation_id": id,
+			"reason": "acute_distress", "urgency": "soon", "note": "muy angustiado"}, 201).Escalation.ID
+		team := chatclient.Team{}
+		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return team.Apply(f) && len(team) >= 2 }); err != nil {
+			t.Fatalf("team never showed both: %v", err)
+		}
+		from.Send(ctx, map[string]any{"type": "transfer", "conversation_id": id, "to": toIn.Staff.ID, "note": ""})
+		if _, err := to.WaitFor(ctx, func(f chatclient.Frame) bool { return f.Type == "conversation" && f.Conversation.ID == id }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := to.Sync(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
+		if h := conversationEscalations(t, ctx, srv, toIn.Token, id); len(h.Escalations) != 1 || h.Escalations[0].Notes[0].Body != "muy angustiado" {
+			t.Fatalf("the new counsellor reads %+v", h)
+		}
+		if a := call(t, ctx, nil, "GET", srv.URL+"/api/conversations/"+id+"/escalations", fromIn.Token, nil, nil); a.Status != 404 {
+			t.Fatalf("the counsellor who handed it on still reads it: %d %s", a.Status, a.Body)
+		}
+		escalationAction(t, ctx, srv, stoken, esc, "acknowledge", map[string]any{})
+		waitEscalation(t, ctx, to, "the new counsellor", escalation.EventAcknowledged, esc)
+
+		for _, path := range []string{"/api/seeker/leave", "/api/seeker/delete"} {
+			if a := call(t, ctx, nil, "POST", srv.URL+path, "", map[string]string{"token": s.started.Token}, nil); a.Status != 204 {
+				t.Fatalf("%s: %d %s", path, a.Status, a.Body)
+			}
+		}
+		if a := call(t, ctx, nil, "GET", srv.URL+"/api/escalations/"+esc, stoken, nil, nil); a.Status != 404 {
+			t.Fatalf("the escalation outlived its erased conversation: %d %s", a.Status, a.Body)
+		}
+		if a := call(t, ctx, nil, "GET", srv.URL+"/api/escalations", stoken, nil, nil); strings.Contains(string(a.Body), esc) {
+			t.Fatalf("still listed open: %s", a.Body)
+		}
+	})
+}
+
+// RaiseAutomatic, for rules such as risk flags: urgency now, raised by the
+// service, its note marked automatic; every supervisor on shift hears it
+// and acknowledges it like any other.
+func TestAutomaticEscalation(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		counselor, _ := mustCounselor(t, ctx, srv, "alex", 3)
+		s := mustSeeker(t, ctx, srv)
+		accept(t, ctx, counselor, s.started.ConversationID)
+		sup, stoken := staffMember(t, ctx, srv, "sam", "Sam", chat.RoleSupervisor)
+		e, err := srv.Escalations.RaiseAutomatic(ctx, s.started.ConversationID, escalation.ReasonSelfHarm, "self_harm (es v1): «no quiero seguir»")
+		if err != nil || e.Urgency != escalation.UrgencyNow || e.RaisedBy != escalation.SystemActor {
+			t.Fatalf("automatic: %+v %v", e, err)
+		}
+		if f := waitEscalation(t, ctx, sup, "supervisor", escalation.EventRaised, e.ID); f.RaisedByName != "" || f.Urgency != escalation.UrgencyNow {
+			t.Fatalf("frame %+v", f)
+		}
+		waitEscalation(t, ctx, counselor, "counsellor", escalation.EventRaised, e.ID)
+		again, err := srv.Escalations.RaiseAutomatic(ctx, s.started.ConversationID, escalation.ReasonSelfHarm, "otra vez")
+		if err != nil || again.ID != e.ID {
+			t.Fatalf("a second match opened another: %+v %v", again, err)
+		}
+		h := conversationEscalations(t, ctx, srv, stoken, s.started.ConversationID)
+		if n := h.Escalations[0].Notes; len(n) != 2 || !strings.HasPrefix(n[0].Body, escalation.AutomaticPrefix) || !strings.HasPrefix(n[1].Body, escalation.AutomaticPrefix) {
+			t.Fatalf("notes %+v", n)
+		}
+		if _, err := srv.Escalations.RaiseAutomatic(ctx, s.started.ConversationID, escalation.ReasonDebrief, ""); chat.ErrorCode(err) != chat.CodeInvalid {
+			t.Fatalf("an automatic debrief: %v", err)
+		}
+		if ack := escalationAction(t, ctx, srv, stoken, e.ID, "acknowledge", map[string]any{}); ack.Escalation.AckByName != "Sam" {
+			t.Fatalf("acknowledged: %+v", ack)
+		}
+	})
+}
