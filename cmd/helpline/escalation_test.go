@@ -152,7 +152,9 @@ func TestEscalationRoundTrip(t *testing.T) {
 		if res.Escalation.Status != "resolved" || res.Escalation.Outcome != "safety_plan_agreed" {
 			t.Fatalf("resolved: %+v", res)
 		}
-		waitEscalation(t, ctx, counselor, "counsellor", escalation.EventResolved, id)
+		if f := waitEscalation(t, ctx, counselor, "counsellor", escalation.EventResolved, id); f.ResolvedByName != "Sam" || f.Outcome != escalation.OutcomeSafetyPlanAgreed {
+			t.Fatalf("the counsellor saw %+v", f)
+		}
 		h = conversationEscalations(t, ctx, srv, s1token, s.started.ConversationID)
 		if e := h.Escalations[0]; e.Status != "resolved" || len(e.Notes) != 2 || e.Notes[1].Body != "acordamos un plan" || e.Notes[1].Kind != "resolve" {
 			t.Fatalf("history after resolving: %+v", h)

@@ -178,6 +178,7 @@ type Frame struct {
 	NobodyOnShift  bool       `json:"nobody_on_shift"`
 	AckByName      string     `json:"acknowledged_by_name,omitempty"`
 	AckAt          *time.Time `json:"acknowledged_at,omitempty"`
+	ResolvedByName string     `json:"resolved_by_name,omitempty"`
 	Outcome        Outcome    `json:"outcome,omitempty"`
 }
 
@@ -196,7 +197,7 @@ const (
 func frameOf(event string, e Escalation) Frame {
 	f := Frame{Event: event, EscalationID: e.ID, ConversationID: e.ConversationID, Reason: e.Reason, Urgency: e.Urgency,
 		Status: e.Status, RaisedByName: e.RaisedByName, RaisedAt: e.RaisedAt, DueAt: e.DueAt, Late: e.Late(),
-		NobodyOnShift: e.NobodyOnShift, AckByName: e.AckByName, Outcome: e.Outcome}
+		NobodyOnShift: e.NobodyOnShift, AckByName: e.AckByName, ResolvedByName: e.ResolvedByName, Outcome: e.Outcome}
 	if !e.AckAt.IsZero() {
 		at := e.AckAt
 		f.AckAt = &at

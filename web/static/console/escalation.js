@@ -19,7 +19,7 @@ function fromFrame(f) {
     id: f.escalation_id, conversation_id: f.conversation_id || '', reason: f.reason, urgency: f.urgency, status: f.status,
     raised_at: f.raised_at, due_at: f.due_at, late: !!f.late, nobody_on_shift: !!f.nobody_on_shift,
     acknowledged_by_name: f.acknowledged_by_name || '', acknowledged_at: f.acknowledged_at || '',
-    resolved_by_name: f.event === 'resolved' ? f.acknowledged_by_name || '' : '', outcome: f.outcome || '',
+    resolved_by_name: f.resolved_by_name || '', outcome: f.outcome || '',
   };
 }
 
