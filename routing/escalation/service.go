@@ -166,6 +166,9 @@ func (s *Service) RaiseAutomatic(ctx context.Context, conversationID string, rea
 	if !strings.HasPrefix(note, AutomaticPrefix) {
 		note = AutomaticPrefix + note
 	}
+	if r := []rune(note); len(r) > MaxNoteChars { // a rule's long match is cut, not refused
+		note = string(r[:MaxNoteChars-1]) + "…"
+	}
 	req := Request{RequestID: chat.NewID(), ConversationID: conversationID, Reason: reason, Urgency: UrgencyNow, Note: note}
 	if err := checkRequest(&req); err != nil {
 		return Escalation{}, err
