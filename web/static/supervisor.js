@@ -73,6 +73,8 @@ function start(sess) {
     on: {
       ready: () => startEscalations(() => S.session && S.session.token),
       escalation: onEscalation,
+      // Supervisors on shift may be offered conversations; they take them on the console.
+      offer: () => H.setText($('supervisor-status'), 'supervisor.offer_notice'),
       connection: (s) => { $('connection').dataset.state = s; H.setText($('connection'), CONNECTION_KEYS[s] || CONNECTION_KEYS.stopped); },
       fatal: () => stop('console.session_ended'),
     },
