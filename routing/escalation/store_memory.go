@@ -10,10 +10,13 @@ import (
 	"helpline/chat"
 )
 
-// MemoryStore keeps escalations in memory, for one instance. Register
-// Forget with (*chat.MemoryStore).OnForget, so that a conversation's
-// escalations go with it, as ON DELETE CASCADE does on PostgreSQL.
+// MemoryStore keeps escalations in memory, for one instance, beside the
+// chat memory store whose conversations they belong to: it refuses one for
+// a conversation that store does not have, and forgets a conversation's
+// escalations when that store does (OnForget), as the foreign key and ON
+// DELETE CASCADE do on PostgreSQL.
 type MemoryStore struct {
+	chat     *chat.MemoryStore
 	mu       sync.Mutex
 	byID     map[string]*Escalation
 	order    []string          // ids, oldest first
@@ -26,9 +29,14 @@ type watcher struct {
 	at   time.Time
 }
 
-// NewMemoryStore returns an empty store.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{byID: map[string]*Escalation{}, requests: map[string]string{}, watchers: map[int64]watcher{}}
+// NewMemoryStore returns an empty store beside conversations (nil: no
+// check, nothing forgotten), registering Forget with it.
+func NewMemoryStore(conversations *chat.MemoryStore) *MemoryStore {
+	s := &MemoryStore{chat: conversations, byID: map[string]*Escalation{}, requests: map[string]string{}, watchers: map[int64]watcher{}}
+	if conversations != nil {
+		conversations.OnForget(s.Forget)
+	}
+	return s
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -55,7 +63,12 @@ func (s *MemoryStore) Forget(conversationID string) {
 	}
 }
 
-func (s *MemoryStore) Raise(_ context.Context, r Raise) (Escalation, Raised, error) {
+func (s *MemoryStore) Raise(ctx context.Context, r Raise) (Escalation, Raised, error) {
+	if s.chat != nil && r.ConversationID != "" {
+		if _, err := s.chat.Conversation(ctx, r.ConversationID); err != nil {
+			return Escalation{}, 0, errNotFound
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := requestKey(r.StaffID, r.RequestID)

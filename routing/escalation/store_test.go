@@ -40,9 +40,7 @@ func testSealer(t testing.TB) *chat.Sealer {
 func stores(t *testing.T, f func(t *testing.T, r rig)) {
 	t.Run("memory", func(t *testing.T) {
 		mem := chat.NewMemoryStore(nil)
-		s := NewMemoryStore()
-		mem.OnForget(s.Forget)
-		f(t, rig{s, mem})
+		f(t, rig{NewMemoryStore(mem), mem})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pool, _ := migrationstest.MustOpen(t)
@@ -174,6 +172,11 @@ func TestStoreContract(t *testing.T) {
 			}
 			if mine, _ := r.RaisedBy(ctx, 9, t0.Add(-time.Hour)); len(mine) != 1 {
 				t.Fatalf("a debrief outside any conversation went with the conversations: %+v", mine)
+			}
+		})
+		t.Run("no escalation for a conversation that does not exist", func(t *testing.T) {
+			if _, _, err := r.Raise(ctx, raiseOf(chat.NewID(), 7, "n1", ReasonNeedAdvice, UrgencyNow, "", t0)); chat.ErrorCode(err) != chat.CodeNotFound {
+				t.Fatalf("raised for a missing conversation: %v", err)
 			}
 		})
 		t.Run("watchers", func(t *testing.T) {

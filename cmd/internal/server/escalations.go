@@ -17,11 +17,8 @@ func (s *Server) openEscalations(cfg Config, chatStore chat.Store, router *routi
 	if s.pool != nil {
 		store = escalation.NewPostgresStore(s.pool, s.sealer)
 	} else {
-		mem := escalation.NewMemoryStore()
-		if cs, ok := chatStore.(*chat.MemoryStore); ok {
-			cs.OnForget(mem.Forget)
-		}
-		store = mem
+		cs, _ := chatStore.(*chat.MemoryStore)
+		store = escalation.NewMemoryStore(cs)
 	}
 	return escalation.New(escalation.Config{Deadlines: cfg.EscalationDeadlines, OutOfHours: cfg.OutOfHoursText, Log: log},
 		store, s.Chat, s.Staff, rosterPresence{router, s.Staff})
