@@ -36,6 +36,9 @@ CREATE INDEX escalations_unresolved ON escalations (raised_at) WHERE status <> '
 -- The deadline sweep every instance runs: open, not yet re-alerted.
 CREATE INDEX escalations_due ON escalations (due_at) WHERE status = 'open' AND late_alerted_at IS NULL;
 CREATE INDEX escalations_raised_by ON escalations (raised_by, raised_at);
+-- Debriefs asked outside any conversation have no conversation to go with:
+-- once resolved they are deleted after the retention period (Store.Expire).
+CREATE INDEX escalations_alone_resolved ON escalations (resolved_at) WHERE conversation_id IS NULL AND status = 'resolved';
 
 -- Notes of an escalation, sealed like message bodies (key_id + body, bound
 -- to the row's id). request_id is the client's id of the raise that wrote

@@ -159,20 +159,35 @@ func (s *Service) CheckLate(ctx context.Context, now time.Time) (int, error) {
 	return len(late), nil
 }
 
-// Run checks for missed deadlines every Config.CheckEvery until ctx ends.
+// Run checks for missed deadlines every Config.CheckEvery, and deletes
+// expired debriefs (Store.Expire) about once an hour, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(s.cfg.CheckEvery)
 	defer t.Stop()
+	var expired time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if _, err := s.CheckLate(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+		now := s.cfg.Now()
+		if _, err := s.CheckLate(ctx, now); err != nil && ctx.Err() == nil {
 			s.cfg.Log.Error("checking escalation deadlines failed; will retry", "error", err)
 		}
+		if now.Sub(expired) >= time.Hour {
+			expired = now
+			if _, err := s.Expire(ctx, now); err != nil && ctx.Err() == nil {
+				s.cfg.Log.Error("deleting expired debriefs failed; will retry", "error", err)
+			}
+		}
 	}
+}
+
+// Expire deletes the resolved debriefs that belong to no conversation and
+// were resolved longer than Config.Retention before now.
+func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
+	return s.store.Expire(ctx, now.Add(-s.cfg.Retention))
 }
 
 // isUUID tells whether id can be a conversation id.

@@ -16,7 +16,9 @@
 //   - Escalations belong to their conversation: they follow it through
 //     transfers (whoever holds it reads its history) and are deleted with
 //     it at retention or erasure (PostgreSQL: ON DELETE CASCADE; memory:
-//     NewMemoryStore registers Forget with chat.MemoryStore.OnForget).
+//     NewMemoryStore registers Forget with chat.MemoryStore.OnForget). A
+//     debrief asked outside any conversation has none to go with: resolved,
+//     it is deleted after Config.Retention (HELPLINE_RETENTION_DAYS).
 //   - Deadlines: Config.Deadlines per urgency. A missed deadline re-alerts
 //     every supervisor and admin on shift once (Service.CheckLate) and the
 //     escalation counts as late; an acknowledgement stops it.

@@ -61,8 +61,11 @@ type Config struct {
 	OutOfHours map[string]string         // language → the text for "nobody is on shift"
 	CheckEvery time.Duration
 	WatchFor   time.Duration
-	Now        chat.Clock
-	Log        *slog.Logger
+	// Retention: how long a resolved debrief that belongs to no
+	// conversation is kept (the others go with their conversation); 0: 30 days.
+	Retention time.Duration
+	Now       chat.Clock
+	Log       *slog.Logger
 }
 
 // Service is the whole rule for each escalation action.
@@ -99,6 +102,9 @@ func New(cfg Config, store Store, c Chat, audit Audit, presence Presence) *Servi
 	}
 	if cfg.WatchFor <= 0 {
 		cfg.WatchFor = DefaultWatchFor
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

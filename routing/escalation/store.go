@@ -36,6 +36,10 @@ type Store interface {
 	// now, and returns them: each escalation is returned once, ever, by one
 	// call of one instance.
 	ClaimLate(ctx context.Context, now time.Time) ([]Escalation, error)
+	// Expire deletes, with their notes, the escalations that belong to no
+	// conversation (debriefs asked at any time) resolved before the cutoff:
+	// the others go with their conversation. It returns how many went.
+	Expire(ctx context.Context, cutoff time.Time) (int, error)
 	// Watching records that a supervisor or admin has the supervisor page
 	// open; Watchers lists those seen since the given time.
 	Watching(ctx context.Context, staffID int64, role chat.Role, at time.Time) error

@@ -212,3 +212,24 @@ func (s *MemoryStore) Watchers(_ context.Context, since time.Time) (map[int64]ch
 	}
 	return out, nil
 }
+
+func (s *MemoryStore) Expire(_ context.Context, cutoff time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	s.order = slices.DeleteFunc(s.order, func(id string) bool {
+		e := s.byID[id]
+		if e.ConversationID == "" && e.Status == StatusResolved && e.ResolvedAt.Before(cutoff) {
+			delete(s.byID, id)
+			n++
+			return true
+		}
+		return false
+	})
+	for k, id := range s.requests {
+		if s.byID[id] == nil {
+			delete(s.requests, k)
+		}
+	}
+	return n, nil
+}

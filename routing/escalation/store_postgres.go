@@ -304,3 +304,8 @@ func (s *PostgresStore) Watchers(ctx context.Context, since time.Time) (map[int6
 	}
 	return out, rows.Err()
 }
+
+func (s *PostgresStore) Expire(ctx context.Context, cutoff time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM escalations WHERE conversation_id IS NULL AND status = 'resolved' AND resolved_at < $1`, cutoff)
+	return int(tag.RowsAffected()), err
+}

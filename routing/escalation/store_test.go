@@ -174,6 +174,23 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("a debrief outside any conversation went with the conversations: %+v", mine)
 			}
 		})
+		t.Run("resolved debriefs outside a conversation expire", func(t *testing.T) {
+			d := mustRaise(t, r, raiseOf("", 11, "e1", ReasonDebrief, UrgencyWhenPossible, "", t0), Created)
+			open := mustRaise(t, r, raiseOf("", 12, "e2", ReasonDebrief, UrgencyWhenPossible, "", t0), Created)
+			r.Resolve(ctx, d.ID, 3, "Sam", OutcomeOther, Note{ID: chat.NewID(), Kind: NoteResolve, At: t0}, t0.Add(time.Hour))
+			if n, err := r.Expire(ctx, t0.Add(time.Hour)); err != nil || n != 0 {
+				t.Fatalf("expired %d at the cutoff (%v)", n, err)
+			}
+			if n, err := r.Expire(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+				t.Fatalf("expired %d (%v), want the resolved one", n, err)
+			}
+			if _, err := r.Get(ctx, d.ID); chat.ErrorCode(err) != chat.CodeNotFound {
+				t.Fatalf("an expired debrief is still there: %v", err)
+			}
+			if _, err := r.Get(ctx, open.ID); err != nil {
+				t.Fatalf("an open debrief expired: %v", err)
+			}
+		})
 		t.Run("no escalation for a conversation that does not exist", func(t *testing.T) {
 			if _, _, err := r.Raise(ctx, raiseOf(chat.NewID(), 7, "n1", ReasonNeedAdvice, UrgencyNow, "", t0)); chat.ErrorCode(err) != chat.CodeNotFound {
 				t.Fatalf("raised for a missing conversation: %v", err)

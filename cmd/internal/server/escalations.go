@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"helpline/chat"
 	"helpline/counselors"
@@ -20,7 +21,8 @@ func (s *Server) openEscalations(cfg Config, chatStore chat.Store, router *routi
 		cs, _ := chatStore.(*chat.MemoryStore)
 		store = escalation.NewMemoryStore(cs)
 	}
-	return escalation.New(escalation.Config{Deadlines: cfg.EscalationDeadlines, OutOfHours: cfg.OutOfHoursText, Log: log},
+	return escalation.New(escalation.Config{Deadlines: cfg.EscalationDeadlines, OutOfHours: cfg.OutOfHoursText, Log: log,
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
 		store, s.Chat, s.Staff, rosterPresence{router, s.Staff})
 }
 
