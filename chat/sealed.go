@@ -68,6 +68,8 @@ var SealedColumns = []SealedColumn{
 	idSealed("risk_flags", "matched", "riskflag"),
 	// Private case notes (counselors/casenotes), bound to their row's id.
 	idSealed("case_notes", "body", "casenote"),
+	// Escalation notes (routing/escalation), bound to their row's id.
+	idSealed("escalation_notes", "body", "escalation_note"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

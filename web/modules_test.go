@@ -45,7 +45,7 @@ func TestEveryModuleIsServedAsJavaScriptWithItsImports(t *testing.T) {
 	if seen < 10 {
 		t.Fatalf("found %d scripts under static/, expected the pages' modules", seen)
 	}
-	for _, page := range []string{"seeker.html", "console.html"} {
+	for _, page := range []string{"seeker.html", "console.html", "supervisor.html"} {
 		html, _ := fs.ReadFile(static, page)
 		if !strings.Contains(string(html), `<script type="module" src="/static/`) || strings.Contains(string(html), "<script>") {
 			t.Errorf("%s: want its script loaded as an external module, and no inline script", page)

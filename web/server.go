@@ -21,6 +21,7 @@ import (
 	"helpline/chat/riskflag"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/escalation"
 	"helpline/web/identifying"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	RiskFlags *riskflag.Service
 	// Tools: prepared answers, case notes, wrap-ups (web/tools.go).
 	Tools Tools
+	// Escalations: counsellors' calls for a supervisor (web/escalations.go);
+	// nil: no escalation endpoints.
+	Escalations *escalation.Service
 }
 
 // maxBody bounds every JSON request body.
@@ -98,6 +102,8 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	h.riskFlagRoutes(mux)
 	h.toolsRoutes(mux)
+	mux.HandleFunc("GET /supervisor", h.page(static, "supervisor.html"))
+	h.escalationRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.
@@ -490,5 +496,18 @@ func httpStatus(code chat.Code) int {
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
+	}
+}
+
+// withStaff authenticates a staff bearer token (any staff role) and hands
+// on who it is: the endpoints of staff features decide the rest themselves.
+func (h *handler) withStaff(next func(w http.ResponseWriter, r *http.Request, p chat.Principal, staff chat.StaffInfo)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, staff, err := h.staff(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		next(w, r, p, staff)
 	}
 }

@@ -42,17 +42,6 @@ func (h *handler) toolsRoutes(mux *http.ServeMux) {
 	}
 }
 
-// withStaff authenticates a staff bearer token, any staff role.
-func (h *handler) withStaff(next func(w http.ResponseWriter, r *http.Request, p chat.Principal, info chat.StaffInfo)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, info, err := h.staff(r)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		next(w, r, p, info)
-	}
-}
 
 func answerStaff(p chat.Principal, info chat.StaffInfo) answers.Staff {
 	return answers.Staff{ID: p.StaffID, Role: p.Role, Audiences: info.Audiences}

@@ -646,8 +646,20 @@ var httpEndpoints = []struct {
 	{"POST /api/staff/logout", 3},
 }
 
+func init() {
+	for _, e := range escalationEndpoints {
+		httpEndpoints = append(httpEndpoints, struct {
+			name  string
+			phase int
+		}{e, 1})
+	}
+}
+
 // wantStatus is the matrix: the status each role gets from each endpoint.
 func wantStatus(endpoint string, r role) int {
+	if isEscalationEndpoint(endpoint) {
+		return escalationWant(endpoint, r)
+	}
 	switch endpoint {
 	case "POST /api/seeker/conversations":
 		return 201 // anyone; a credential neither helps nor hinders
@@ -735,6 +747,10 @@ func TestAuthorizationMatrixHTTP(t *testing.T) {
 }
 
 func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase, shared *scene) {
+	if isEscalationEndpoint(c.endpoint) {
+		f.runEscalationCase(t, ctx, c)
+		return
+	}
 	srv := f.srv
 	sc := shared // seekers' credentials, for the endpoints that change no conversation
 	if strings.HasPrefix(c.endpoint, "POST /api/seeker/") {

@@ -18,6 +18,7 @@ import {
 import { renderAll } from './console/render.js';
 import { onRiskFlag, riskFlagsSynced } from './console/riskflags.js';
 import { wireTools } from './console/tools.js';
+import { onEscalation, loadEscalations, clearEscalations, wireEscalation } from './console/escalation.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -98,6 +99,7 @@ function clearScreen() {
   $('c-compose').value = '';
   $('watch-id').value = '';
   closeTransferForm(false);
+  clearEscalations();
   S.typingIn.set(false);
   updateTitle();
 }
@@ -117,7 +119,7 @@ function startSession(sess) {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending,
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
-      notes: onNotes, transfer_targets: onTransferTargets,
+      notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -141,6 +143,7 @@ function onReady(f) {
   }
   for (const [, u] of allStates()) u.transferring = null; // an answer lost with the old connection: the state now tells
   watchAgain();
+  loadEscalations();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -168,6 +171,7 @@ function wire() {
   wireQueue();
   wireConversations();
   wireTools();
+  wireEscalation();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/escalation"
 	"helpline/web"
 )
 
@@ -60,6 +61,12 @@ type Config struct {
 	Hours            routing.Hours
 	MaxQueue         int
 	RequireCounselor bool
+
+	// Escalations (routing/escalation): acknowledgement deadline per
+	// urgency, and the "nobody is on shift" text per language ("" keeps
+	// the built-in one).
+	EscalationDeadlines map[escalation.Urgency]time.Duration
+	OutOfHoursText      map[string]string
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -110,6 +117,11 @@ var Settings = []Setting{
 	{"HELPLINE_HOLIDAYS", "", "closed dates, e.g. 2026-12-25,2027-01-01"},
 	{"HELPLINE_MAX_QUEUE", "0", "most conversations that may wait at once (0: no limit); beyond it new arrivals see the alternatives"},
 	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
+	{"HELPLINE_ESCALATION_ACK_NOW", "2m", "how soon a supervisor must acknowledge an escalation of urgency \"now\" before every supervisor and admin on shift is alerted again and it counts as late"},
+	{"HELPLINE_ESCALATION_ACK_SOON", "10m", "the same for urgency \"soon\""},
+	{"HELPLINE_ESCALATION_ACK_WHEN_POSSIBLE", "60m", "the same for urgency \"when possible\" (and debrief requests)"},
+	{"HELPLINE_OUT_OF_HOURS_TEXT_ES", "", "what a counsellor reads, in Spanish, when they raise an escalation and no supervisor or admin is on shift (empty: a built-in text telling them to follow the service's out-of-hours procedure)"},
+	{"HELPLINE_OUT_OF_HOURS_TEXT_EN", "", "the same in English"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
@@ -159,6 +171,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		e.fail(fmt.Errorf("HELPLINE_ALTERNATIVES_FILE: %w", err))
 	}
 	c.Alternatives = alternatives
+	e.readEscalations(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }
@@ -273,6 +286,16 @@ func (e *env) readRouting(c *Config) {
 		e.fail(fmt.Errorf("HELPLINE_DRAIN_DELAY=%q: want a duration such as 5s, or 0s", e.get("HELPLINE_DRAIN_DELAY")))
 	}
 	c.DrainDelay = drain
+}
+
+// readEscalations reads the escalation deadlines and out-of-hours texts.
+func (e *env) readEscalations(c *Config) {
+	c.EscalationDeadlines = map[escalation.Urgency]time.Duration{
+		escalation.UrgencyNow:          e.duration("HELPLINE_ESCALATION_ACK_NOW"),
+		escalation.UrgencySoon:         e.duration("HELPLINE_ESCALATION_ACK_SOON"),
+		escalation.UrgencyWhenPossible: e.duration("HELPLINE_ESCALATION_ACK_WHEN_POSSIBLE"),
+	}
+	c.OutOfHoursText = map[string]string{"es": e.get("HELPLINE_OUT_OF_HOURS_TEXT_ES"), "en": e.get("HELPLINE_OUT_OF_HOURS_TEXT_EN")}
 }
 
 // checkRequired checks the settings that depend on others or must have a

@@ -28,6 +28,7 @@ import (
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
+	"helpline/routing/escalation"
 	"helpline/web"
 )
 
@@ -49,6 +50,8 @@ type Server struct {
 	// Tools: prepared answers, case notes, wrap-ups (and the wrap-ups'
 	// anonymous daily counts, Tools.Wrapups.DailyCounts, for the report).
 	Tools web.Tools
+	// Escalations: counsellors' calls for a supervisor (routing/escalation).
+	Escalations *escalation.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -127,10 +130,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		s.closePool()
 		return nil, err
 	}
+	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
+	// An imminent risk flag opens an escalation by itself (urgency "now").
+	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
-		Ready: s.ready, RiskFlags: s.RiskFlags})
+		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -273,6 +279,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		running.Wait()
 		close(s.done)
 	}()
+	go s.Escalations.Run(ctx)
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)

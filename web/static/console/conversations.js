@@ -10,6 +10,7 @@ import { renderAll } from './render.js';
 import { wireConfirm } from '../lib/confirm.js';
 import { renderRiskFlags } from './riskflags.js';
 import { renderTools, mayShip } from './tools.js';
+import { renderEscalationPane } from './escalation.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -224,6 +225,7 @@ export function renderPane() {
   renderTransferForm();
   renderRiskFlags();
   renderTools();
+  renderEscalationPane();
 }
 
 function renderNotes() {
