@@ -20,6 +20,8 @@ import (
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/supervision"
+	"helpline/routing/switchboard"
 )
 
 // Config is what the HTTP layer needs.
@@ -40,6 +42,10 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+	// Supervision and Switchboard serve the supervisor page (web/supervisor.go);
+	// without them it is not served.
+	Supervision *supervision.Service
+	Switchboard *switchboard.Service
 }
 
 // maxBody bounds every JSON request body.
@@ -73,6 +79,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	mux.Handle("GET /ws", cfg.Chat)
+	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })

@@ -23,10 +23,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/wire"
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
+	"helpline/routing/supervision"
+	"helpline/routing/switchboard"
 	"helpline/web"
 )
 
@@ -43,6 +46,10 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+
+	// Switchboard and Supervision serve the supervisor page.
+	Switchboard *switchboard.Service
+	Supervision *supervision.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -97,9 +104,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
 	maxQueue := cfg.MaxQueue
+	// The supervisor page: the switchboard's pauses and the breaks, shared
+	// on PostgreSQL; the router reads the one and feeds the other.
+	pauses, breaks := supervisionStores(s.pool)
+	s.Switchboard = switchboard.New(pauses, pusher{s}, s.Staff, languages, nil, log)
+	onStatus := func(ctx context.Context, id int64, st routing.Status, at time.Time) { s.Supervision.OnStatus(ctx, id, st, at) }
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
-		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, st.routes, chatStore)
+		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log,
+		Paused: s.Switchboard, OnStatus: onStatus}, st.routes, chatStore)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
@@ -107,10 +120,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		SeekerTokenTTL: cfg.SeekerTokenTTL, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat})
 	router.SetChat(s.Chat)
 	s.router = router
+	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
+		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Log: log})
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready, Supervision: s.Supervision, Switchboard: s.Switchboard})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -121,6 +136,23 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		}
 	}
 	return s, nil
+}
+
+// supervisionStores are the switchboard's and the breaks' stores: on the
+// database when there is one, else in memory.
+func supervisionStores(pool *pgxpool.Pool) (switchboard.Store, supervision.BreakStore) {
+	if pool != nil {
+		return switchboard.NewPostgresStore(pool), supervision.NewPostgresBreaks(pool)
+	}
+	return switchboard.NewMemoryStore(), supervision.NewMemoryBreaks()
+}
+
+// pusher hands pushes to the chat service, which is built after the
+// features that push.
+type pusher struct{ s *Server }
+
+func (p pusher) Push(ctx context.Context, to chat.Recipients, f wire.Payload) error {
+	return p.s.Chat.Push(ctx, to, f)
 }
 
 // stores are what a server keeps its state in, and the keys its tokens
@@ -249,6 +281,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		running.Wait()
 		close(s.done)
 	}()
+	go s.Supervision.Run(ctx)
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)
