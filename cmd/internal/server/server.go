@@ -108,7 +108,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	// on PostgreSQL; the router reads the one and feeds the other.
 	pauses, breaks := supervisionStores(s.pool)
 	s.Switchboard = switchboard.New(pauses, pusher{s}, s.Staff, languages, nil, log)
-	onStatus := func(ctx context.Context, id int64, st routing.Status, at time.Time) { s.Supervision.OnStatus(ctx, id, st, at) }
+	onStatus := func(ctx context.Context, id int64, st routing.Status, at time.Time) {
+		s.Supervision.OnStatus(ctx, id, st, at)
+	}
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
 		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log,
