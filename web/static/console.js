@@ -10,7 +10,8 @@ import { onQueue, onOffer, onAcceptError, wireQueue } from './console/queue.js';
 import { onTeam, onTeamChanges, renderTeam } from './console/team.js';
 import { onMember, wireStatus } from './console/status.js';
 import { closeTransferForm, onTransferTargets, onTransferError, wireTransfer } from './console/transfer.js';
-import { watchAgain, onWatchError, wireWatch } from './console/watch.js';
+import { watchAgain, watchFromAddress, onWatchError, wireWatch } from './console/watch.js';
+import { onSwitchboard, loadSwitchboard, wireSwitchboard } from './console/switchboard.js';
 import {
   onConversation, onMessage, onPending, onSynced, onTyping, onNotes, onConversationGone,
   openConversation, makeLog, wireConversations,
@@ -114,7 +115,7 @@ function startSession(sess) {
     on: {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
-      notes: onNotes, transfer_targets: onTransferTargets,
+      notes: onNotes, transfer_targets: onTransferTargets, switchboard: onSwitchboard,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -138,6 +139,8 @@ function onReady(f) {
   }
   for (const [, u] of allStates()) u.transferring = null; // an answer lost with the old connection: the state now tells
   watchAgain();
+  watchFromAddress();
+  loadSwitchboard();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -164,6 +167,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireSwitchboard();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 
