@@ -59,3 +59,22 @@ func (r *Router) statusChanged(ctx context.Context, staffID int64, status Status
 		r.cfg.OnStatus(ctx, staffID, status, r.cfg.Now())
 	}
 }
+
+// pickedByHand reports whether c waits for a paused skill: then no one is
+// offered it, and any counsellor trained for it may accept it from the queue.
+func (r *Router) pickedByHand(ctx context.Context, c chat.Conversation) bool {
+	if r.cfg.Paused == nil {
+		return false
+	}
+	paused, err := r.cfg.Paused.PausedSkills(ctx)
+	if err != nil {
+		return false
+	}
+	w := FromConversation(c)
+	for _, p := range paused {
+		if p.Covers(w) {
+			return true
+		}
+	}
+	return false
+}

@@ -161,7 +161,7 @@ func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Con
 		// them another, and that accept would find them at capacity.
 		if ok, err := r.store.Offered(ctx, c.ID, staff.ID); err != nil {
 			return 0, err
-		} else if !ok {
+		} else if !ok && !r.pickedByHand(ctx, c) {
 			return 0, chat.Errorf(chat.CodeConflict, "this conversation is not offered to you (any more)")
 		}
 	}

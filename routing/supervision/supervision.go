@@ -109,7 +109,7 @@ type TeamCounts struct {
 type Summary struct {
 	Queue        []SkillQueue       `json:"queue"`
 	WaitingTotal int                `json:"waiting_total"`
-	Team         TeamCounts         `json:"team"`
+	Team         TeamCounts         `json:"team_counts"`
 	LiveTotal    int                `json:"live_total"`
 	Paused       []switchboard.View `json:"paused"`
 }

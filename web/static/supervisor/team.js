@@ -38,7 +38,7 @@ function renderTeam(members) {
 
 // The summary says the team changed: fetch the page again, no more than every REFRESH_MS.
 export function teamChanged(sum) {
-  const counts = JSON.stringify(sum.team || {});
+  const counts = JSON.stringify(sum.team_counts || {});
   if (counts === team.counts) return;
   const first = team.counts === '';
   team.counts = counts;
