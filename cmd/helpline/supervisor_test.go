@@ -101,7 +101,9 @@ func TestSupervisorPageSeesQueueTeamAndLiveConversations(t *testing.T) {
 			if err := c.Send(ctx, map[string]any{"type": "status", "status": st}); err != nil {
 				t.Fatal(err)
 			}
-			waitFrame(t, ctx, c, "status "+st, func(f chatclient.Frame) bool { return f.Type == "status" && strings.Contains(string(f.Raw), `"`+st+`"`) })
+			waitFrame(t, ctx, c, "status "+st, func(f chatclient.Frame) bool {
+				return f.Type == "status" && strings.Contains(string(f.Raw), `"`+st+`"`)
+			})
 		}
 		var team supervision.TeamPage
 		getJSON(t, ctx, srv.URL+"/api/supervisor/team", token, &team)

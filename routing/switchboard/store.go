@@ -66,6 +66,7 @@ const pauseColumns = `audience, language, paused_by, paused_by_name, paused_at`
 func scanPause(row pgx.Row) (Pause, error) {
 	var p Pause
 	err := row.Scan(&p.Audience, &p.Language, &p.ByID, &p.ByName, &p.Since)
+	p.Since = p.Since.UTC()
 	return p, err
 }
 
