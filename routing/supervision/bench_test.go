@@ -2,6 +2,7 @@ package supervision_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -71,7 +72,11 @@ func benchFirstScreen(b *testing.B, svc *supervision.Service) {
 		firstScreen(b, svc)
 	}
 	frame, _ := wire.Encode(sum)
+	teamJSON, _ := json.Marshal(team)
+	liveJSON, _ := json.Marshal(live)
 	b.ReportMetric(float64(len(frame)), "summary-bytes")
+	b.ReportMetric(float64(len(teamJSON)), "team-page-bytes")
+	b.ReportMetric(float64(len(liveJSON)), "live-page-bytes")
 }
 
 func BenchmarkFirstScreenMemory(b *testing.B) {
