@@ -35,10 +35,15 @@ func (h *handler) supervisorRoutes(mux *http.ServeMux, static fs.FS) {
 
 func (h *handler) supervisorSummary(w http.ResponseWriter, r *http.Request, _ chat.Principal) {
 	sum, err := h.cfg.Supervision.Summary(r.Context())
+	var pauses []switchboard.Pause
+	if err == nil {
+		pauses, err = h.cfg.Switchboard.List(r.Context())
+	}
 	if err != nil {
 		writeError(w, h.logged(err))
 		return
 	}
+	sum.Paused = switchboard.Views(pauses)
 	// now lets the page count ages by the server's clock.
 	writeJSON(w, http.StatusOK, struct {
 		supervision.Summary

@@ -107,11 +107,13 @@ type TeamCounts struct {
 
 // Summary is the `supervisor_summary` frame, and the page's first answer.
 type Summary struct {
-	Queue        []SkillQueue       `json:"queue"`
-	WaitingTotal int                `json:"waiting_total"`
-	Team         TeamCounts         `json:"team_counts"`
-	LiveTotal    int                `json:"live_total"`
-	Paused       []switchboard.View `json:"paused"`
+	Queue        []SkillQueue `json:"queue"`
+	WaitingTotal int          `json:"waiting_total"`
+	Team         TeamCounts   `json:"team_counts"`
+	LiveTotal    int          `json:"live_total"`
+	// Paused is not in the frame (the switchboard frame carries the pauses,
+	// with who and since when); GET /api/supervisor/summary fills it in.
+	Paused []switchboard.View `json:"paused,omitempty"`
 }
 
 // FrameType implements wire.Payload.
@@ -139,7 +141,7 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Queue: queueBySkill(waiting, pauses), WaitingTotal: len(waiting), Paused: switchboard.Views(pauses)}
+	sum := Summary{Queue: queueBySkill(waiting, pauses), WaitingTotal: len(waiting)}
 	for _, n := range counts {
 		sum.LiveTotal += n
 	}

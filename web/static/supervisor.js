@@ -4,7 +4,7 @@
  * and the chart. Each panel is its own module in supervisor/. */
 import H from './common.js';
 import { $, P, learnClock, tickAges, call, say } from './supervisor/util.js';
-import { renderQueue, wireQueue } from './supervisor/queue.js';
+import { renderQueue, renderPaused, wireQueue } from './supervisor/queue.js';
 import { loadTeam, teamChanged, resetTeam } from './supervisor/team.js';
 import { loadLive, liveChanged, resetLive } from './supervisor/live.js';
 import { loadChart, stopChart, drawChart } from './supervisor/chart.js';
@@ -93,7 +93,7 @@ function start(sess) {
     on: {
       ready: () => { loadSummary(); }, // after a reconnect: what changed while away
       supervisor_summary: onSummary,
-      switchboard: () => { loadSummary(); },
+      switchboard: (f) => { renderPaused(Array.isArray(f.paused) ? f.paused : []); },
       connection: (s) => { const n = $('connection'); n.dataset.state = s; H.setText(n, CONNECTION_KEYS[s] || CONNECTION_KEYS.stopped); },
       fatal: () => { H.store.remove('session', 'staff'); end('console.session_ended'); },
     },

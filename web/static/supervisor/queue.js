@@ -15,10 +15,12 @@ export function renderQueue(sum) {
       H.el('td', { i18n: [q.paused ? 'supervisor.offers_paused' : 'supervisor.offers_on'] }));
     return tr;
   }));
-  renderPaused(Array.isArray(sum.paused) ? sum.paused : []);
+  if (Array.isArray(sum.paused)) renderPaused(sum.paused); // the HTTP summary; frames leave them to `switchboard`
 }
 
-function renderPaused(paused) {
+// The pauses, with who and since when: from the HTTP summary, then each `switchboard` frame.
+export function renderPaused(paused) {
+  P.paused = paused;
   $('paused-list').replaceChildren(...paused.map((p) => {
     const resume = H.el('button', { class: 'secondary', type: 'button', i18n: ['supervisor.resume'] });
     resume.setAttribute('aria-label', H.t('supervisor.resume_skill', { skill: skillText(p.audience, p.language) }));
@@ -55,5 +57,5 @@ export function wireQueue() {
     e.preventDefault();
     act('/api/switchboard/pause', { audience: $('pause-audience').value, language: $('pause-language').value }, 'supervisor.paused');
   });
-  H.onLanguage(() => { if (P.summary) renderQueue(P.summary); });
+  H.onLanguage(() => { if (P.summary) renderQueue(P.summary); renderPaused(P.paused || []); });
 }
