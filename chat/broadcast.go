@@ -150,7 +150,7 @@ func (b *broadcaster) sendQueueState(ctx context.Context) error {
 // the team, each only when it changed and at most as often as allowed.
 // Every frame is encoded once for all consoles.
 func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation) error {
-	if len(b.hub.staffConns(0)) == 0 {
+	if len(b.hub.consoles(0)) == 0 {
 		return nil // the team snapshot may go stale meanwhile: see teamFrame
 	}
 	now := time.Now()
@@ -175,7 +175,7 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 	// the changes twice, which does no harm; listed before, it could miss
 	// them.
 	if len(frames) > 0 {
-		for _, c := range b.hub.staffConns(0) {
+		for _, c := range b.hub.consoles(0) {
 			for _, f := range frames {
 				c.enqueue(f)
 			}

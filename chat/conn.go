@@ -50,8 +50,11 @@ type Conn struct {
 	ws        *websocket.Conn
 	principal Principal
 	staff     StaffInfo
-	ctx       context.Context
-	cancel    context.CancelFunc
+	// observer: a supervisor page's socket (auth with observe): it gets
+	// pushed frames only and does not put its staff member on shift.
+	observer bool
+	ctx      context.Context
+	cancel   context.CancelFunc
 
 	wake    chan struct{}
 	out     chan *serverFrame
@@ -141,12 +144,12 @@ func (s *Service) serveSocket(ws *websocket.Conn) {
 func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
 	ws.SetReadLimit(maxFrameBytes)
 	ctx, cancel := context.WithCancel(context.Background())
-	p, staff, err := s.authenticateSocket(ctx, ws)
+	p, staff, observe, err := s.authenticateSocket(ctx, ws)
 	if err != nil {
 		cancel()
 		return nil
 	}
-	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, ctx: ctx, cancel: cancel,
+	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, observer: observe, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueLength(p.Role)),
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
@@ -177,10 +180,10 @@ func (c *Conn) open() bool {
 	return false
 }
 
-func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, error) {
+func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, bool, error) {
 	data, err := readAuthFrame(ctx, ws, s.cfg.AuthTimeout)
 	if err != nil {
-		return Principal{}, StaffInfo{}, err
+		return Principal{}, StaffInfo{}, false, err
 	}
 	f, err := decodeClientFrame(data)
 	if err == nil && f.Type != frameAuth {
@@ -189,15 +192,20 @@ func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (P
 	if err != nil {
 		writeFrame(ctx, ws, errorFrame(err, ""))
 		ws.Close(StatusBadToken, "auth required")
-		return Principal{}, StaffInfo{}, err
+		return Principal{}, StaffInfo{}, false, err
 	}
 	p, staff, err := s.Authenticate(ctx, f.Token)
+	if err == nil && f.Observe && p.Role != RoleSupervisor && p.Role != RoleAdmin {
+		// Only the supervisor page observes; anyone else is refused as
+		// if the credential were not theirs to use so.
+		err = Errorf(CodeUnauthorized, "only supervisors and admins may observe")
+	}
 	if err != nil {
 		writeFrame(ctx, ws, errorFrame(err, ""))
 		ws.Close(StatusBadToken, "credential invalid or expired")
-		return Principal{}, StaffInfo{}, err
+		return Principal{}, StaffInfo{}, false, err
 	}
-	return p, staff, nil
+	return p, staff, f.Observe, nil
 }
 
 var errAuthTimeout = errors.New("no auth frame in time")
@@ -250,6 +258,10 @@ func (s *Service) unregister(c *Conn) {
 // start subscribes the connection to its conversations and sends ready.
 func (c *Conn) start() error {
 	var convs []Conversation
+	if c.observer {
+		c.sendReady(serverFrame{Type: wire.FrameReady, Role: c.principal.Role, Conversations: &[]ConversationView{}, Staff: ptr(c.staff.View())})
+		return nil
+	}
 	if c.principal.Role == RoleSeeker {
 		conv, err := c.svc.Conversation(c.ctx, c.principal, c.principal.ConversationID)
 		if err != nil {

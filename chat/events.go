@@ -39,7 +39,7 @@ func (s *Service) onConversation(_ context.Context, e Event) {
 	view := e.Conversation.View()
 	frame := serverFrame{Type: wire.FrameConversation, Conversation: &view}
 	if e.StaffID != 0 {
-		for _, c := range s.hub.staffConns(e.StaffID) {
+		for _, c := range s.hub.consoles(e.StaffID) {
 			c.subscribe(e.ConversationID)
 		}
 	}
@@ -82,13 +82,13 @@ func (s *Service) onOffer(_ context.Context, e Event) {
 		return
 	}
 	view, until := e.Conversation.View(), e.Until
-	for _, c := range s.hub.staffConns(e.StaffID) {
+	for _, c := range s.hub.consoles(e.StaffID) {
 		c.enqueue(serverFrame{Type: wire.FrameOffer, Conversation: &view, ExpiresAt: &until, Reason: e.Reason})
 	}
 }
 
 func (s *Service) onStaff(_ context.Context, e Event) {
-	for _, c := range s.hub.staffConns(e.StaffID) {
+	for _, c := range s.hub.consoles(e.StaffID) {
 		c.enqueue(serverFrame{Type: wire.FrameStatus, Member: e.Member, Reason: e.Reason})
 	}
 	s.markQueueDirty()

@@ -30,6 +30,10 @@ type clientFrame struct {
 	To             string `json:"to"`
 	Skill          string `json:"skill"`
 	Note           string `json:"note"`
+	// Observe, on auth: a supervisor's or admin's page that only looks
+	// (the supervisor page): not on shift, no queue or team frames, only
+	// pushed frames (PROTOCOL.md "The supervisor page").
+	Observe bool `json:"observe"`
 
 	// Owned by the server: ignored if sent.
 	Sender json.RawMessage `json:"sender"`

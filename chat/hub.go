@@ -83,6 +83,9 @@ func (h *Hub) add(c *Conn) (first bool) {
 		return false
 	}
 	h.staff[c] = struct{}{}
+	if c.observer {
+		return false // an observer puts no one on shift
+	}
 	h.staffCount[c.principal.StaffID]++
 	return h.staffCount[c.principal.StaffID] == 1
 }
@@ -100,6 +103,9 @@ func (h *Hub) remove(c *Conn) (last bool) {
 		return false
 	}
 	delete(h.staff, c)
+	if c.observer {
+		return false
+	}
 	if h.staffCount[c.principal.StaffID]--; h.staffCount[c.principal.StaffID] <= 0 {
 		delete(h.staffCount, c.principal.StaffID)
 		return true
@@ -132,12 +138,22 @@ func (h *Hub) staffIDs() []int64 {
 	return out
 }
 
-// staffConns returns the connected staff (all of them when staffID is 0).
-func (h *Hub) staffConns(staffID int64) []*Conn {
+// staffConns returns the connected staff (all of them when staffID is 0),
+// observers (supervisor pages) included.
+func (h *Hub) staffConns(staffID int64) []*Conn { return h.staffConnsOf(staffID, true) }
+
+// consoles returns the connected staff consoles: staffConns without the
+// observers, which get no queue, team, offer or status frames.
+func (h *Hub) consoles(staffID int64) []*Conn { return h.staffConnsOf(staffID, false) }
+
+func (h *Hub) staffConnsOf(staffID int64, observers bool) []*Conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []*Conn
 	for c := range h.staff {
+		if c.observer && !observers {
+			continue
+		}
 		if staffID == 0 || c.principal.StaffID == staffID {
 			out = append(out, c)
 		}

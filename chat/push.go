@@ -23,6 +23,10 @@ type Recipients struct {
 	// SeekerOf: the seeker of this conversation, on that conversation's
 	// sockets only.
 	SeekerOf string `json:"k,omitempty"`
+	// Observing narrows Staff and Roles to observing sockets (supervisor
+	// pages, auth with observe): a frame only the supervisor page uses
+	// costs the consoles nothing.
+	Observing bool `json:"o,omitempty"`
 }
 
 func (r Recipients) empty() bool {
@@ -91,7 +95,7 @@ func (s *Service) recipients(r Recipients) []*Conn {
 	var out []*Conn
 	if len(r.Staff) > 0 || len(r.Roles) > 0 {
 		out = s.hub.connections(func(c *Conn) bool {
-			return c.principal.Role.IsStaff() &&
+			return c.principal.Role.IsStaff() && (!r.Observing || c.observer) &&
 				(slices.Contains(r.Staff, c.principal.StaffID) || slices.Contains(r.Roles, c.principal.Role))
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"helpline/chat"
@@ -34,6 +35,10 @@ type Config struct {
 	Heartbeat time.Duration
 	Now       chat.Clock
 	Log       *slog.Logger
+	// Paused, when set, names the skills whose offers are paused (the
+	// switchboard); OnStatus, when set, hears status changes.
+	Paused   Pauses
+	OnStatus StatusHook
 }
 
 // Chat is what the router needs of the chat service: the two things it
@@ -64,6 +69,8 @@ type Router struct {
 	svc   Chat
 	est   Estimator
 	wake  chan struct{}
+
+	leading atomic.Bool
 }
 
 var _ chat.Router = (*Router)(nil)
@@ -154,7 +161,7 @@ func (r *Router) Accepting(ctx context.Context, staff chat.StaffInfo, c chat.Con
 		// them another, and that accept would find them at capacity.
 		if ok, err := r.store.Offered(ctx, c.ID, staff.ID); err != nil {
 			return 0, err
-		} else if !ok {
+		} else if !ok && !r.pickedByHand(ctx, c) {
 			return 0, chat.Errorf(chat.CodeConflict, "this conversation is not offered to you (any more)")
 		}
 	}
@@ -224,6 +231,7 @@ func (r *Router) SetStatus(ctx context.Context, staffID int64, status string, ca
 		return chat.TeamMember{}, err
 	}
 	counts, _ := r.chat.ActiveCounts(ctx)
+	r.statusChanged(ctx, staffID, st)
 	r.Changed()
 	return teamMember(m, counts[m.ID]), nil
 }
@@ -380,6 +388,8 @@ const roundEvery = time.Second
 
 func (r *Router) lead(ctx context.Context) {
 	r.cfg.Log.Info("this instance now makes offers and sweeps the queue")
+	r.leading.Store(true)
+	defer r.leading.Store(false)
 	tick := time.NewTicker(roundEvery)
 	defer tick.Stop()
 	for {
@@ -505,6 +515,7 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 			after, setBusy := AfterMiss(m.Counselor, r.cfg.Misses)
 			r.store.SetMisses(ctx, m.ID, after.Misses, after.Status)
 			if setBusy {
+				r.statusChanged(ctx, m.ID, after.Status)
 				m.Counselor = after
 				r.svc.StaffChanged(ctx, teamMember(*m, 0), "missed_offers")
 				r.svc.TeamChanged(ctx)
@@ -532,6 +543,13 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 		w := FromConversation(c)
 		w.Passed = passes[c.ID]
 		ws = append(ws, w)
+	}
+	if r.cfg.Paused != nil {
+		paused, err := r.cfg.Paused.PausedSkills(ctx)
+		if err != nil {
+			return err // offering a paused skill would be worse than a round late
+		}
+		ws = unpaused(ws, paused)
 	}
 	cs := r.onlineCounselors(team, now, r.offerableFor())
 	for _, m := range Choose(ws, cs, live, now) {

@@ -25,7 +25,6 @@ func (h *handler) escalationRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/conversations/{id}/escalations", h.withStaff(h.conversationEscalations))
 }
 
-
 type escalationNoteView struct {
 	StaffName string    `json:"staff_name"`
 	Kind      string    `json:"kind"`

@@ -22,6 +22,8 @@ import (
 	"helpline/counselors"
 	"helpline/routing"
 	"helpline/routing/escalation"
+	"helpline/routing/supervision"
+	"helpline/routing/switchboard"
 	"helpline/web/identifying"
 )
 
@@ -60,6 +62,10 @@ type Config struct {
 	// Escalations: counsellors' calls for a supervisor (web/escalations.go);
 	// nil: no escalation endpoints.
 	Escalations *escalation.Service
+	// Supervision and Switchboard serve the supervisor page (web/supervisor.go);
+	// without them it is not served.
+	Supervision *supervision.Service
+	Switchboard *switchboard.Service
 }
 
 // maxBody bounds every JSON request body.
@@ -102,9 +108,9 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	h.riskFlagRoutes(mux)
 	h.toolsRoutes(mux)
-	mux.HandleFunc("GET /supervisor", h.page(static, "supervisor.html"))
 	h.escalationRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
+	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })

@@ -42,7 +42,6 @@ func (h *handler) toolsRoutes(mux *http.ServeMux) {
 	}
 }
 
-
 func answerStaff(p chat.Principal, info chat.StaffInfo) answers.Staff {
 	return answers.Staff{ID: p.StaffID, Role: p.Role, Audiences: info.Audiences}
 }

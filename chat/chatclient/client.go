@@ -133,6 +133,17 @@ func WSURL(base string) string {
 // Dial connects, authenticates with token and waits for ready. An auth
 // failure is returned as a *CloseError when the server closed the socket.
 func Dial(ctx context.Context, base, token string) (*Client, error) {
+	return dial(ctx, base, map[string]any{"type": wire.FrameAuth, "token": token})
+}
+
+// DialObserver connects as the supervisor page does (auth with observe):
+// a supervisor's or admin's socket that gets pushed frames only and puts
+// no one on shift.
+func DialObserver(ctx context.Context, base, token string) (*Client, error) {
+	return dial(ctx, base, map[string]any{"type": wire.FrameAuth, "token": token, "observe": true})
+}
+
+func dial(ctx context.Context, base string, auth map[string]any) (*Client, error) {
 	ws, _, err := websocket.Dial(ctx, WSURL(base), &websocket.DialOptions{
 		HTTPHeader: http.Header{"Origin": []string{base}},
 	})
@@ -141,7 +152,7 @@ func Dial(ctx context.Context, base, token string) (*Client, error) {
 	}
 	ws.SetReadLimit(1 << 20)
 	c := NewClient(ws)
-	if err := c.Send(ctx, map[string]any{"type": wire.FrameAuth, "token": token}); err != nil {
+	if err := c.Send(ctx, auth); err != nil {
 		ws.CloseNow()
 		return nil, err
 	}

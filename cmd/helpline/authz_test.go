@@ -643,6 +643,14 @@ var httpEndpoints = []struct {
 	{"GET /api/seeker/identifying-rules", 1},
 	{"GET /i18n/es.json", 1},
 	{riskFlagsEndpoint, 1},
+	{"GET /supervisor", 1},
+	{"GET /api/supervisor/summary", 1},
+	{"GET /api/supervisor/team", 1},
+	{"GET /api/supervisor/conversations", 1},
+	{"GET /api/supervisor/history", 1},
+	{"GET /api/switchboard", 1},
+	{"POST /api/switchboard/pause", 1},
+	{"POST /api/switchboard/resume", 1},
 	{"POST /api/staff/logout", 3},
 }
 
@@ -663,8 +671,14 @@ func wantStatus(endpoint string, r role) int {
 	switch endpoint {
 	case "POST /api/seeker/conversations":
 		return 201 // anyone; a credential neither helps nor hinders
-	case "GET /api/config", "GET /api/status", "GET /api/selfhelp/es", "GET /i18n/es.json", "GET /api/seeker/identifying-rules":
-		return 200 // public; a credential changes nothing
+	case "GET /api/config", "GET /api/status", "GET /api/selfhelp/es", "GET /i18n/es.json", "GET /api/seeker/identifying-rules", "GET /supervisor":
+		return 200 // public; a credential changes nothing (the supervisor page signs in itself)
+	case "GET /api/switchboard":
+		// Every console shows the banner; nobody else may read it.
+		if r.isStaff() && r.authenticates() {
+			return 200
+		}
+		return 401
 	case "POST /api/staff/login":
 		if r == roleAdmin {
 			return 200 // with the right password
@@ -693,6 +707,12 @@ func wantStatus(endpoint string, r role) int {
 	switch {
 	case !r.isStaff() || !r.authenticates():
 		return 401
+	case strings.Contains(endpoint, "/api/supervisor/") || strings.Contains(endpoint, "/api/switchboard/"):
+		// The supervisor page's data and the switchboard: supervisors and admins.
+		if r != roleSupervisor && r != roleAdmin {
+			return 404
+		}
+		return map[bool]int{true: 204, false: 200}[endpoint == "POST /api/switchboard/resume"]
 	case r != roleAdmin:
 		return 404
 	case endpoint == "POST /api/admin/accounts":
@@ -787,6 +807,8 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		if method == "POST" {
 			body = map[string]any{"username": "new-" + string(c.role), "role": "counselor", "password": "correct horse battery staple"}
 		}
+	case "/api/switchboard/pause", "/api/switchboard/resume":
+		body = map[string]any{"audience": "other", "language": ""} // pick mode: no offers to stop
 	default:
 		switch method {
 		case "POST":
@@ -812,7 +834,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		}
 	}
 	// A public answer is the same whoever asks.
-	if method == "GET" && want == 200 && !strings.HasPrefix(path, "/api/admin/") && !strings.HasPrefix(path, "/api/staff/") {
+	if method == "GET" && want == 200 && !strings.HasPrefix(path, "/api/admin/") && !strings.HasPrefix(path, "/api/staff/") && !strings.HasPrefix(path, "/api/supervisor/") && path != "/api/switchboard" {
 		if anon := call(t, ctx, nil, method, url, "", nil, nil); string(anon.Body) != string(a.Body) {
 			t.Fatalf("the answer depends on the credential:\n  %s\n  %s", a.Body, anon.Body)
 		}

@@ -10,7 +10,8 @@ import { onQueue, onOffer, onAcceptError, wireQueue } from './console/queue.js';
 import { onTeam, onTeamChanges, renderTeam } from './console/team.js';
 import { onMember, wireStatus } from './console/status.js';
 import { closeTransferForm, onTransferTargets, onTransferError, wireTransfer } from './console/transfer.js';
-import { watchAgain, onWatchError, wireWatch } from './console/watch.js';
+import { watchAgain, watchFromAddress, onWatchError, wireWatch } from './console/watch.js';
+import { onSwitchboard, loadSwitchboard, wireSwitchboard } from './console/switchboard.js';
 import {
   onConversation, onMessage, onPending, onSynced, onTyping, onNotes, onConversationGone,
   openConversation, makeLog, wireConversations,
@@ -119,7 +120,7 @@ function startSession(sess) {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending,
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
-      notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation,
+      notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -144,6 +145,8 @@ function onReady(f) {
   for (const [, u] of allStates()) u.transferring = null; // an answer lost with the old connection: the state now tells
   watchAgain();
   loadEscalations();
+  watchFromAddress();
+  loadSwitchboard();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -172,6 +175,7 @@ function wire() {
   wireConversations();
   wireTools();
   wireEscalation();
+  wireSwitchboard();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -24,11 +24,14 @@ import (
 
 	"helpline/chat"
 	"helpline/chat/riskflag"
+	"helpline/chat/wire"
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
 	"helpline/routing/escalation"
+	"helpline/routing/supervision"
+	"helpline/routing/switchboard"
 	"helpline/web"
 )
 
@@ -52,6 +55,10 @@ type Server struct {
 	Tools web.Tools
 	// Escalations: counsellors' calls for a supervisor (routing/escalation).
 	Escalations *escalation.Service
+
+	// Switchboard and Supervision serve the supervisor page.
+	Switchboard *switchboard.Service
+	Supervision *supervision.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -110,9 +117,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
 	maxQueue := cfg.MaxQueue
+	// The supervisor page: the switchboard's pauses and the breaks, shared
+	// on PostgreSQL; the router reads the one and feeds the other.
+	pauses, breaks := supervisionStores(s.pool)
+	s.Switchboard = switchboard.New(pauses, pusher{s}, s.Staff, languages, nil, log)
+	onStatus := func(ctx context.Context, id int64, st routing.Status, at time.Time) {
+		s.Supervision.OnStatus(ctx, id, st, at)
+	}
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
-		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log}, st.routes, chatStore)
+		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log,
+		Paused: s.Switchboard, OnStatus: onStatus}, st.routes, chatStore)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
@@ -124,19 +139,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
+	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
+		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Log: log})
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
-	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
-	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
+	if err := s.openFeatures(ctx, cfg, chatStore, router, texts, log); err != nil {
 		s.closePool()
 		return nil, err
 	}
-	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
-	// An imminent risk flag opens an escalation by itself (urgency "now").
-	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
-	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
-		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
-		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -147,6 +156,43 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		}
 	}
 	return s, nil
+}
+
+// openFeatures builds what staff and seekers use beside the conversation
+// itself (each a package of its own on chat's doors) and the HTTP handler
+// that serves them all.
+func (s *Server) openFeatures(ctx context.Context, cfg Config, chatStore chat.Store, router *routing.Router, texts *web.Texts, log *slog.Logger) error {
+	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
+	var err error
+	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
+		return err
+	}
+	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
+	// An imminent risk flag opens an escalation by itself (urgency "now").
+	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
+	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
+		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
+		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard})
+
+	return nil
+}
+
+// supervisionStores are the switchboard's and the breaks' stores: on the
+// database when there is one, else in memory.
+func supervisionStores(pool *pgxpool.Pool) (switchboard.Store, supervision.BreakStore) {
+	if pool != nil {
+		return switchboard.NewPostgresStore(pool), supervision.NewPostgresBreaks(pool)
+	}
+	return switchboard.NewMemoryStore(), supervision.NewMemoryBreaks()
+}
+
+// pusher hands pushes to the chat service, which is built after the
+// features that push.
+type pusher struct{ s *Server }
+
+func (p pusher) Push(ctx context.Context, to chat.Recipients, f wire.Payload) error {
+	return p.s.Chat.Push(ctx, to, f)
 }
 
 // stores are what a server keeps its state in, and the keys its tokens
@@ -280,6 +326,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		close(s.done)
 	}()
 	go s.Escalations.Run(ctx)
+	go s.Supervision.Run(ctx)
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)

@@ -17,6 +17,18 @@ function submitWatch(e) {
   input.value = '';
 }
 
+// The supervisor page opens a conversation as /console#watch=<id>: watch it once connected, as
+// if the id had been typed (the fragment never reaches the server), then clear the address.
+export function watchFromAddress() {
+  const m = /^#watch=([A-Za-z0-9_-]{1,64})$/.exec(window.location.hash);
+  const role = S.session && S.session.staff && S.session.staff.role;
+  if (!m || !['supervisor', 'admin'].includes(role)) return;
+  history.replaceState(null, '', window.location.pathname);
+  const id = m[1];
+  if (peek(id).mine || peek(id).watched) { openConversation(id, true); return; }
+  if (S.client.control({ type: 'watch', conversation_id: id })) ui(id).watchPendingAt = Date.now();
+}
+
 // Watching lasts as long as one connection: ask again (before the client re-syncs).
 export function watchAgain() {
   for (const [id, u] of allStates()) {

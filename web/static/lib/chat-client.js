@@ -25,6 +25,7 @@ export class ChatClient {
       onStatus: (s) => this._emit('connection', s),
       onFatal: (c) => this._emit('fatal', c),
       reconnectOnNormalClose: opts.reconnectOnNormalClose,
+      observe: !!opts.observe, // the supervisor page: pushed frames only, not on shift
     });
   }
 

@@ -31,7 +31,7 @@ async function load() {
   } catch (e) { /* the next refresh tries again */ }
 }
 
-function setStatus(key) { H.setText($('supervisor-status'), key); }
+function setStatus(key) { H.setText($('sup-status'), key); }
 
 async function act(v, action, body) {
   try {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"helpline/chat"
+	"helpline/cmd/internal/servertest"
+)
+
+// The supervisor page in both languages: it signs in, lists the live
+// conversation with its counsellor, and "Open" watches it in the console
+// with no id typed.
+func TestBrowserSupervisorPageListsAndOpensALiveConversation(t *testing.T) {
+	srv := servertest.Start(t, "memory")
+	ctx := testCtx(t)
+	password := srv.MustAccount(t, "sam", "Sam", chat.RoleSupervisor, 3)
+	c, _ := mustCounselor(t, ctx, srv, "ana", 3)
+	s := mustSeeker(t, ctx, srv)
+	accept(t, ctx, c, s.started.ConversationID)
+	send(t, ctx, s.Client, s.started.ConversationID, "b1", "Hola, ¿hay alguien?")
+
+	browser := mustBrowser(t)
+	page := tab(t, browser)
+	listenForPageErrors(t, page, "supervisor page")
+	row := `#live-rows tr[data-id="` + s.started.ConversationID + `"]`
+	browse(t, page, "the supervisor signs in",
+		chromedp.Navigate(srv.URL+"/supervisor"),
+		visible("#login"),
+		chooseLanguage("es"),
+		typeInto("#username", "sam"),
+		typeInto("#password", password),
+		click("#login-submit"),
+		visible("#workspace"),
+		visible(row),
+		uiWait(`document.getElementById('connection').dataset.state === 'connected'`))
+	headings := map[string]string{"es": "Conversaciones en curso", "en": "Live conversations"}
+	for _, lang := range []string{"es", "en"} {
+		browse(t, page, "the page in "+lang, chooseLanguage(lang),
+			uiWait(`document.getElementById('live-heading').textContent === '`+headings[lang]+`'`), visible(row))
+		line := value(t, page, "the live row", textOf(row))
+		// A language is named in its own tongue, whatever the page's.
+		if !strings.Contains(line, "Consejera ana") || !strings.Contains(line, "Español") {
+			t.Fatalf("%s: live row %q", lang, line)
+		}
+		if lang == "es" && !strings.Contains(line, "Abrir") || lang == "en" && !strings.Contains(line, "Open") {
+			t.Fatalf("%s: live row %q has no open link in its language", lang, line)
+		}
+	}
+	browse(t, page, "the supervisor opens it",
+		click(row+" a"),
+		visible("#conversation"),
+		visible("#c-watching"),
+		visible("#c-messages li.from-seeker"))
+	if got := value(t, page, "the watched message", textOf("#c-messages li.from-seeker")); !strings.Contains(got, "hay alguien") {
+		t.Fatalf("the watched conversation shows %q", got)
+	}
+	if loc := value(t, page, "address", chromedp.Location()); strings.Contains(loc, "#") {
+		t.Fatalf("the console kept the conversation in its address: %s", loc)
+	}
+}
