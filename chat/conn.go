@@ -62,6 +62,7 @@ type Conn struct {
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
 	watching map[string]bool  // of those, the ones only watched (supervisors); nil until a watch
+	joined   map[string]bool  // of those, the ones this staff member joined (JoinStaff); nil until a join
 	syncReqs map[string]int64 // sync frames not yet served by the writer
 
 	cursors map[string]int64 // writer goroutine only
@@ -241,9 +242,16 @@ func (s *Service) unregister(c *Conn) {
 	for id := range c.convs {
 		ids = append(ids, id)
 	}
+	var watched []string
+	for id := range c.watching {
+		watched = append(watched, id)
+	}
 	c.mu.Unlock()
 	for _, id := range ids {
 		s.hub.leave(c, id)
+	}
+	for _, id := range watched {
+		s.watchStopped(c, id)
 	}
 }
 
@@ -301,12 +309,16 @@ func (c *Conn) subscribe(conversationID string) {
 
 func (c *Conn) unsubscribe(conversationID string) {
 	c.mu.Lock()
-	had := c.convs[conversationID]
+	had, watched := c.convs[conversationID], c.watching[conversationID]
 	delete(c.convs, conversationID)
 	delete(c.watching, conversationID)
+	delete(c.joined, conversationID)
 	c.mu.Unlock()
 	if had {
 		c.svc.hub.leave(c, conversationID)
+	}
+	if watched {
+		c.svc.watchStopped(c, conversationID)
 	}
 }
 
@@ -329,6 +341,29 @@ func (c *Conn) watches(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.watching[conversationID]
+}
+
+// silent reports whether this connection only watches a conversation: it
+// watches it and its staff member has not joined it.
+func (c *Conn) silent(conversationID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.watching[conversationID] && !c.joined[conversationID]
+}
+
+// setJoined records whether this connection's staff member has joined a
+// conversation (the latest Conversation heard says).
+func (c *Conn) setJoined(conversationID string, joined bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if joined && c.joined == nil {
+		c.joined = map[string]bool{}
+	}
+	if joined {
+		c.joined[conversationID] = true
+	} else {
+		delete(c.joined, conversationID)
+	}
 }
 
 func (c *Conn) member(conversationID string) bool {

@@ -96,8 +96,8 @@ func (c *Conn) onSend(f clientFrame) {
 }
 
 func (c *Conn) onTyping(f clientFrame) {
-	if c.watches(f.ConversationID) {
-		c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent
+	if c.silent(f.ConversationID) {
+		c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent until they join
 		return
 	}
 	c.svc.Typing(c.ctx, c.principal, f.ConversationID, f.Typing)
@@ -125,9 +125,14 @@ func (c *Conn) onWatch(f clientFrame) {
 	if c.watching == nil {
 		c.watching = map[string]bool{}
 	}
+	again := c.watching[conv.ID]
 	c.watching[conv.ID] = true
 	c.mu.Unlock()
+	c.setJoined(conv.ID, conv.JoinedID == c.principal.StaffID)
 	c.subscribe(conv.ID)
+	if !again {
+		c.svc.watchStarted(c, conv.ID)
+	}
 	c.enqueue(serverFrame{Type: wire.FrameConversation, Conversation: ptr(conv.View())})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -90,6 +91,8 @@ type Service struct {
 	router Router
 
 	sendLimit *Limiter // per conversation and side
+
+	watchTracker atomic.Pointer[watchTrackerBox] // SetWatchTracker
 
 	// lifeMu guards closing and the count of running handlers, so that
 	// Shutdown sees every connection that registers before it.
