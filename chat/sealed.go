@@ -63,6 +63,8 @@ var SealedColumns = []SealedColumn{
 	// secrets, and each referral's payload, bound to their row's id.
 	idSealed("referral_partners", "secrets", "partner"),
 	idSealed("referral_deliveries", "body", "referral"),
+	// Supervisors' whispers to a conversation's counsellor (chat/supervision).
+	idSealed("whispers", "body", "whisper"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone
