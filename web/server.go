@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"helpline/chat"
+	"helpline/chat/supervision"
 	"helpline/counselors"
 	"helpline/routing"
 )
@@ -26,6 +27,7 @@ import (
 type Config struct {
 	Chat          *chat.Service
 	Staff         *counselors.Service
+	Supervision   *supervision.Service // watchers, whispers, join, take-over (web/supervision.go)
 	Texts         *Texts
 	Log           *slog.Logger
 	RetentionDays int
@@ -72,6 +74,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
+	h.supervisionRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

@@ -159,7 +159,7 @@ func (s *Service) Whisper(ctx context.Context, p chat.Principal, staff chat.Staf
 		return WhisperView{}, err
 	}
 	w, dup, err := s.store.AddWhisper(ctx, Whisper{ID: chat.NewID(), ConversationID: id, StaffID: p.StaffID, StaffName: staff.DisplayName,
-		ClientID: clientID, Body: body, CreatedAt: s.now().UTC()})
+		ClientID: clientID, Body: body, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}) // as PostgreSQL keeps it
 	if err != nil {
 		return WhisperView{}, s.safe(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/supervision"
 	"helpline/counselors"
 	"helpline/migrations"
 	"helpline/routing"
@@ -43,6 +44,8 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// Supervision: who watches a conversation, whispers, join, take-over.
+	Supervision *supervision.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -108,7 +111,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
-	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
+	// Supervision: the watcher registry hears this instance's watches.
+	s.Supervision = supervision.New(supervision.Config{Store: st.supervision, Chat: s.Chat, Audit: s.Staff, Log: log})
+	s.Chat.SetWatchTracker(s.Supervision.Registry())
+	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Supervision: s.Supervision, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
 
@@ -126,12 +132,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 // stores are what a server keeps its state in, and the keys its tokens
 // are signed with.
 type stores struct {
-	chat      chat.Store
-	staff     counselors.Store
-	broker    chat.Broker
-	routes    routing.Store
-	services  directory.Store
-	tokenKeys string
+	chat     chat.Store
+	staff    counselors.Store
+	broker   chat.Broker
+	routes   routing.Store
+	services directory.Store
+	// supervision keeps whispers and who watches what.
+	supervision supervision.Store
+	tokenKeys   string
 }
 
 // openPostgres connects to and migrates the database at cfg.DatabaseURL,
@@ -169,7 +177,8 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	pg := chat.NewPostgresStore(s.pool, seal, nil)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
-		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys}, nil
+		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
+		supervision: supervision.NewPostgresStore(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -179,8 +188,10 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 	mem := chat.NewMemoryStore(nil)
 	s.retention = mem
+	sup := supervision.NewMemoryStore(func(id string) bool { _, err := mem.Conversation(context.Background(), id); return err == nil })
+	mem.OnForget(sup.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, supervision: sup}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -234,10 +245,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.cancel, s.http = cancel, srv
 	s.serving.Unlock()
 	var running sync.WaitGroup
-	running.Add(2)
+	running.Add(3)
 	go func() {
 		defer running.Done()
 		s.Chat.Run(ctx)
+	}()
+	go func() {
+		defer running.Done()
+		s.Supervision.Run(ctx)
 	}()
 	go func() {
 		defer running.Done()
