@@ -62,7 +62,7 @@ type Conn struct {
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
 	watching map[string]bool  // of those, the ones only watched (supervisors); nil until a watch
-	joined   map[string]bool  // of those, the ones this staff member joined (JoinStaff); nil until a join
+	partOf   map[string]bool  // of those, the ones this staff member takes part in (holds or joined); nil until a watch
 	syncReqs map[string]int64 // sync frames not yet served by the writer
 
 	cursors map[string]int64 // writer goroutine only
@@ -312,7 +312,7 @@ func (c *Conn) unsubscribe(conversationID string) {
 	had, watched := c.convs[conversationID], c.watching[conversationID]
 	delete(c.convs, conversationID)
 	delete(c.watching, conversationID)
-	delete(c.joined, conversationID)
+	delete(c.partOf, conversationID)
 	c.mu.Unlock()
 	if had {
 		c.svc.hub.leave(c, conversationID)
@@ -344,25 +344,25 @@ func (c *Conn) watches(conversationID string) bool {
 }
 
 // silent reports whether this connection only watches a conversation: it
-// watches it and its staff member has not joined it.
+// watches it, and its staff member has not joined it nor taken it over.
 func (c *Conn) silent(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.watching[conversationID] && !c.joined[conversationID]
+	return c.watching[conversationID] && !c.partOf[conversationID]
 }
 
-// setJoined records whether this connection's staff member has joined a
-// conversation (the latest Conversation heard says).
-func (c *Conn) setJoined(conversationID string, joined bool) {
+// setPartOf records whether this connection's staff member takes part in a
+// watched conversation (as the latest Conversation heard says).
+func (c *Conn) setPartOf(conversationID string, part bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if joined && c.joined == nil {
-		c.joined = map[string]bool{}
+	if part && c.partOf == nil {
+		c.partOf = map[string]bool{}
 	}
-	if joined {
-		c.joined[conversationID] = true
+	if part {
+		c.partOf[conversationID] = true
 	} else {
-		delete(c.joined, conversationID)
+		delete(c.partOf, conversationID)
 	}
 }
 

@@ -128,7 +128,7 @@ func (c *Conn) onWatch(f clientFrame) {
 	again := c.watching[conv.ID]
 	c.watching[conv.ID] = true
 	c.mu.Unlock()
-	c.setJoined(conv.ID, conv.JoinedID == c.principal.StaffID)
+	c.setPartOf(conv.ID, conv.Participant(c.principal.StaffID))
 	c.subscribe(conv.ID)
 	if !again {
 		c.svc.watchStarted(c, conv.ID)

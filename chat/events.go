@@ -49,7 +49,7 @@ func (s *Service) onConversation(_ context.Context, e Event) {
 			if !c.principal.Role.IsStaff() {
 				continue
 			}
-			c.setJoined(e.ConversationID, e.Conversation.JoinedID == c.principal.StaffID)
+			c.setPartOf(e.ConversationID, e.Conversation.Participant(c.principal.StaffID))
 			// Staff who no longer take part (transferred, returned to the
 			// queue, taken over, left after joining) stop hearing about it,
 			// unless they watch it.

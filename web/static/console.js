@@ -16,6 +16,7 @@ import {
   openConversation, makeLog, wireConversations,
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
+import { onWatchers, onWhisper, onTakenOver, supervisionAgain, wireSupervise } from './console/supervise.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -115,6 +116,7 @@ function startSession(sess) {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets,
+      watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -138,6 +140,7 @@ function onReady(f) {
   }
   for (const [, u] of allStates()) u.transferring = null; // an answer lost with the old connection: the state now tells
   watchAgain();
+  supervisionAgain();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -164,6 +167,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireSupervise();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -7,6 +7,7 @@ import { dropOffer } from './queue.js';
 import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
+import { renderSupervision } from './supervise.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -210,6 +211,7 @@ export function renderPane() {
   if (closed) S.typingIn.set(false);
   renderNotes();
   renderTransferForm();
+  renderSupervision(); // who is viewing, whispers, a supervisor's controls
 }
 
 function renderNotes() {
@@ -257,6 +259,8 @@ export function makeLog() {
       if (m.kind === 'transferred') return ['console.system_transferred', { name: m.name || '' }];
       if (m.kind === 'requeued') return ['console.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
       if (m.kind === 'ended') return [endedKey(m.body)];
+      if (m.kind === 'staff_joined') return ['supervision.system_joined', { name: m.name || '' }];
+      if (m.kind === 'staff_left') return ['supervision.system_left', { name: m.name || '' }];
       return null;
     },
     onRetry: (clientId) => { if (S.openId) S.client.retry(S.openId, clientId); $('c-compose').focus(); },
