@@ -81,6 +81,12 @@ export function renderSupervision() {
   const panel = $('sup-panel');
   if (!st) { box.hidden = true; panel.hidden = true; return; }
   const id = st.id;
+  if (st.conv.status === 'deleted') { // erased by the help-seeker: keep nothing of it
+    views.delete(id);
+    box.hidden = true;
+    panel.hidden = true;
+    return;
+  }
   const v = viewOf(id);
   if (v.conv !== st.conv) { // a new state (joined, left, moved, ended): ask again
     views.set(id, Object.assign({}, v, { conv: st.conv }));
