@@ -85,4 +85,3 @@ func TestBrowserSupervisionInBothLanguages(t *testing.T) {
 		})
 	}
 }
-
