@@ -256,3 +256,51 @@ func (r *recorder) waitForFrame(t *testing.T, what string, match func(chatclient
 	}
 	panic("unreachable")
 }
+
+// TestTakeOverKeepsNotesAndLetsTheSupervisorWork: what a take-over moves is
+// the whole conversation, the handover notes of an earlier transfer too;
+// the supervisor then types and writes as its counsellor, though their
+// connection first only watched it. Both stores.
+func TestTakeOverKeepsNotesAndLetsTheSupervisorWork(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := startSeeker(t, ctx, srv, "self", "es")
+		id := s.started.ConversationID
+		from, _ := signIn(t, ctx, srv, "origen", srv.MustCounselor(t, "origen", 2, servertest.Skills{}))
+		to, toIn := signIn(t, ctx, srv, "destino", srv.MustCounselor(t, "destino", 2, servertest.Skills{}))
+		accept(t, ctx, from, id)
+		team := chatclient.Team{}
+		if _, err := from.WaitFor(ctx, func(f chatclient.Frame) bool { return team.Apply(f) && len(team) == 2 }); err != nil {
+			t.Fatalf("team never showed both: %v", err)
+		}
+		from.Send(ctx, map[string]any{"type": "transfer", "conversation_id": id, "to": toIn.Staff.ID, "note": "Prefiere frases cortas."})
+		waitFrame(t, ctx, to, "the transfer", func(f chatclient.Frame) bool { return f.Type == "conversation" && f.Conversation.ID == id })
+
+		sam, samIn := signIn(t, ctx, srv, "sam", srv.MustAccount(t, "sam", "Sam", chat.RoleSupervisor, 2))
+		sam.Send(ctx, map[string]any{"type": "watch", "conversation_id": id})
+		waitFrame(t, ctx, sam, "the watch", func(f chatclient.Frame) bool { return f.Type == "conversation" && f.Conversation.ID == id })
+		if _, err := sam.Sync(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
+		if a := call(t, ctx, nil, "POST", srv.URL+"/api/staff/conversations/"+id+"/take-over", samIn.Token, nil, nil); a.Status != 200 {
+			t.Fatalf("take-over: %d %s", a.Status, a.Body)
+		}
+		waitFrame(t, ctx, to, "taken over", func(f chatclient.Frame) bool { return f.Type == "taken_over" })
+		waitFrame(t, ctx, sam, "the conversation, now Sam's", func(f chatclient.Frame) bool {
+			return f.Type == "conversation" && f.Conversation.ID == id && f.Conversation.CounselorID == samIn.Staff.ID
+		})
+		sam.Discard()
+		if _, err := sam.Sync(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
+		notes := waitFrame(t, ctx, sam, "the notes", func(f chatclient.Frame) bool { return f.Type == "notes" })
+		if len(notes.Notes) != 1 || notes.Notes[0].Body != "Prefiere frases cortas." {
+			t.Fatalf("notes after the take-over: %s", notes.Raw)
+		}
+		// The watching connection now writes and types as the counsellor.
+		sam.Send(ctx, map[string]any{"type": "typing", "conversation_id": id, "typing": true})
+		waitFrame(t, ctx, s.Client, "Sam typing", func(f chatclient.Frame) bool { return f.Type == "typing" && f.Typing })
+		send(t, ctx, sam, id, "s1", "Sigo yo contigo")
+		waitFrame(t, ctx, s.Client, "Sam's message", func(f chatclient.Frame) bool { return f.Type == "message" && f.Body == "Sigo yo contigo" })
+	})
+}
