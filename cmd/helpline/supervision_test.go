@@ -96,6 +96,17 @@ func runSupervision(t *testing.T, one, two *servertest.Server) {
 		}
 	}
 
+	// A second watcher, then the end of that watch: the list follows.
+	lu, _ := signIn(t, ctx, two, "lu", two.MustAccount(t, "lu", "Lu", chat.RoleAdmin, 1))
+	lu.Send(ctx, map[string]any{"type": "watch", "conversation_id": id})
+	waitFrame(t, ctx, ana, "two watchers", func(f chatclient.Frame) bool {
+		return f.Type == "watchers" && strings.Contains(string(f.Raw), `"name":"Lu","role":"admin"`) && strings.Contains(string(f.Raw), `"name":"Sam"`)
+	})
+	lu.Send(ctx, map[string]any{"type": "unwatch", "conversation_id": id})
+	waitFrame(t, ctx, ana, "Lu gone from the watchers", func(f chatclient.Frame) bool {
+		return f.Type == "watchers" && !strings.Contains(string(f.Raw), `"Lu"`) && strings.Contains(string(f.Raw), `"name":"Sam"`)
+	})
+
 	// 2. A whisper: to the counsellor, never to the seeker.
 	whisper := map[string]any{"client_id": "w-1", "body": whisperText}
 	first := call(t, ctx, nil, "POST", two.URL+"/api/staff/conversations/"+id+"/whispers", samToken, whisper, nil)

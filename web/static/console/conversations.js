@@ -241,9 +241,10 @@ export function openConversation(id, focus) {
   if (focus && st && st.conv) (st.conv.status === 'active' ? $('c-compose') : $('c-heading')).focus();
 }
 
-// Closing an ended conversation, or no longer watching one (the server stops sending its
-// events when this connection ends; until then they are ignored).
+// Closing an ended conversation, or no longer watching one (unwatch: the server stops
+// sending its events, and its counsellor is no longer shown that we are viewing).
 function closeConversation(id) {
+  if (peek(id).watched && S.client) S.client.control({ type: 'unwatch', conversation_id: id }); // the counsellor stops seeing us
   removeConversation(id);
   const next = document.querySelector('#conversations button.tab');
   (next || $('conversations-heading')).focus();
