@@ -315,3 +315,49 @@ func TestTakeOverKeepsNotesAndLetsTheSupervisorWork(t *testing.T) {
 		waitFrame(t, ctx, s.Client, "Sam's message", func(f chatclient.Frame) bool { return f.Type == "message" && f.Body == "Sigo yo contigo" })
 	})
 }
+
+// TestJoinEndsWithATransfer: a supervisor who joined (without watching)
+// writes beside the counsellor; when the counsellor hands the conversation
+// back to the queue, the join ends with it and the supervisor's socket
+// hears nothing more of it, as a transferred-away counsellor's does not.
+// Both stores.
+func TestJoinEndsWithATransfer(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		s := mustSeeker(t, ctx, srv)
+		id := s.started.ConversationID
+		ana, _ := signIn(t, ctx, srv, "ana", srv.MustAccount(t, "ana", "Ana", chat.RoleCounselor, 3))
+		accept(t, ctx, ana, id)
+		sam, samIn := signIn(t, ctx, srv, "sam", srv.MustAccount(t, "sam", "Sam", chat.RoleSupervisor, 3))
+		if a := call(t, ctx, nil, "POST", srv.URL+"/api/staff/conversations/"+id+"/join", samIn.Token, nil, nil); a.Status != 200 {
+			t.Fatalf("join: %d %s", a.Status, a.Body)
+		}
+		waitFrame(t, ctx, sam, "the joined conversation", func(f chatclient.Frame) bool { return f.Type == "conversation" && f.Conversation.ID == id })
+		if _, err := sam.Sync(ctx, id, 0); err != nil {
+			t.Fatal(err)
+		}
+		send(t, ctx, sam, id, "s1", "Estoy aquí también")
+		waitFrame(t, ctx, s.Client, "the supervisor's message", func(f chatclient.Frame) bool { return f.Type == "message" && f.Body == "Estoy aquí también" })
+		// A second colleague cannot join beside them.
+		_, luIn := signIn(t, ctx, srv, "lu", srv.MustAccount(t, "lu", "Lu", chat.RoleAdmin, 1))
+		if a := call(t, ctx, nil, "POST", srv.URL+"/api/staff/conversations/"+id+"/join", luIn.Token, nil, nil); a.Status != 409 {
+			t.Fatalf("a second join: %d %s, want 409", a.Status, a.Body)
+		}
+
+		ana.Send(ctx, map[string]any{"type": "transfer", "conversation_id": id, "skill": "any", "note": ""})
+		waitFrame(t, ctx, sam, "the conversation leaving", func(f chatclient.Frame) bool {
+			return f.Type == "conversation" && f.Conversation.ID == id && f.Conversation.Status == "waiting"
+		})
+		sam.Send(ctx, map[string]any{"type": "send", "conversation_id": id, "client_id": "s2", "body": "x"})
+		if e := waitFrame(t, ctx, sam, "the refusal", func(f chatclient.Frame) bool { return f.Type == "error" || f.Type == "ack" }); e.Code != "not_found" {
+			t.Fatalf("the supervisor wrote after the transfer ended the join: %s", e.Raw)
+		}
+		sam.Discard()
+		send(t, ctx, s.Client, id, "k1", "¿sigue alguien?")
+		for _, f := range collect(ctx, sam, 300*time.Millisecond) {
+			if activityAbout(f, id) && !(f.Type == "message" && f.Kind == "requeued") && f.Type != "conversation" {
+				t.Fatalf("the supervisor still hears the conversation: %s", f.Raw)
+			}
+		}
+	})
+}
