@@ -35,6 +35,7 @@ type Registry struct {
 	mu      sync.Mutex
 	local   map[watchKey]*localWatch // this instance's watches
 	changed map[string]bool          // conversations whose rows changed since the last sync
+	idle    bool                     // the last sync stored no rows: an empty one need not be repeated
 	dirty   chan struct{}
 }
 
@@ -139,7 +140,12 @@ func (r *Registry) sync(ctx context.Context) {
 	}
 	changed := r.changed
 	r.changed = map[string]bool{}
+	idle := len(watches) == 0 && len(changed) == 0 && r.idle
+	r.idle = len(watches) == 0
 	r.mu.Unlock()
+	if idle {
+		return // nothing watched here, and the store already knows
+	}
 	if err := r.store.SyncWatches(ctx, r.instance, watches, r.now()); err != nil {
 		if ctx.Err() == nil {
 			r.log.Warn("recording who watches conversations failed; trying again", "error", err)
@@ -148,6 +154,7 @@ func (r *Registry) sync(ctx context.Context) {
 		for id := range changed {
 			r.changed[id] = true
 		}
+		r.idle = false // try again, even with nothing watched
 		r.mu.Unlock()
 		return
 	}
