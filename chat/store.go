@@ -45,7 +45,8 @@ type Store interface {
 	// another colleague joined, or one's own, is a CodeConflict error.
 	JoinStaff(ctx context.Context, conversationID string, staffID int64, name string) (Conversation, Message, error)
 	// LeaveStaff ends that and stores the "staff_left" event; a staff
-	// member who has not joined it leaves nothing (a zero Message).
+	// member who has not joined it, or a conversation no longer active,
+	// leaves nothing (a zero Message).
 	LeaveStaff(ctx context.Context, conversationID string, staffID int64) (Conversation, Message, error)
 	// TouchSeekers records that these conversations' seekers are connected.
 	// Only waiting conversations keep it (Requeue restarts it); it may skip

@@ -76,6 +76,13 @@ func TestStoreJoinStaff(t *testing.T) {
 		if err != nil || back.JoinedID != 0 {
 			t.Fatalf("after a requeue = %+v %v", back, err)
 		}
+		// Leaving a conversation that ended announces nothing after its end.
+		s.Assign(ctx, c.ID, 9, "Cris", 3)
+		s.JoinStaff(ctx, c.ID, 50, "Sam")
+		ended, _, _ := s.End(ctx, c.ID, chat.EndedBySeeker)
+		if after, m, err := s.LeaveStaff(ctx, c.ID, 50); err != nil || m.Seq != 0 || after.LastSeq != ended.LastSeq {
+			t.Fatalf("leaving an ended conversation = %+v %+v %v", after, m, err)
+		}
 		msgs, _ := s.Messages(ctx, c.ID, 0, 0)
 		for i, m := range msgs {
 			if m.Seq != int64(i+1) {

@@ -448,8 +448,8 @@ func (s *MemoryStore) LeaveStaff(_ context.Context, conversationID string, staff
 		return Conversation{}, Message{}, ErrNotFound
 	}
 	c := &mc.conv
-	if c.JoinedID == 0 || c.JoinedID != staffID {
-		return copyConv(*c), Message{}, nil
+	if c.Status != StatusActive || c.JoinedID == 0 || c.JoinedID != staffID {
+		return copyConv(*c), Message{}, nil // nothing to announce (an ended one stays as it ended)
 	}
 	name := c.JoinedName
 	c.JoinedID, c.JoinedName = 0, ""

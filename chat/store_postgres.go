@@ -223,8 +223,8 @@ func (s *PostgresStore) JoinStaff(ctx context.Context, conversationID string, st
 func (s *PostgresStore) LeaveStaff(ctx context.Context, conversationID string, staffID int64) (Conversation, Message, error) {
 	return s.systemEvent(ctx, conversationID, Append{Kind: KindStaffLeft},
 		func(_ context.Context, _ pgx.Tx, c Conversation) (string, []any, error) {
-			if c.JoinedID == 0 || c.JoinedID != staffID {
-				return "", nil, errNoChange
+			if c.Status != StatusActive || c.JoinedID == 0 || c.JoinedID != staffID {
+				return "", nil, errNoChange // nothing to announce (an ended one stays as it ended)
 			}
 			return `UPDATE conversations SET joined_staff_id = NULL, joined_staff_name = ''`, nil, nil
 		})
