@@ -631,7 +631,8 @@ type httpCase struct {
 
 func (c httpCase) String() string { return c.endpoint + "/" + string(c.role) }
 
-// httpEndpoints lists every endpoint and its phase.
+// httpEndpoints lists every endpoint and its phase; supervision's, which act
+// on a conversation of their own per case, are in authz_supervision_test.go.
 var httpEndpoints = []struct {
 	name  string
 	phase int
