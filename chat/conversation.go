@@ -61,8 +61,17 @@ type Note struct {
 // Message kinds: typed text, or a system event.
 const (
 	KindText        = "text"
-	KindJoined      = "joined"       // a counsellor joined; Name is theirs
-	KindEnded       = "ended"        // Body is who ended it (an EndedBy value)
+	KindJoined      = "joined"      // a counsellor joined; Name is theirs
+	KindEnded       = "ended"       // Body is who ended it (an EndedBy value)
+	KindRequeued    = "requeued"    // back in the queue; Body is why (a Requeue reason)
+	KindTransferred = "transferred" // handed to another counsellor; Name is theirs
+)
+
+// System events of supervision (chat/supervision.go).
+const (
+	KindStaffJoined = "staff_joined" // a second member of the team joined (JoinStaff); Name is theirs
+	KindStaffLeft   = "staff_left"   // that member left again (LeaveStaff); Name is theirs
+)
 	KindRequeued    = "requeued"     // back in the queue; Body is why (a Requeue reason)
 	KindTransferred = "transferred"  // handed to another counsellor; Name is theirs
 	KindStaffJoined = "staff_joined" // a second member of the team joined (JoinStaff); Name is theirs

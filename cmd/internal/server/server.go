@@ -132,14 +132,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 // stores are what a server keeps its state in, and the keys its tokens
 // are signed with.
 type stores struct {
-	chat     chat.Store
-	staff    counselors.Store
-	broker   chat.Broker
-	routes   routing.Store
-	services directory.Store
-	// supervision keeps whispers and who watches what.
-	supervision supervision.Store
-	tokenKeys   string
+	chat      chat.Store
+	staff     counselors.Store
+	broker    chat.Broker
+	routes    routing.Store
+	services  directory.Store
+	tokenKeys string
+
+	supervision supervision.Store // whispers, and who watches what
 }
 
 // openPostgres connects to and migrates the database at cfg.DatabaseURL,
