@@ -72,11 +72,6 @@ const (
 	KindStaffJoined = "staff_joined" // a second member of the team joined (JoinStaff); Name is theirs
 	KindStaffLeft   = "staff_left"   // that member left again (LeaveStaff); Name is theirs
 )
-	KindRequeued    = "requeued"     // back in the queue; Body is why (a Requeue reason)
-	KindTransferred = "transferred"  // handed to another counsellor; Name is theirs
-	KindStaffJoined = "staff_joined" // a second member of the team joined (JoinStaff); Name is theirs
-	KindStaffLeft   = "staff_left"   // that member left again (LeaveStaff); Name is theirs
-)
 
 // Why a conversation went back to the queue.
 const (
