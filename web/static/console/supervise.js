@@ -49,7 +49,7 @@ export function onWatchers(f) {
 export function onWhisper(f) {
   if (typeof f.conversation_id !== 'string') return;
   if (f.conversation_id === S.openId) loadSupervision(f.conversation_id);
-  else flash('supervision.whisper_elsewhere');
+  else if (peek(f.conversation_id).mine) flash('supervision.whisper_elsewhere'); // for the counsellor, not a watcher
 }
 
 export function onTakenOver(f) {
