@@ -3,6 +3,7 @@ package supervision_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ type fixture struct {
 	chat   chat.Store
 	sup    supervision.Store
 	delete func(id string)
+	raw    func(t *testing.T, whisperID string) []byte // PostgreSQL: the stored body as it is on disk
 }
 
 var factories = map[string]func(t *testing.T) fixture{
@@ -33,7 +35,14 @@ var factories = map[string]func(t *testing.T) fixture{
 			t.Fatal(err)
 		}
 		pg := chat.NewPostgresStore(pool, seal, nil)
-		return fixture{chat: pg, sup: supervision.NewPostgresStore(pool, seal), delete: func(id string) { remove(t, pg, id) }}
+		raw := func(t *testing.T, id string) []byte {
+			var b []byte
+			if err := pool.QueryRow(context.Background(), `SELECT body FROM whispers WHERE id = $1`, id).Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		return fixture{chat: pg, sup: supervision.NewPostgresStore(pool, seal), delete: func(id string) { remove(t, pg, id) }, raw: raw}
 	},
 }
 
@@ -94,6 +103,9 @@ func TestWhisperStore(t *testing.T) {
 		}
 		if _, _, err := f.sup.AddWhisper(ctx, supervision.Whisper{ID: chat.NewID(), ConversationID: chat.NewID(), StaffID: 5, ClientID: "x", Body: "x", CreatedAt: at}); !errors.Is(err, chat.ErrNotFound) {
 			t.Fatalf("a whisper to no conversation: %v", err)
+		}
+		if f.raw != nil && strings.Contains(string(f.raw(t, w1.ID)), "salvo") {
+			t.Fatal("a whisper is stored in clear")
 		}
 		list, err := f.sup.Whispers(ctx, a)
 		if err != nil || len(list) != 2 || list[0] != w1 || list[1] != w2 {
