@@ -18,8 +18,10 @@ import (
 // is a calm stop for someone who keeps coming back, not a ban.
 
 // ActionRecorder is what a StaffDirectory may also do: record a staff
-// action (not a read) in the audit log. A directory without it records
-// nothing for the action.
+// action (not a read) on a conversation in the audit log
+// (counselors.Service.Record). Blocking refuses when its row cannot be
+// written; Join, LeaveJoined and TakeOver (supervision.go) also refuse when
+// the directory cannot record actions at all.
 type ActionRecorder interface {
 	Record(ctx context.Context, actorID int64, action, target, detail string) error
 }

@@ -137,7 +137,7 @@ func everyField(typ chat.EventType) chat.Event {
 			Language: "es", Region: "Madrid", CounselorID: 7, CounselorName: "Ana",
 			CreatedAt: at, QueuedAt: at.Add(time.Second), AssignedAt: at.Add(2 * time.Second), EndedAt: at.Add(3 * time.Second),
 			EndedBy: "counselor", LastSeq: 42, Priority: 1, PriorityReason: "risk:self_harm", RequiredSkill: chat.AudienceYoung, Passed: []int64{3, 5},
-			SeekerSeenAt: at.Add(4 * time.Second), JoinPosition: 2,
+			SeekerSeenAt: at.Add(4 * time.Second), JoinPosition: 2, JoinedID: 51, JoinedName: "Sam",
 		},
 		Member: &chat.TeamMember{
 			ID: 7, StaffID: "s7", DisplayName: "Ana", Status: "available", Capacity: 2, MaxCapacity: 3, Active: 1,

@@ -65,6 +65,7 @@ type Conn struct {
 	mu       sync.Mutex
 	convs    map[string]bool  // conversations this connection may see
 	watching map[string]bool  // of those, the ones only watched (supervisors); nil until a watch
+	partOf   map[string]bool  // of those, the ones this staff member takes part in (holds or joined); nil until a watch
 	syncReqs map[string]int64 // sync frames not yet served by the writer
 
 	cursors map[string]int64 // writer goroutine only
@@ -249,9 +250,16 @@ func (s *Service) unregister(c *Conn) {
 	for id := range c.convs {
 		ids = append(ids, id)
 	}
+	var watched []string
+	for id := range c.watching {
+		watched = append(watched, id)
+	}
 	c.mu.Unlock()
 	for _, id := range ids {
 		s.hub.leave(c, id)
+	}
+	for _, id := range watched {
+		s.watchStopped(c, id)
 	}
 }
 
@@ -313,12 +321,16 @@ func (c *Conn) subscribe(conversationID string) {
 
 func (c *Conn) unsubscribe(conversationID string) {
 	c.mu.Lock()
-	had := c.convs[conversationID]
+	had, watched := c.convs[conversationID], c.watching[conversationID]
 	delete(c.convs, conversationID)
 	delete(c.watching, conversationID)
+	delete(c.partOf, conversationID)
 	c.mu.Unlock()
 	if had {
 		c.svc.hub.leave(c, conversationID)
+	}
+	if watched {
+		c.svc.watchStopped(c, conversationID)
 	}
 }
 
@@ -341,6 +353,29 @@ func (c *Conn) watches(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.watching[conversationID]
+}
+
+// silent reports whether this connection only watches a conversation: it
+// watches it, and its staff member has not joined it nor taken it over.
+func (c *Conn) silent(conversationID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.watching[conversationID] && !c.partOf[conversationID]
+}
+
+// setPartOf records whether this connection's staff member takes part in a
+// watched conversation (as the latest Conversation heard says).
+func (c *Conn) setPartOf(conversationID string, part bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if part && c.partOf == nil {
+		c.partOf = map[string]bool{}
+	}
+	if part {
+		c.partOf[conversationID] = true
+	} else {
+		delete(c.partOf, conversationID)
+	}
 }
 
 func (c *Conn) member(conversationID string) bool {

@@ -67,6 +67,12 @@ const (
 	KindTransferred = "transferred" // handed to another counsellor; Name is theirs
 )
 
+// System events of supervision (chat/supervision.go).
+const (
+	KindStaffJoined = "staff_joined" // a second member of the team joined (JoinStaff); Name is theirs
+	KindStaffLeft   = "staff_left"   // that member left again (LeaveStaff); Name is theirs
+)
+
 // Why a conversation went back to the queue.
 const (
 	RequeueCounselorLeft = "counselor_left"
@@ -115,6 +121,17 @@ type Conversation struct {
 	Passed         []int64   // counsellors not to offer it to again
 	SeekerSeenAt   time.Time // last time the seeker's browser was connected
 	JoinPosition   int       // place in the queue on arrival
+	// JoinedID is a second member of the team taking part beside the
+	// counsellor (a supervisor who joined), 0 for none; JoinedName is
+	// theirs. Reassign and Requeue clear it.
+	JoinedID   int64
+	JoinedName string
+}
+
+// Participant reports whether a staff member takes part in c: its
+// counsellor, or the colleague who joined it.
+func (c Conversation) Participant(staffID int64) bool {
+	return staffID != 0 && (c.CounselorID == staffID || c.JoinedID == staffID)
 }
 
 // Priorities of a conversation in the queue: higher is served first. chat

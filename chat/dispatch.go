@@ -48,6 +48,7 @@ func init() {
 		frameDecline:  {who: staffOnly, validate: needConversation, handle: (*Conn).onDecline},
 		frameTransfer: {who: staffOnly, inConversation: true, validate: validateTransfer, handle: (*Conn).onTransfer},
 		frameWatch:    {who: watchers, validate: needConversation, handle: (*Conn).onWatch},
+		frameUnwatch:  {who: watchers, validate: needConversation, handle: (*Conn).onUnwatch},
 		// Who holds or watches it: the Service says not_found to anyone else.
 		frameTransferTargets: {who: staffOnly, inConversation: true, validate: needConversation, handle: (*Conn).transferTargets},
 	}
@@ -96,8 +97,8 @@ func (c *Conn) onSend(f clientFrame) {
 }
 
 func (c *Conn) onTyping(f clientFrame) {
-	if c.watches(f.ConversationID) {
-		c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent
+	if c.silent(f.ConversationID) {
+		c.enqueue(errorFrame(ErrNotFound, refOf(f))) // a watcher is silent until they join
 		return
 	}
 	c.svc.Typing(c.ctx, c.principal, f.ConversationID, f.Typing)
@@ -125,10 +126,37 @@ func (c *Conn) onWatch(f clientFrame) {
 	if c.watching == nil {
 		c.watching = map[string]bool{}
 	}
+	again := c.watching[conv.ID]
 	c.watching[conv.ID] = true
 	c.mu.Unlock()
+	c.setPartOf(conv.ID, conv.Participant(c.principal.StaffID))
 	c.subscribe(conv.ID)
+	if !again {
+		c.svc.watchStarted(c, conv.ID)
+	}
 	c.enqueue(serverFrame{Type: wire.FrameConversation, Conversation: ptr(conv.View())})
+}
+
+// onUnwatch ends this connection's watch of a conversation, so that its
+// counsellor stops being shown the watcher: the connection stops receiving
+// it, unless its staff member takes part in it (joined it, took it over).
+// A conversation it does not watch is not_found, and nothing is recorded:
+// a console may end a watch twice.
+func (c *Conn) onUnwatch(f clientFrame) {
+	c.mu.Lock()
+	watched, part := c.watching[f.ConversationID], c.partOf[f.ConversationID]
+	if watched && part {
+		delete(c.watching, f.ConversationID)
+	}
+	c.mu.Unlock()
+	switch {
+	case !watched:
+		c.enqueue(errorFrame(ErrNotFound, refOf(f)))
+	case part:
+		c.svc.watchStopped(c, f.ConversationID)
+	default:
+		c.unsubscribe(f.ConversationID)
+	}
 }
 
 func (c *Conn) onStatus(f clientFrame) {

@@ -46,9 +46,14 @@ func (s *Service) onConversation(_ context.Context, e Event) {
 	if r := s.hub.room(e.ConversationID); r != nil {
 		for _, c := range r.subscribers() {
 			c.enqueue(frame)
-			// Staff who no longer hold it (transferred, returned to
-			// the queue) stop hearing about it.
-			if c.principal.Role.IsStaff() && e.Conversation.CounselorID != c.principal.StaffID && !c.watches(e.ConversationID) {
+			if !c.principal.Role.IsStaff() {
+				continue
+			}
+			c.setPartOf(e.ConversationID, e.Conversation.Participant(c.principal.StaffID))
+			// Staff who no longer take part (transferred, returned to the
+			// queue, taken over, left after joining) stop hearing about it,
+			// unless they watch it.
+			if !e.Conversation.Participant(c.principal.StaffID) && !c.watches(e.ConversationID) {
 				c.unsubscribe(e.ConversationID)
 			}
 		}

@@ -55,6 +55,7 @@ const (
 	frameDecline  = wire.FrameDecline
 	frameTransfer = wire.FrameTransfer
 	frameWatch    = wire.FrameWatch
+	frameUnwatch  = wire.FrameUnwatch
 )
 
 // MaxNoteChars bounds a handover note.

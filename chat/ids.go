@@ -21,3 +21,7 @@ func isUUID(id string) bool {
 	}
 	return true
 }
+
+// IsUUID reports whether id has the form of a conversation id, so that a
+// feature's PostgreSQL store can answer "not found" without asking.
+func IsUUID(id string) bool { return isUUID(id) }

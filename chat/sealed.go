@@ -70,6 +70,8 @@ var SealedColumns = []SealedColumn{
 	idSealed("case_notes", "body", "casenote"),
 	// Escalation notes (routing/escalation), bound to their row's id.
 	idSealed("escalation_notes", "body", "escalation_note"),
+	// Supervisors' whispers to a conversation's counsellor (chat/oversight).
+	idSealed("whispers", "body", "whisper"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

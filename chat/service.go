@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,6 +100,8 @@ type Service struct {
 	seen   *observer // nil without Config.SeekerTexts
 
 	sendLimit *Limiter // per conversation and side
+
+	watchTracker atomic.Pointer[watchTrackerBox] // SetWatchTracker
 
 	// lifeMu guards closing and the count of running handlers, so that
 	// Shutdown sees every connection that registers before it.

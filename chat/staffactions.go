@@ -44,6 +44,9 @@ func (s *Service) Transfer(ctx context.Context, p Principal, staff StaffInfo, co
 	if err != nil {
 		return err
 	}
+	if c.CounselorID != p.StaffID {
+		return ErrNotFound // a colleague who joined it takes part, but hands nothing on
+	}
 	if c.Status != StatusActive {
 		return Errorf(CodeConflict, "only an active conversation can be transferred")
 	}

@@ -18,7 +18,8 @@ type Store interface {
 	// its conversation. A request whose (conversation, sender, client id) is
 	// already stored is not stored again: its result is the earlier message with
 	// Duplicate set. A seeker may write while the conversation is not ended; a
-	// counsellor only while it is assigned to them (else ErrNotFound).
+	// counsellor only while it is assigned to them or they joined it
+	// (JoinStaff; else ErrNotFound).
 	AppendBatch(ctx context.Context, batch []Append) []AppendResult
 	// Messages returns up to limit messages with seq > afterSeq, in order.
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
@@ -36,13 +37,23 @@ type Store interface {
 	// offer it to again; it stores the "requeued" event.
 	Requeue(ctx context.Context, conversationID, reason string, priority int, skill Audience, pass int64) (Conversation, Message, error)
 	// Reassign moves an active conversation from one counsellor to another
-	// with free capacity and stores the "transferred" event.
+	// with free capacity and stores the "transferred" event. Requeue and
+	// Reassign both end a JoinStaff: the colleague who joined is out.
 	Reassign(ctx context.Context, conversationID string, from, to int64, toName string, capacity int) (Conversation, Message, error)
 	// Prioritize raises a waiting conversation's priority to priority, with
 	// the reason staff see for it, when that is higher than the priority it
 	// has; it reports whether it did. A conversation not waiting is left
 	// as it is (false, nil); an unknown one is ErrNotFound.
 	Prioritize(ctx context.Context, conversationID string, priority int, reason string) (bool, error)
+	// JoinStaff makes a staff member the second participant of an active
+	// conversation (Conversation.JoinedID) and stores the "staff_joined"
+	// event. Joining again is no change (a zero Message); joining one that
+	// another colleague joined, or one's own, is a CodeConflict error.
+	JoinStaff(ctx context.Context, conversationID string, staffID int64, name string) (Conversation, Message, error)
+	// LeaveStaff ends that and stores the "staff_left" event; a staff
+	// member who has not joined it, or a conversation no longer active,
+	// leaves nothing (a zero Message).
+	LeaveStaff(ctx context.Context, conversationID string, staffID int64) (Conversation, Message, error)
 	// TouchSeekers records that these conversations' seekers are connected.
 	// Only waiting conversations keep it (Requeue restarts it); it may skip
 	// a conversation that is busy at that moment.

@@ -135,7 +135,7 @@ func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendRes
 // mayWrite decides whether a sender may add to a conversation in its current
 // state. It is the one rule both stores apply.
 func mayWrite(c Conversation, a Append) error {
-	if a.Sender == SenderCounselor && (c.Status == StatusWaiting || c.CounselorID != a.SenderID) {
+	if a.Sender == SenderCounselor && (c.Status == StatusWaiting || !c.Participant(a.SenderID)) {
 		return ErrNotFound
 	}
 	if c.Status == StatusEnded {
@@ -231,6 +231,7 @@ func (s *MemoryStore) Requeue(_ context.Context, conversationID, reason string, 
 	}
 	c := &mc.conv
 	c.Status, c.CounselorID, c.CounselorName, c.AssignedAt = StatusWaiting, 0, "", time.Time{}
+	c.JoinedID, c.JoinedName = 0, ""
 	if priority > c.Priority {
 		c.Priority, c.PriorityReason = priority, "" // a reason goes only with a priority set by Prioritize
 	}
@@ -258,6 +259,7 @@ func (s *MemoryStore) Reassign(_ context.Context, conversationID string, from, t
 	}
 	c := &mc.conv
 	c.CounselorID, c.CounselorName, c.AssignedAt, c.Passed = to, toName, now, append(c.Passed, from)
+	c.JoinedID, c.JoinedName = 0, ""
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindTransferred, Name: toName}, now)
 	return copyConv(*c), m, nil
 }
@@ -435,4 +437,53 @@ func (s *MemoryStore) ActiveCounts(_ context.Context) (map[int64]int, error) {
 		}
 	}
 	return out, nil
+}
+
+func (s *MemoryStore) JoinStaff(_ context.Context, conversationID string, staffID int64, name string) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	c := &mc.conv
+	if err := joinRefusal(*c, staffID); err != nil || c.JoinedID == staffID {
+		return copyConv(*c), Message{}, err
+	}
+	c.JoinedID, c.JoinedName = staffID, name
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindStaffJoined, Name: name}, now)
+	return copyConv(*c), m, nil
+}
+
+func (s *MemoryStore) LeaveStaff(_ context.Context, conversationID string, staffID int64) (Conversation, Message, error) {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mc, ok := s.convs[conversationID]
+	if !ok {
+		return Conversation{}, Message{}, ErrNotFound
+	}
+	c := &mc.conv
+	if c.Status != StatusActive || c.JoinedID == 0 || c.JoinedID != staffID {
+		return copyConv(*c), Message{}, nil // nothing to announce (an ended one stays as it ended)
+	}
+	name := c.JoinedName
+	c.JoinedID, c.JoinedName = 0, ""
+	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindStaffLeft, Name: name}, now)
+	return copyConv(*c), m, nil
+}
+
+// joinRefusal is the rule both stores apply to JoinStaff: nil when staffID
+// may join c now (or has already).
+func joinRefusal(c Conversation, staffID int64) error {
+	switch {
+	case c.Status != StatusActive:
+		return Errorf(CodeConflict, "only an active conversation can be joined")
+	case c.CounselorID == staffID:
+		return Errorf(CodeConflict, "this conversation is already yours")
+	case c.JoinedID != 0 && c.JoinedID != staffID:
+		return Errorf(CodeConflict, "another colleague has already joined this conversation")
+	}
+	return nil
 }

@@ -34,13 +34,15 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
 	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
-	priority, priority_reason, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position`
+	priority, priority_reason, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position,
+	coalesce(joined_staff_id, 0), joined_staff_name`
 
 func scanConversation(row pgx.Row) (Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.Status, &c.Audience, &c.Language, &c.Region, &c.CounselorID, &c.CounselorName,
 		&c.CreatedAt, &c.QueuedAt, &c.AssignedAt, &c.EndedAt, &c.EndedBy, &c.LastSeq,
-		&c.Priority, &c.PriorityReason, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt, &c.JoinPosition)
+		&c.Priority, &c.PriorityReason, &c.RequiredSkill, &c.Passed, &c.SeekerSeenAt, &c.JoinPosition,
+		&c.JoinedID, &c.JoinedName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, ErrNotFound
 	}
@@ -103,8 +105,14 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 		return Conversation{}, Message{}, err
 	}
 	update, args, err := change(ctx, tx, c)
+	if errors.Is(err, errNoChange) {
+		return c, Message{}, nil // nothing to store: the conversation as it is
+	}
 	if err != nil {
 		return Conversation{}, Message{}, err
+	}
+	if event.Kind == KindStaffLeft {
+		event.Name = c.JoinedName // who leaves is known only now, under the lock
 	}
 	seq := c.LastSeq + 1
 	n := len(args)
@@ -175,6 +183,7 @@ func (s *PostgresStore) Requeue(ctx context.Context, conversationID, reason stri
 			// recorded while the conversation was active. A higher
 			// priority it had (risk) is kept, with its reason.
 			return `UPDATE conversations SET status = 'waiting', counselor_id = NULL, counselor_name = '', assigned_at = NULL,
+				joined_staff_id = NULL, joined_staff_name = '',
 				priority_reason = CASE WHEN priority >= $1 THEN priority_reason ELSE '' END,
 				priority = greatest(priority, $1), required_skill = $2, passed = $3, seeker_seen_at = greatest(seeker_seen_at, $4)`,
 				[]any{priority, skill, passed, s.now().UTC()}, nil
@@ -191,7 +200,8 @@ func (s *PostgresStore) Reassign(ctx context.Context, conversationID string, fro
 			if err := roomFor(ctx, tx, to, capacity); err != nil {
 				return "", nil, err
 			}
-			return `UPDATE conversations SET counselor_id = $1, counselor_name = $2, assigned_at = $3, passed = array_append(passed, $4::bigint)`,
+			return `UPDATE conversations SET counselor_id = $1, counselor_name = $2, assigned_at = $3, passed = array_append(passed, $4::bigint),
+				joined_staff_id = NULL, joined_staff_name = ''`,
 				[]any{to, toName, now, from}, nil
 		})
 }
@@ -212,6 +222,33 @@ func (s *PostgresStore) Prioritize(ctx context.Context, conversationID string, p
 		return false, err
 	}
 	return changed, nil
+}
+
+// errNoChange, from a systemEvent's change, means the conversation is
+// already as asked: nothing is written and no event stored.
+var errNoChange = errors.New("no change")
+
+func (s *PostgresStore) JoinStaff(ctx context.Context, conversationID string, staffID int64, name string) (Conversation, Message, error) {
+	return s.systemEvent(ctx, conversationID, Append{Kind: KindStaffJoined, Name: name},
+		func(_ context.Context, _ pgx.Tx, c Conversation) (string, []any, error) {
+			if err := joinRefusal(c, staffID); err != nil {
+				return "", nil, err
+			}
+			if c.JoinedID == staffID {
+				return "", nil, errNoChange
+			}
+			return `UPDATE conversations SET joined_staff_id = $1, joined_staff_name = $2`, []any{staffID, name}, nil
+		})
+}
+
+func (s *PostgresStore) LeaveStaff(ctx context.Context, conversationID string, staffID int64) (Conversation, Message, error) {
+	return s.systemEvent(ctx, conversationID, Append{Kind: KindStaffLeft},
+		func(_ context.Context, _ pgx.Tx, c Conversation) (string, []any, error) {
+			if c.Status != StatusActive || c.JoinedID == 0 || c.JoinedID != staffID {
+				return "", nil, errNoChange // nothing to announce (an ended one stays as it ended)
+			}
+			return `UPDATE conversations SET joined_staff_id = NULL, joined_staff_name = ''`, nil, nil
+		})
 }
 
 func (s *PostgresStore) TouchSeekers(ctx context.Context, ids []string, at time.Time) error {

@@ -53,6 +53,7 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 type convState struct {
 	status    Status
 	counselor int64
+	joined    int64 // a colleague who joined (JoinStaff)
 	lastSeq   int64
 	touched   bool
 }
@@ -116,7 +117,7 @@ func (s *PostgresStore) lockForAppend(ctx context.Context, tx pgx.Tx, batch []Ap
 		}
 	}
 	pb := &pgx.Batch{}
-	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), last_seq FROM conversations
+	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), last_seq FROM conversations
 		WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, ids)
 	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
 		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
@@ -149,7 +150,7 @@ func readStates(br pgx.BatchResults) (map[string]*convState, error) {
 	for rows.Next() {
 		var id string
 		st := &convState{}
-		if err := rows.Scan(&id, &st.status, &st.counselor, &st.lastSeq); err != nil {
+		if err := rows.Scan(&id, &st.status, &st.counselor, &st.joined, &st.lastSeq); err != nil {
 			return nil, err
 		}
 		states[id] = st
@@ -210,7 +211,7 @@ func (s *PostgresStore) decideAppends(batch []Append, results []AppendResult, st
 				continue
 			}
 		}
-		if err := mayWrite(Conversation{Status: st.status, CounselorID: st.counselor}, a); err != nil {
+		if err := mayWrite(Conversation{Status: st.status, CounselorID: st.counselor, JoinedID: st.joined}, a); err != nil {
 			results[i].Err = err
 			continue
 		}

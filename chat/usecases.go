@@ -50,8 +50,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, St
 type Access int
 
 const (
-	// AccessTake: write, end, transfer: its seeker, or the staff member it is
-	// assigned to.
+	// AccessTake: write, end: its seeker, the staff member it is assigned
+	// to, or the colleague who joined it (JoinStaff). Only the first two
+	// may transfer it.
 	AccessTake Access = iota
 	// AccessRead: read its content: those who may take part, and
 	// supervisors and admins by role (every such read is audited).
@@ -65,8 +66,8 @@ func mayAccess(p Principal, c Conversation, want Access) error {
 	switch {
 	case p.Role == RoleSeeker && p.ConversationID == c.ID:
 		return nil
-	case p.Role.IsStaff() && c.CounselorID != 0 && c.CounselorID == p.StaffID:
-		return nil
+	case p.Role.IsStaff() && c.Participant(p.StaffID):
+		return nil // its counsellor, or the colleague who joined it
 	case want == AccessRead && (p.Role == RoleSupervisor || p.Role == RoleAdmin):
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"helpline/chat"
+	"helpline/chat/oversight"
 	"helpline/chat/riskflag"
 	"helpline/counselors"
 	"helpline/routing"
@@ -31,6 +32,7 @@ import (
 type Config struct {
 	Chat          *chat.Service
 	Staff         *counselors.Service
+	Oversight     *oversight.Service // watchers, whispers, join, take-over (web/supervision.go)
 	Texts         *Texts
 	Log           *slog.Logger
 	RetentionDays int
@@ -109,6 +111,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.riskFlagRoutes(mux)
 	h.toolsRoutes(mux)
 	h.escalationRoutes(mux)
+	h.supervisionRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new

@@ -32,6 +32,7 @@ const (
 	FrameDecline  = "decline"  // staff
 	FrameTransfer = "transfer" // staff
 	FrameWatch    = "watch"    // supervisors and admins
+	FrameUnwatch  = "unwatch"  // supervisors and admins: the end of a watch
 	// FrameTransferTargets (staff) asks who could take a conversation now;
 	// the answer has the same type.
 )

@@ -241,7 +241,7 @@ func (c wsCase) String() string {
 }
 
 // wsFrames are the client frame types of PROTOCOL.md §3.3.
-var wsFrames = []string{"auth", "sync", "send", "typing", "end", "accept", "decline", "status", "transfer", "watch", "ping"}
+var wsFrames = []string{"auth", "sync", "send", "typing", "end", "accept", "decline", "status", "transfer", "watch", "unwatch", "ping"}
 
 // wsMatrix is the expected answer to every frame type from every role.
 func wsMatrix() []wsCase {
@@ -276,6 +276,8 @@ func wsMatrix() []wsCase {
 				c.want = map[bool]wsOutcome{true: wsOK, false: wsNotFound}[staff]
 			case frame == "watch":
 				c.want = map[bool]wsOutcome{true: wsOK, false: wsNotFound}[r == roleSupervisor || r == roleAdmin]
+			case frame == "unwatch":
+				c.want = wsNotFound // nobody watches A yet (the watchFirst cases below do)
 			case r == roleOwn && frame == "transfer":
 				c.want = wsNotFound // only the counsellor hands a conversation on
 			case r == roleOwn || r == roleAssigned:
@@ -318,6 +320,10 @@ func wsMatrix() []wsCase {
 		wsCase{frame: "end", role: roleSupervisor, state: "active", want: wsNotFound, watchFirst: true},
 		wsCase{frame: "end", role: roleAdmin, state: "active", want: wsNotFound, watchFirst: true},
 		wsCase{frame: "transfer", role: roleSupervisor, state: "active", want: wsNotFound, watchFirst: true},
+		// A watch ends when the watcher says so (the counsellor stops being
+		// shown it); neither side hears anything else.
+		wsCase{frame: "unwatch", role: roleSupervisor, state: "active", want: wsOK, watchFirst: true},
+		wsCase{frame: "unwatch", role: roleAdmin, state: "active", want: wsOK, watchFirst: true},
 	)
 }
 
@@ -331,7 +337,7 @@ func framePayload(frame, conversationID, clientID string) map[string]any {
 		return map[string]any{"type": "typing", "conversation_id": conversationID, "typing": true}
 	case "end":
 		return map[string]any{"type": "end", "conversation_id": conversationID}
-	case "accept", "decline", "watch":
+	case "accept", "decline", "watch", "unwatch":
 		return map[string]any{"type": frame, "conversation_id": conversationID}
 	case "status":
 		return map[string]any{"type": "status", "status": "available"}
@@ -518,6 +524,12 @@ func (f *authzFixture) runWSCase(t *testing.T, ctx context.Context, c wsCase) {
 			t.Fatalf("a watcher's sync: %d messages, %v; want %d", len(msgs), err, beforeSeq)
 		}
 		unchanged()
+	case "unwatch":
+		ping(t, ctx, actor) // no error; and from now on nothing of A reaches the actor
+		actor.Discard()
+		send(t, ctx, sc.seekerWatch, id, "after-unwatch", "¿hay alguien?")
+		expectQuiet(t, ctx, 300*time.Millisecond, id, map[string]*chatclient.Client{"the former watcher": actor})
+		return
 	case "transfer":
 		m := waitFrame(t, ctx, sc.seekerWatch, "the hand-over", func(fr chatclient.Frame) bool { return fr.Type == "message" && fr.ConversationID == id })
 		if m.Kind != "requeued" || m.Body != "transferred" {
@@ -622,6 +634,8 @@ func (c httpCase) String() string { return c.endpoint + "/" + string(c.role) }
 // httpEndpoints lists every endpoint and its phase. The counsellor's tools
 // (prepared answers, case notes, wrap-ups) have their rows in
 // authz_tools_test.go (toolEndpoints), on this file's fixture and roles.
+// httpEndpoints lists every endpoint and its phase; supervision's, which act
+// on a conversation of their own per case, are in authz_supervision_test.go.
 var httpEndpoints = []struct {
 	name  string
 	phase int

@@ -247,3 +247,33 @@ func TestSwitchboardAndSummaryAcrossInstances(t *testing.T) {
 	}
 	accept(t, ctx, c, s.started.ConversationID)
 }
+
+// TestLiveListNamesWhoIsWatching: the supervisor page's live list says who
+// watches each conversation (chat/oversight's list, across instances).
+func TestLiveListNamesWhoIsWatching(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := testCtx(t)
+		_, token := observe(t, ctx, srv, "sara", "Sara", chat.RoleSupervisor)
+		c, _ := mustCounselor(t, ctx, srv, "ana", 3)
+		s := startSeeker(t, ctx, srv, "other", "es")
+		id := s.started.ConversationID
+		accept(t, ctx, c, id)
+		var live supervision.LivePage
+		// A supervisor watching it from the console shows in the list.
+		watcher, _ := signIn(t, ctx, srv, "tomas", srv.MustAccount(t, "tomas", "Tomás", chat.RoleSupervisor, 1))
+		if err := watcher.Send(ctx, map[string]any{"type": "watch", "conversation_id": id}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			getJSON(t, ctx, srv.URL+"/api/supervisor/conversations?offset=0&limit=10", token, &live)
+			if len(live.Conversations) == 1 && len(live.Conversations[0].Watchers) == 1 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if w := live.Conversations[0].Watchers; len(w) != 1 || w[0] != "Tomás" {
+			t.Fatalf("watchers in the live list: %v, want [Tomás]", w)
+		}
+	})
+}

@@ -20,6 +20,7 @@ import { renderAll } from './console/render.js';
 import { onRiskFlag, riskFlagsSynced } from './console/riskflags.js';
 import { wireTools } from './console/tools.js';
 import { onEscalation, loadEscalations, clearEscalations, wireEscalation } from './console/escalation.js';
+import { onWatchers, onWhisper, onTakenOver, supervisionAgain, wireSupervise } from './console/supervise.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -121,6 +122,8 @@ function startSession(sess) {
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
+      notes: onNotes, transfer_targets: onTransferTargets,
+      watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -147,6 +150,7 @@ function onReady(f) {
   loadEscalations();
   watchFromAddress();
   loadSwitchboard();
+  supervisionAgain();
   if (!S.openId) {
     const first = conversations().find((st) => st.conv.status === 'active');
     if (first) openConversation(first.id, false);
@@ -176,6 +180,7 @@ function wire() {
   wireTools();
   wireEscalation();
   wireSwitchboard();
+  wireSupervise();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -200,6 +200,8 @@ function setupChat() {
       if (m.kind === 'transferred') return m.name ? ['chat.system_transferred', { name: m.name }] : ['chat.system_transferred_unnamed'];
       if (m.kind === 'requeued') return ['chat.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
       if (m.kind === 'ended') return ['chat.system_ended_' + endedKey(m.body)];
+      if (m.kind === 'staff_joined') return ['supervision.seeker_joined'];
+      if (m.kind === 'staff_left') return ['supervision.seeker_left'];
       return null;
     },
     onRetry: (clientId) => { client.retry(cred.conversation_id, clientId); $('compose').focus(); },

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/oversight"
 	"helpline/chat/riskflag"
 	"helpline/chat/wire"
 	"helpline/counselors"
@@ -59,6 +60,8 @@ type Server struct {
 	// Switchboard and Supervision serve the supervisor page.
 	Switchboard *switchboard.Service
 	Supervision *supervision.Service
+	// Oversight: who watches a conversation, whispers, join, take-over.
+	Oversight *oversight.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -139,9 +142,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
-	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
-		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Log: log})
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
+	// Oversight: the watcher registry hears this instance's watches.
+	s.Oversight = oversight.New(oversight.Config{Store: st.oversight, Chat: s.Chat, Audit: s.Staff, Log: log})
+	s.Chat.SetWatchTracker(s.Oversight.Registry())
+	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
+		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Watchers: watcherNames{s.Oversight}, Log: log})
 	if err := s.openFeatures(ctx, cfg, chatStore, router, texts, log); err != nil {
 		s.closePool()
 		return nil, err
@@ -173,7 +179,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, chatStore chat.St
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
-		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard})
+		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
+		Oversight: s.Oversight})
 
 	return nil
 }
@@ -205,6 +212,8 @@ type stores struct {
 	services  directory.Store
 	riskFlags riskflag.Store
 	tokenKeys string
+
+	oversight oversight.Store // whispers, and who watches what
 }
 
 // openPostgres connects to and migrates the database at cfg.DatabaseURL,
@@ -243,7 +252,7 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
 		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
-		riskFlags: riskflag.NewPostgresStore(s.pool, seal)}, nil
+		riskFlags: riskflag.NewPostgresStore(s.pool, seal), oversight: oversight.NewPostgresStore(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -255,8 +264,10 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	s.retention = mem
 	flags := riskflag.NewMemoryStore()
 	mem.OnForget(flags.Forget)
+	sup := oversight.NewMemoryStore(func(id string) bool { _, err := mem.Conversation(context.Background(), id); return err == nil })
+	mem.OnForget(sup.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags, oversight: sup}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -310,10 +321,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.cancel, s.http = cancel, srv
 	s.serving.Unlock()
 	var running sync.WaitGroup
-	running.Add(2)
+	running.Add(3)
 	go func() {
 		defer running.Done()
 		s.Chat.Run(ctx)
+	}()
+	go func() {
+		defer running.Done()
+		s.Oversight.Run(ctx)
 	}()
 	go func() {
 		defer running.Done()
@@ -428,4 +443,22 @@ func (a addressScrubber) Write(p []byte) (int, error) {
 	line := addressPattern.ReplaceAllString(strings.TrimSpace(string(p)), "[address]")
 	a.log.Warn("http server", "detail", line)
 	return len(p), nil
+}
+
+// watcherNames gives the supervisor page's live list who is watching each
+// conversation (routing/supervision.Watchers), from chat/oversight's list.
+type watcherNames struct{ o *oversight.Service }
+
+func (w watcherNames) WatchersOf(ctx context.Context, ids []string) (map[string][]string, error) {
+	all, err := w.o.AllWatchers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(all))
+	for id, refs := range all {
+		for _, r := range refs {
+			out[id] = append(out[id], r.Name)
+		}
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import { wireConfirm } from '../lib/confirm.js';
 import { renderRiskFlags } from './riskflags.js';
 import { renderTools, mayShip } from './tools.js';
 import { renderEscalationPane } from './escalation.js';
+import { renderSupervision } from './supervise.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -226,6 +227,7 @@ export function renderPane() {
   renderRiskFlags();
   renderTools();
   renderEscalationPane();
+  renderSupervision(); // who is viewing, whispers, a supervisor's controls
 }
 
 function renderNotes() {
@@ -255,9 +257,10 @@ export function openConversation(id, focus) {
   if (focus && st && st.conv) (st.conv.status === 'active' ? $('c-compose') : $('c-heading')).focus();
 }
 
-// Closing an ended conversation, or no longer watching one (the server stops sending its
-// events when this connection ends; until then they are ignored).
+// Closing an ended conversation, or no longer watching one (unwatch: the server stops
+// sending its events, and its counsellor is no longer shown that we are viewing).
 function closeConversation(id) {
+  if (peek(id).watched && S.client) S.client.control({ type: 'unwatch', conversation_id: id }); // the counsellor stops seeing us
   removeConversation(id);
   const next = document.querySelector('#conversations button.tab');
   (next || $('conversations-heading')).focus();
@@ -273,6 +276,8 @@ export function makeLog() {
       if (m.kind === 'transferred') return ['console.system_transferred', { name: m.name || '' }];
       if (m.kind === 'requeued') return ['console.system_requeued_' + (m.body === 'transferred' ? 'transferred' : 'counselor_left')];
       if (m.kind === 'ended') return [endedKey(m.body)];
+      if (m.kind === 'staff_joined') return ['supervision.system_joined', { name: m.name || '' }];
+      if (m.kind === 'staff_left') return ['supervision.system_left', { name: m.name || '' }];
       return null;
     },
     onRetry: (clientId) => { if (S.openId) S.client.retry(S.openId, clientId); $('c-compose').focus(); },
