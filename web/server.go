@@ -40,6 +40,11 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+	// OnionOrigin, when set (http://<address>.onion, HELPLINE_ONION_ADDRESS),
+	// is sent as Onion-Location on every answer. NoJSRefresh is how often the
+	// pages without JavaScript reload their messages (0: 5 s).
+	OnionOrigin string
+	NoJSRefresh time.Duration
 }
 
 // maxBody bounds every JSON request body.
@@ -77,6 +82,7 @@ func NewHandler(cfg Config) http.Handler {
 	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", h.readyz)
+	h.nojsRoutes(mux, starts)
 	return h.recoverPanics(h.secure(h.accessLog(mux)))
 }
 
@@ -112,6 +118,7 @@ func (h *handler) secure(next http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.onionLocation(hd, r)
 		if h.cfg.HSTS || r.TLS != nil {
 			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}

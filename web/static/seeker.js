@@ -2,6 +2,7 @@
  * The screens are sections shown one at a time, all in one history entry, so that
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
+import { handOver, forgetHandover } from './lib/handover.js'; // the page without JavaScript can take over
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -33,6 +34,7 @@ function quickExit() {
   document.documentElement.classList.add('exiting'); // blank the screen at once
   const c = cred || H.store.get('local', 'seeker');
   if (c && c.token) tellServerWeLeft(c.token);
+  forgetHandover(true);
   if (client) {
     // Also over the socket, in case something blocks the beacon; ending twice is harmless.
     if (c && c.conversation_id) client.control({ type: 'end', conversation_id: c.conversation_id, reason: 'left' });
@@ -153,6 +155,7 @@ async function startConversation(e) {
       () => { waiting.hidden = false; }, () => $('prechat').hidden);
     cred = { conversation_id: res.conversation_id, token: res.token, expires_at: res.expires_at || '' };
     H.store.set('local', 'seeker', cred);
+    handOver(cred.token);
     openChat('compose');
   } catch (err) {
     if (err.code === 'stopped') return;
@@ -404,6 +407,7 @@ function renderConnection(s) {
 function forgetConversation() {
   if (client) client.stop();
   client = null;
+  if (cred) forgetHandover(false);
   cred = null;
   H.store.remove('local', 'seeker');
   H.clearText($('connection'));
@@ -428,5 +432,5 @@ H.init().then((cfg) => {
   setupPrechat();
   setupChat();
   const c = storedCredential();
-  if (c && c !== 'expired') { cred = c; openChat('chat-heading'); } else showIntro(c === 'expired' ? 'expired' : '');
+  if (c && c !== 'expired') { cred = c; handOver(c.token); openChat('chat-heading'); } else showIntro(c === 'expired' ? 'expired' : '');
 });

@@ -52,6 +52,10 @@ type Config struct {
 	Hours            routing.Hours
 	MaxQueue         int
 	RequireCounselor bool
+
+	// OnionOrigin is HELPLINE_ONION_ADDRESS as an origin (http://….onion),
+	// sent as Onion-Location; empty: not sent.
+	OnionOrigin string
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -80,6 +84,7 @@ var Settings = []Setting{
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
+	{"HELPLINE_ONION_ADDRESS", "", "the service's Tor onion address (56 letters and digits, then .onion; http:// or https:// in front optional): every page then sends Onion-Location, so Tor Browser offers it"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_SIGNINS_PER_MINUTE", "10", "staff sign-in attempts allowed per client address per minute (besides locking an account after 5 failures); 0 = no limit, for load tests"},
 	{"HELPLINE_ARGON2_MEMORY_KIB", "19456", "argon2id memory per password hash, in KiB (OWASP's recommendation: 19456 with 2 iterations); hashes already stored keep the cost written in them"},
@@ -137,6 +142,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Hashing = hashing
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
+	c.OnionOrigin = e.onion("HELPLINE_ONION_ADDRESS")
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }
@@ -329,4 +335,28 @@ func loadHashing(get func(string) string) (counselors.HashConfig, []error) {
 	}
 	params := &argon2id.Params{Memory: uint32(memory), Iterations: uint32(passes), Parallelism: uint8(lanes), SaltLength: 16, KeyLength: 32}
 	return counselors.HashConfig{Params: params, InFlight: inFlight, Wait: counselors.DefaultHashWait}, nil
+}
+
+// onion reads an onion service address as an origin: "http://<56 base32
+// characters>.onion" (or https:// when given so); "" when unset.
+func (e *env) onion(name string) string {
+	v := strings.TrimSuffix(strings.ToLower(e.get(name)), "/")
+	if v == "" {
+		return ""
+	}
+	scheme := "http://"
+	if rest, ok := strings.CutPrefix(v, "https://"); ok {
+		scheme, v = "https://", rest
+	}
+	v = strings.TrimPrefix(v, "http://")
+	label, ok := strings.CutSuffix(v, ".onion")
+	valid := ok && len(label) == 56
+	for _, c := range label {
+		valid = valid && (c >= 'a' && c <= 'z' || c >= '2' && c <= '7')
+	}
+	if !valid {
+		e.fail(fmt.Errorf("%s=%q: want a v3 onion address, 56 letters and digits 2-7 then .onion (the hostname file in your HiddenServiceDir)", name, e.get(name)))
+		return ""
+	}
+	return scheme + v
 }
