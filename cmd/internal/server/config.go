@@ -56,6 +56,9 @@ type Config struct {
 	// OnionOrigin is HELPLINE_ONION_ADDRESS as an origin (http://….onion),
 	// sent as Onion-Location; empty: not sent.
 	OnionOrigin string
+	// NoJSRefresh is how often the pages without JavaScript reload their
+	// messages (HELPLINE_NOJS_REFRESH).
+	NoJSRefresh time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -84,6 +87,7 @@ var Settings = []Setting{
 	{"HELPLINE_SEEKER_TOKEN_TTL", "24h", "how long a help-seeker's credential lasts"},
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
+	{"HELPLINE_NOJS_REFRESH", "5s", "how often the help-seeker's page without JavaScript reloads its messages (1s to 60s): shorter feels more live, each reload is one small request"},
 	{"HELPLINE_ONION_ADDRESS", "", "the service's Tor onion address (56 letters and digits, then .onion; http:// or https:// in front optional): every page then sends Onion-Location, so Tor Browser offers it"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_SIGNINS_PER_MINUTE", "10", "staff sign-in attempts allowed per client address per minute (besides locking an account after 5 failures); 0 = no limit, for load tests"},
@@ -143,6 +147,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
 	c.OnionOrigin = e.onion("HELPLINE_ONION_ADDRESS")
+	if c.NoJSRefresh = e.duration("HELPLINE_NOJS_REFRESH"); c.NoJSRefresh < time.Second || c.NoJSRefresh > time.Minute {
+		e.fail(fmt.Errorf("HELPLINE_NOJS_REFRESH=%s: want 1s to 60s", c.NoJSRefresh))
+	}
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -111,7 +111,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready,
-		OnionOrigin: cfg.OnionOrigin}) // Onion-Location (web/nojs.go)
+		OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh}) // web/nojs.go
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
