@@ -209,3 +209,88 @@ func TestBrowserNoJSWholeConversationInBothLanguages(t *testing.T) {
 		})
 	}
 }
+
+// liveMessages reads the live page's messages as frameMessages does, with the
+// sender from the class ("seq:sender:body"; system messages' body is words).
+const liveMessages = `Array.from(document.querySelectorAll('#messages li.msg')).map((li) =>
+	(li.dataset.seq || '?') + ':' + li.className.replace(/^msg from-(\w+).*$/, '$1') + ':' + li.querySelector('.msg-body').textContent)`
+
+// withoutKind drops the kind from frameMessages' entries, and the words of
+// system messages, which the two pages word alike but not to the letter.
+func comparable(ms []string, hasKind bool) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		parts := strings.SplitN(m, ":", 4)
+		if hasKind {
+			parts = append(parts[:2], parts[3])
+		} else {
+			parts = strings.SplitN(m, ":", 3)
+		}
+		if parts[1] == "system" {
+			parts[2] = ""
+		}
+		out = append(out, strings.Join(parts, ":"))
+	}
+	return out
+}
+
+func TestBrowserSwitchesBetweenNoJSAndJSMidConversation(t *testing.T) {
+	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	home := tab(t, mustBrowser(t))
+	browse(t, home, "no scripts in the first tab", scripts(false))
+	seeker, closeTab := sameBrowserTab(t, home)
+	defer func() { closeTab() }()
+
+	browse(t, seeker, "a conversation without JavaScript",
+		chromedp.Navigate(srv.URL+"/nojs/start"),
+		click("#start-chat"), visible("#compose"),
+		typeInto("#compose", "uno"), click("#send"), visible("#compose"))
+	waitLog(t, seeker, "own message", hasMessage("uno"))
+	id := conversationOf(t, seeker, srv.URL)
+	counselor := counselorAccepts(t, ctx, srv, "ines", id)
+	send(t, ctx, counselor, id, "c2", "dos")
+	noJS := waitLog(t, seeker, "reply", hasMessage("dos"))
+
+	// JavaScript comes on: the page hands its credential to the live page.
+	browse(t, seeker, "JavaScript on: the live page takes over",
+		scripts(true),
+		chromedp.Navigate(srv.URL+"/nojs/chat"),
+		visible("#messages li.from-counselor"))
+	live := value(t, seeker, "live messages", chromedp.Evaluate[[]string](liveMessages))
+	if got, want := comparable(live, false), comparable(noJS, true); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("the live page shows %q, the page without JavaScript showed %q", got, want)
+	}
+	// The live page hands over by itself too: drop the cookie, reload, and it is back.
+	browse(t, seeker, "the live page writes and hands over",
+		func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := cdp.Call(ctx, tg, network.DeleteCookies, network.DeleteCookiesParams{Name: "helpline_seeker", URL: srv.URL})
+			return chromedp.Void{}, err
+		},
+		chromedp.Reload(),
+		visible("#messages li.from-counselor"),
+		typeInto("#compose", "tres"), click("#send"),
+		visible(`#messages li.from-seeker:nth-of-type(4)[data-state="delivered"]`))
+	send(t, ctx, counselor, id, "c4", "cuatro")
+	browse(t, seeker, "the live page gets the next reply", visible("#messages li.from-counselor:nth-of-type(5)"))
+	live = value(t, seeker, "live messages", chromedp.Evaluate[[]string](liveMessages))
+	if seekerCookieOf(t, seeker, srv.URL) == nil {
+		t.Fatal("the live page did not hand its credential over")
+	}
+
+	// JavaScript goes off again: / leads back to the same conversation.
+	browse(t, seeker, "JavaScript off again",
+		scripts(false),
+		chromedp.Navigate(srv.URL+"/"),
+		visible("#compose"))
+	back := waitLog(t, seeker, "back without JavaScript", hasMessage("cuatro"))
+	if got, want := comparable(back, true), comparable(live, false); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("back without JavaScript %q, the live page showed %q", got, want)
+	}
+	for i, m := range back {
+		if seq := strings.SplitN(m, ":", 2)[0]; seq != fmt.Sprint(i+1) {
+			t.Fatalf("message %d has seq %s: %q", i+1, seq, back)
+		}
+	}
+}
