@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"helpline/chat/chatclient"
 	"helpline/cmd/internal/server"
 	"helpline/cmd/internal/servertest"
+	"helpline/migrations/migrationstest"
 )
 
 // formBrowser is a browser without JavaScript, over plain HTTP: it keeps
@@ -337,5 +339,46 @@ func TestOnionLocationIsSentOnEveryPage(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "HELPLINE_ONION_ADDRESS") {
 			t.Errorf("HELPLINE_ONION_ADDRESS=%q accepted (%v)", bad, err)
 		}
+	}
+}
+
+// A message that cannot be stored stays in the box, with the same client id,
+// and sending it again once the database is back stores it once.
+func TestNoJSSendKeepsTheTextWhileTheDatabaseIsAway(t *testing.T) {
+	ctx := testCtx(t)
+	_, dbURL := migrationstest.MustOpen(t)
+	proxy, proxied := servertest.StartProxy(t, dbURL)
+	srv := servertest.Start(t, "postgres", servertest.Options{DatabaseURL: proxied})
+	b := newFormBrowser(t, srv)
+	form := fields(b.start())
+	form.Set("body", "sigo aquí, ¿me lees?")
+
+	proxy.Cut()
+	status, page := b.do("POST", "/nojs/send", form, nil)
+	if status != http.StatusServiceUnavailable || b.header.Get("Retry-After") == "" {
+		t.Errorf("send with the database away: %d, Retry-After %q", status, b.header.Get("Retry-After"))
+	}
+	if !strings.Contains(page, "sigo aquí, ¿me lees?") || fields(page).Get("client_id") != form.Get("client_id") {
+		t.Fatalf("the unsent text or its client id is gone from the page:\n%.2000s", page)
+	}
+	proxy.Restore()
+	if !eventually(ctx, 100*time.Millisecond, func() bool {
+		status, _ := b.do("POST", "/nojs/send", form, nil)
+		return status == http.StatusSeeOther
+	}) {
+		t.Fatal("the send never went through with the database back")
+	}
+	b.do("POST", "/nojs/send", form, nil) // a second press of the same form
+	if _, log := b.do("GET", "/nojs/log", nil, nil); strings.Count(log, "sigo aquí, ¿me lees?") != 1 {
+		t.Fatalf("the message is shown %d times, want once", strings.Count(log, "sigo aquí, ¿me lees?"))
+	}
+}
+
+func TestNoJSClosedServiceShowsTheAlternatives(t *testing.T) {
+	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_REQUIRE_COUNSELOR": "true"}})
+	b := newFormBrowser(t, srv)
+	_, page := b.do("GET", "/nojs/start?lang=en", nil, nil)
+	if !strings.Contains(page, `id="closed-reason"`) || !strings.Contains(page, "No counsellor is online") {
+		t.Fatalf("closed service, pre-chat page:\n%.1500s", page)
 	}
 }
