@@ -170,6 +170,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, cred string, st chat.SeekerS
 	}
 	if st.Conversation.Status == chat.StatusWaiting {
 		v.Articles = h.cfg.SelfHelp(v.Lang)
+		v.Young = st.Conversation.Audience == chat.AudienceYoung
 	}
 	h.render(w, status, "chat", v)
 }

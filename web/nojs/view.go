@@ -70,6 +70,7 @@ type view struct {
 	Confirm      confirmView
 	RetentionMsg string
 	Audiences    []string
+	Young        bool // waiting, and said they are under 18
 	MaxChars     int
 }
 
