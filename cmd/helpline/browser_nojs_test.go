@@ -293,4 +293,15 @@ func TestBrowserSwitchesBetweenNoJSAndJSMidConversation(t *testing.T) {
 			t.Fatalf("message %d has seq %s: %q", i+1, seq, back)
 		}
 	}
+
+	// A live page opened with nothing stored finds the conversation the cookie holds.
+	browse(t, seeker, "JavaScript on, the live page's storage empty",
+		scripts(true),
+		chromedp.Navigate(srv.URL+"/static/style.css"),
+		chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
+		chromedp.Navigate(srv.URL+"/"),
+		visible("#messages li.from-counselor:nth-of-type(5)"))
+	if again := value(t, seeker, "live messages", chromedp.Evaluate[[]string](liveMessages)); fmt.Sprint(again) != fmt.Sprint(live) {
+		t.Fatalf("resumed from the cookie %q, before %q", again, live)
+	}
 }

@@ -207,6 +207,8 @@ func TestNoJSRefusesForgedForms(t *testing.T) {
 		{"handover of a forged credential", "/nojs/handover", `{"token":"eyJ.forged.x"}`, json},
 		{"handback without the token", "/nojs/handback", `{"csrf":""}`, json},
 		{"handback with another's token", "/nojs/handback", `{"csrf":"` + theirs.Get("csrf") + `"}`, json},
+		{"resume as a form", "/nojs/resume", "x=1", http.Header{"Content-Type": {"text/plain"}}},
+		{"resume from another site", "/nojs/resume", `{}`, http.Header{"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"same-site"}}},
 		{"handback from another site", "/nojs/handback", `{"csrf":"` + good.Get("csrf") + `"}`, http.Header{"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"}}},
 	} {
 		a := call(t, ctx, nil, "POST", srv.URL+c.path, "", []byte(c.body), mergeHeaders(c.header, b.cookieHeader()))

@@ -261,6 +261,33 @@ func (h *Handler) handback(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"conversation_id": id, "token": cred, "expires_at": exp.UTC().Format(time.RFC3339)})
 }
 
+// resume tells the live page, opened afresh in a browser whose cookie holds
+// a conversation (started here, then JavaScript came on), the token to ask
+// handback with: 200 {"csrf"}, or 204 when there is no conversation to
+// resume. Only this site's own script can read the answer.
+func (h *Handler) resume(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	var req struct{}
+	if !jsonRequest(w, r, &req) {
+		return
+	}
+	cred := credential(r)
+	if cred == "" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	_, st, err := h.cfg.Chat.SeekerState(r.Context(), cred)
+	if err != nil || st.Conversation.EndedBy == chat.EndedByLeft {
+		if code := chat.ErrorCode(err); err == nil || code == chat.CodeUnauthorized || code == chat.CodeNotFound {
+			h.clearCookie(w, r, seekerCookie, "/")
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(map[string]string{"csrf": formToken(cred)})
+}
+
 // forget drops the seeker cookie (the live page starting afresh, deleting,
 // or leaving by quick exit).
 func (h *Handler) forget(w http.ResponseWriter, r *http.Request) {

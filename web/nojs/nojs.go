@@ -123,6 +123,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /nojs/exit", h.quickExit)
 	mux.HandleFunc("POST /nojs/handover", h.handover)
 	mux.HandleFunc("POST /nojs/handback", h.handback)
+	mux.HandleFunc("POST /nojs/resume", h.resume)
 	mux.HandleFunc("POST /nojs/forget", h.forget)
 }
 

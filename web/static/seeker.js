@@ -2,7 +2,7 @@
  * The screens are sections shown one at a time, all in one history entry, so that
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
-import { handOver, forgetHandover } from './lib/handover.js'; // the page without JavaScript can take over
+import { handOver, forgetHandover, resumeFromCookie } from './lib/handover.js'; // the page without JavaScript can take over
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -432,5 +432,13 @@ H.init().then((cfg) => {
   setupPrechat();
   setupChat();
   const c = storedCredential();
-  if (c && c !== 'expired') { cred = c; handOver(c.token); openChat('chat-heading'); } else showIntro(c === 'expired' ? 'expired' : '');
+  if (c && c !== 'expired') { cred = c; handOver(c.token); openChat('chat-heading'); return; }
+  showIntro(c === 'expired' ? 'expired' : '');
+  // A conversation started in this browser without JavaScript goes on here.
+  resumeFromCookie().then((r) => {
+    if (!r || cred || $('intro').hidden) return;
+    cred = r;
+    H.store.set('local', 'seeker', cred);
+    openChat('chat-heading');
+  });
 });

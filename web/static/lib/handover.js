@@ -1,7 +1,10 @@
-/* handover.js — keeps the page without JavaScript (/nojs/) able to take over: the live page
- * gives the server its credential, which the server keeps in an HttpOnly, SameSite=Strict
- * session cookie that only /nojs/ reads. If JavaScript is then switched off (Tor Browser
- * "Safest") the same browser finds its conversation there. forget drops that cookie. */
+/* handover.js — moving one conversation between the live page and the pages without
+ * JavaScript (/nojs/, chat/PROTOCOL.md "Pages without JavaScript"). The live page gives the
+ * server its credential (handOver), which the server keeps in an HttpOnly, SameSite=Strict
+ * session cookie that only /nojs/ reads: if JavaScript is then switched off (Tor Browser
+ * "Safest") the same browser finds its conversation there. handBack is the reverse: with the
+ * anti-forgery token of a /nojs/ page, it gets the credential in that cookie. forgetHandover
+ * drops the cookie. */
 
 function post(path, body, beacon) {
   const json = JSON.stringify(body);
@@ -17,3 +20,33 @@ function post(path, body, beacon) {
 export function handOver(token) { if (token) post('/nojs/handover', { token }, false); }
 
 export function forgetHandover(leaving) { post('/nojs/forget', {}, leaving); }
+
+async function postJSON(path, body) {
+  const res = await fetch(path, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return res.status === 200 ? res.json() : null;
+}
+
+// The credential the cookie holds, as the live page stores it, or null.
+export async function handBack(csrf) {
+  try {
+    const c = await postJSON('/nojs/handback', { csrf });
+    if (!c || typeof c.token !== 'string' || typeof c.conversation_id !== 'string') return null;
+    return { conversation_id: c.conversation_id, token: c.token, expires_at: typeof c.expires_at === 'string' ? c.expires_at : '' };
+  } catch (e) {
+    return null;
+  }
+}
+
+// For a live page opened with nothing stored: a conversation this browser holds in the
+// cookie (started without JavaScript), or null.
+export async function resumeFromCookie() {
+  try {
+    const r = await postJSON('/nojs/resume', {});
+    return r && typeof r.csrf === 'string' ? handBack(r.csrf) : null;
+  } catch (e) {
+    return null;
+  }
+}
