@@ -384,3 +384,48 @@ func TestNoJSClosedServiceShowsTheAlternatives(t *testing.T) {
 		t.Fatalf("closed service, pre-chat page:\n%.1500s", page)
 	}
 }
+
+var (
+	inlineStyle  = regexp.MustCompile(`(?i)<style|\sstyle=`)
+	scriptTag    = regexp.MustCompile(`(?i)<script[^>]*>`)
+	absoluteLink = regexp.MustCompile(`(?i)\s(href|src|action)="(https?:)?//`)
+)
+
+// What Tor Browser at "Safest" would refuse, or CSP would block, is not on
+// the pages: no inline style or script, no SVG, no web font, and every
+// address a path on this host (the same pages serve an onion address).
+func TestNoJSPagesUseNothingSafestBlocks(t *testing.T) {
+	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_EXIT_URL": "https://example.org/"}})
+	b := newFormBrowser(t, srv)
+	pages := map[string]string{}
+	_, pages["/nojs/"] = b.do("GET", "/nojs/", nil, nil)
+	_, pages["/nojs/start"] = b.do("GET", "/nojs/start", nil, nil)
+	pages["/nojs/chat"] = b.start()
+	for _, p := range []string{"/nojs/log", "/nojs/end", "/nojs/delete"} {
+		_, pages[p] = b.do("GET", p, nil, nil)
+	}
+	b.do("POST", "/nojs/end", fields(pages["/nojs/chat"]), nil)
+	_, pages["ended"] = b.do("GET", "/nojs/chat", nil, nil)
+	for name, page := range pages {
+		if m := inlineStyle.FindString(page); m != "" {
+			t.Errorf("%s has an inline style: %q", name, m)
+		}
+		for _, tag := range scriptTag.FindAllString(page, -1) {
+			if !strings.Contains(tag, ` src="/static/`) {
+				t.Errorf("%s has an inline script: %q", name, tag)
+			}
+		}
+		if strings.Contains(strings.ToLower(page), "<svg") || strings.Contains(page, ".svg") {
+			t.Errorf("%s has SVG", name)
+		}
+		if m := absoluteLink.FindString(page); m != "" {
+			t.Errorf("%s has an absolute address: %q", name, m)
+		}
+	}
+	for _, css := range []string{"/static/style.css", "/static/nojs.css"} {
+		_, sheet := b.do("GET", css, nil, nil)
+		if strings.Contains(sheet, "@font-face") || strings.Contains(sheet, "url(") {
+			t.Errorf("%s loads a font or an image", css)
+		}
+	}
+}
