@@ -93,6 +93,12 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		h.renderPrechat(w, r, v, http.StatusForbidden)
 		return
 	}
+	if cred := credential(r); cred != "" {
+		if _, _, err := h.cfg.Chat.SeekerExpiry(cred); err == nil {
+			redirect(w, r, "/nojs/chat") // the form sent twice: one conversation is enough
+			return
+		}
+	}
 	if h.cfg.AllowStart != nil && !h.cfg.AllowStart(r) {
 		w.Header().Set("Retry-After", "10")
 		v.Error = v.L.T("error.rate_limited")
