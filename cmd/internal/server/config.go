@@ -147,7 +147,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
 	c.OnionOrigin = e.onion("HELPLINE_ONION_ADDRESS")
-	if c.NoJSRefresh = e.duration("HELPLINE_NOJS_REFRESH"); c.NoJSRefresh < time.Second || c.NoJSRefresh > time.Minute {
+	if c.NoJSRefresh = e.duration("HELPLINE_NOJS_REFRESH"); c.NoJSRefresh > 0 && (c.NoJSRefresh < time.Second || c.NoJSRefresh > time.Minute) {
 		e.fail(fmt.Errorf("HELPLINE_NOJS_REFRESH=%s: want 1s to 60s", c.NoJSRefresh))
 	}
 	e.checkRequired(c)
