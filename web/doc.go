@@ -21,4 +21,9 @@
 // one module per console panel). The CSP's script-src 'self' allows them, and
 // no inline script. Who may take a transfer and how long the queue list is
 // come from the server (PROTOCOL.md §3), never from a copy in the page.
+//
+// The help-seeker's pages without JavaScript are web/nojs, registered under
+// /nojs/ by nojsRoutes (web/nojs.go) with the same chat service, texts and
+// start limiter; secure adds Onion-Location to every answer when an onion
+// address is configured.
 package web

@@ -52,12 +52,15 @@ func newTotalLimiter(perMinute int) totalLimiter {
 	return totalLimiter{lim: chat.NewLimiter(float64(perMinute)/60, max(1, perMinute/10))}
 }
 
+// allow takes one request from the service-wide allowance.
+func (t totalLimiter) allow() bool { return t.lim == nil || t.lim.Allow("all") }
+
 func (t totalLimiter) limited(next http.HandlerFunc) http.HandlerFunc {
 	if t.lim == nil {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !t.lim.Allow("all") {
+		if !t.allow() {
 			writeError(w, &chat.Error{Code: chat.CodeRateLimited, Message: "many people are starting a conversation right now; wait a moment and try again", RetryAfter: 10 * time.Second})
 			return
 		}

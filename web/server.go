@@ -68,6 +68,11 @@ type Config struct {
 	// without them it is not served.
 	Supervision *supervision.Service
 	Switchboard *switchboard.Service
+	// OnionOrigin, when set (http://<address>.onion, HELPLINE_ONION_ADDRESS),
+	// is sent as Onion-Location on every answer. NoJSRefresh is how often the
+	// pages without JavaScript reload their messages (0: 5 s).
+	OnionOrigin string
+	NoJSRefresh time.Duration
 }
 
 // maxBody bounds every JSON request body.
@@ -118,6 +123,7 @@ func NewHandler(cfg Config) http.Handler {
 	// visitors (readiness); see Config.Ready.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", h.readyz)
+	h.nojsRoutes(mux, starts, allStarts)
 	return h.recoverPanics(h.secure(h.accessLog(mux)))
 }
 
@@ -156,6 +162,7 @@ func (h *handler) secure(next http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.onionLocation(hd, r)
 		if h.cfg.HSTS || r.TLS != nil {
 			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}

@@ -4,6 +4,7 @@
 import H from './common.js';
 import { wireConfirm } from './lib/confirm.js';
 import { kinds as identifyingKinds } from './lib/identifying.js';
+import { handOver, forgetHandover, resumeFromCookie } from './lib/handover.js'; // the page without JavaScript can take over
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -35,6 +36,7 @@ function quickExit() {
   document.documentElement.classList.add('exiting'); // blank the screen at once
   const c = cred || H.store.get('local', 'seeker');
   if (c && c.token) tellServerWeLeft(c.token);
+  forgetHandover(true);
   if (client) {
     // Also over the socket, in case something blocks the beacon; ending twice is harmless.
     if (c && c.conversation_id) client.control({ type: 'end', conversation_id: c.conversation_id, reason: 'left' });
@@ -167,6 +169,7 @@ async function startConversation(e) {
       () => { waiting.hidden = false; }, () => $('prechat').hidden);
     cred = { conversation_id: res.conversation_id, token: res.token, expires_at: res.expires_at || '' };
     H.store.set('local', 'seeker', cred);
+    handOver(cred.token);
     openChat('compose');
   } catch (err) {
     if (err.code === 'stopped') return;
@@ -470,6 +473,7 @@ function renderConnection(s) {
 function forgetConversation() {
   if (client) client.stop();
   client = null;
+  if (cred) forgetHandover(false);
   cred = null;
   H.store.remove('local', 'seeker');
   H.clearText($('connection'));
@@ -494,5 +498,13 @@ H.init().then((cfg) => {
   setupPrechat();
   setupChat();
   const c = storedCredential();
-  if (c && c !== 'expired') { cred = c; openChat('chat-heading'); } else showIntro(c === 'expired' ? 'expired' : '');
+  if (c && c !== 'expired') { cred = c; handOver(c.token); openChat('chat-heading'); return; }
+  showIntro(c === 'expired' ? 'expired' : '');
+  // A conversation started in this browser without JavaScript goes on here.
+  resumeFromCookie().then((r) => {
+    if (!r || cred || $('intro').hidden) return;
+    cred = r;
+    H.store.set('local', 'seeker', cred);
+    openChat('chat-heading');
+  });
 });

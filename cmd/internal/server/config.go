@@ -67,6 +67,12 @@ type Config struct {
 	// the built-in one).
 	EscalationDeadlines map[escalation.Urgency]time.Duration
 	OutOfHoursText      map[string]string
+	// OnionOrigin is HELPLINE_ONION_ADDRESS as an origin (http://….onion),
+	// sent as Onion-Location; empty: not sent.
+	OnionOrigin string
+	// NoJSRefresh is how often the pages without JavaScript reload their
+	// messages (HELPLINE_NOJS_REFRESH).
+	NoJSRefresh time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -99,6 +105,8 @@ var Settings = []Setting{
 	{"HELPLINE_STAFF_TOKEN_TTL", "12h", "how long a staff sign-in lasts"},
 	{"HELPLINE_ALTERNATIVES_FILE", "", "JSON list of other places to turn to, shown when no conversation can start now: [{\"name\": {\"es\": …, \"en\": …}, \"description\": {…}, \"hours\": {…}, \"phone\": \"+34 …\", \"url\": \"https://…\"}]; empty: only the self-help reading"},
 	{"HELPLINE_EXIT_URL", "https://www.google.com/", "neutral page that quick exit opens"},
+	{"HELPLINE_NOJS_REFRESH", "5s", "how often the help-seeker's page without JavaScript reloads its messages (1s to 60s): shorter feels more live, each reload is one small request"},
+	{"HELPLINE_ONION_ADDRESS", "", "the service's Tor onion address (56 letters and digits, then .onion; http:// or https:// in front optional): every page then sends Onion-Location, so Tor Browser offers it"},
 	{"HELPLINE_STARTS_PER_MINUTE", "12", "new conversations allowed per client address per minute (kept only as an hourly-rekeyed hash, in memory); 0 = no limit, for load tests on loopback"},
 	{"HELPLINE_STARTS_PER_MINUTE_TOTAL", "0", "new conversations allowed per minute over the whole service, whoever starts them (bursts of a tenth of it); the limit that still works behind a Tor onion service, where every visitor shares one address; 0 = no limit"},
 	{"HELPLINE_TRUSTED_PROXIES", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For tells the client's address for the per-address limits; used in memory only, never stored or logged; empty: believe no header"},
@@ -172,6 +180,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Alternatives = alternatives
 	e.readEscalations(&c)
+	c.OnionOrigin = e.onion("HELPLINE_ONION_ADDRESS")
+	if c.NoJSRefresh = e.duration("HELPLINE_NOJS_REFRESH"); c.NoJSRefresh > 0 && (c.NoJSRefresh < time.Second || c.NoJSRefresh > time.Minute) {
+		e.fail(fmt.Errorf("HELPLINE_NOJS_REFRESH=%s: want 1s to 60s", c.NoJSRefresh))
+	}
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }
@@ -380,4 +392,28 @@ func loadHashing(get func(string) string) (counselors.HashConfig, []error) {
 	}
 	params := &argon2id.Params{Memory: uint32(memory), Iterations: uint32(passes), Parallelism: uint8(lanes), SaltLength: 16, KeyLength: 32}
 	return counselors.HashConfig{Params: params, InFlight: inFlight, Wait: counselors.DefaultHashWait}, nil
+}
+
+// onion reads an onion service address as an origin: "http://<56 base32
+// characters>.onion" (or https:// when given so); "" when unset.
+func (e *env) onion(name string) string {
+	v := strings.TrimSuffix(strings.ToLower(e.get(name)), "/")
+	if v == "" {
+		return ""
+	}
+	scheme := "http://"
+	if rest, ok := strings.CutPrefix(v, "https://"); ok {
+		scheme, v = "https://", rest
+	}
+	v = strings.TrimPrefix(v, "http://")
+	label, ok := strings.CutSuffix(v, ".onion")
+	valid := ok && len(label) == 56
+	for _, c := range label {
+		valid = valid && (c >= 'a' && c <= 'z' || c >= '2' && c <= '7')
+	}
+	if !valid {
+		e.fail(fmt.Errorf("%s=%q: want a v3 onion address, 56 letters and digits 2-7 then .onion (the hostname file in your HiddenServiceDir)", name, e.get(name)))
+		return ""
+	}
+	return scheme + v
 }

@@ -180,7 +180,7 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, chatStore chat.St
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
-		Oversight: s.Oversight})
+		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh})
 
 	return nil
 }
