@@ -63,6 +63,9 @@ var SealedColumns = []SealedColumn{
 	// secrets, and each referral's payload, bound to their row's id.
 	idSealed("referral_partners", "secrets", "partner"),
 	idSealed("referral_deliveries", "body", "referral"),
+	// Seekers' anonymous feedback comments (counselors/feedback), bound to
+	// their row's random id.
+	idSealed("feedback_comments", "body", "feedback"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone
