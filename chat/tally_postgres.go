@@ -45,7 +45,6 @@ func (s *PostgresStore) tallyEvent(ctx context.Context, tx pgx.Tx, kind string, 
 	return nil
 }
 
-
 // addTallies increments the tallies' rows, in a fixed order.
 func addTallies(ctx context.Context, tx pgx.Tx, ts []Tally) error {
 	sortTallies(ts)
