@@ -40,6 +40,8 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+	// Feedback takes seekers' anonymous feedback (nil: not offered).
+	Feedback FeedbackService
 }
 
 // maxBody bounds every JSON request body.
@@ -72,6 +74,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
+	h.feedbackRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

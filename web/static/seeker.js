@@ -2,6 +2,7 @@
  * The screens are sections shown one at a time, all in one history entry, so that
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
+import { showFeedback, hideFeedback, setupFeedback } from './seeker/feedback.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -233,6 +234,7 @@ function setupChat() {
     $('delete-chat').focus();
   });
   $('delete-confirm-yes').addEventListener('click', deleteConversation);
+  setupFeedback();
   H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
 }
 
@@ -309,6 +311,7 @@ function resetChat() {
   $('end-chat').disabled = false;
   $('end-confirm').hidden = true;
   $('closing').hidden = true;
+  hideFeedback();
   $('delete-confirm').hidden = true;
   $('delete-error').hidden = true;
   $('waiting-help').hidden = true;
@@ -390,6 +393,7 @@ function showClosing(endedBy) {
   $('waiting-help').hidden = true;
   renderPosition(null);
   $('closing').hidden = false;
+  showFeedback(cred, config && config.retention_days);
   $('closing-heading').focus();
 }
 
