@@ -42,6 +42,14 @@ type Config struct {
 	Ready func(context.Context) string
 	// Feedback takes seekers' anonymous feedback (nil: not offered).
 	Feedback FeedbackService
+	// Report builds the transparency report (nil: none); PublicReport also
+	// serves completed months to anyone (HELPLINE_PUBLIC_REPORT). Now is
+	// the clock the report's "latest month" is read by (nil: time.Now).
+	Report       ReportService
+	PublicReport bool
+	// Comments lets admins read seekers' feedback comments (nil: not offered).
+	Comments FeedbackComments
+	Now      chat.Clock
 }
 
 // maxBody bounds every JSON request body.
@@ -75,6 +83,8 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
 	h.feedbackRoutes(mux)
+	h.reportRoutes(mux)
+	h.adminPageRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.
