@@ -52,6 +52,9 @@ type Config struct {
 	Hours            routing.Hours
 	MaxQueue         int
 	RequireCounselor bool
+
+	// The transparency report and seekers' feedback (report_config.go).
+	Report ReportConfig
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -96,6 +99,11 @@ var Settings = []Setting{
 	{"HELPLINE_HOLIDAYS", "", "closed dates, e.g. 2026-12-25,2027-01-01"},
 	{"HELPLINE_MAX_QUEUE", "0", "most conversations that may wait at once (0: no limit); beyond it new arrivals see the alternatives"},
 	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
+	{"HELPLINE_PUBLIC_REPORT", "false", "also serve the transparency report of each completed month to anyone, at /report (the same suppressed figures admins see)"},
+	{"HELPLINE_REPORT_REGIONS", "", "coarse regions the report counts by name, comma-separated (e.g. Andalucía,Cataluña,Madrid); a seeker's answer is kept only as one of these, other or not_given"},
+	{"HELPLINE_REPORT_SUPPRESS_BELOW", "8", "report disclosure control: counts from 1 to this minus 1 are not shown (at least 3)"},
+	{"HELPLINE_REPORT_ROUND_TO", "5", "report disclosure control: every shown count is rounded to a multiple of this (at least 3, at most twice HELPLINE_REPORT_SUPPRESS_BELOW)"},
+	{"HELPLINE_REPORT_MIN_DENOMINATOR", "25", "report disclosure control: no percentage, median or 90th percentile over fewer than this many"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
@@ -137,6 +145,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Hashing = hashing
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
+	e.readReport(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -24,6 +24,8 @@ import (
 
 	"helpline/chat"
 	"helpline/counselors"
+	"helpline/counselors/feedback"
+	"helpline/counselors/transparency"
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
@@ -43,6 +45,10 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// Feedback holds seekers' anonymous feedback; Report builds the
+	// transparency report (features add their sections with AddSource).
+	Feedback *feedback.Service
+	Report   *transparency.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -85,6 +91,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		st = s.openMemory(cfg, log, out)
 	}
 	chatStore := st.chat
+	if r, ok := chatStore.(interface{ SetRegions(chat.RegionCoarsener) }); ok {
+		r.SetRegions(chat.CoarseRegions(cfg.Report.Regions))
+	}
 	tokens, err := chat.NewTokens(st.tokenKeys, nil)
 	if err != nil {
 		s.closePool()
@@ -108,9 +117,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
+	// Seekers' feedback and the transparency report, read from the chat
+	// store's anonymous tallies.
+	s.Feedback = feedback.New(st.feedback, s.Chat, nil)
+	if s.Report, err = transparency.New(chatStore.(chat.Tallies), s.Feedback, cfg.Report.Policy); err != nil {
+		s.closePool()
+		return nil, err
+	}
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready,
+		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -131,6 +148,7 @@ type stores struct {
 	broker    chat.Broker
 	routes    routing.Store
 	services  directory.Store
+	feedback  feedback.Store
 	tokenKeys string
 }
 
@@ -169,7 +187,8 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	pg := chat.NewPostgresStore(s.pool, seal, nil)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
-		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys}, nil
+		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool),
+		feedback: feedback.NewPostgresStore(s.pool, seal), tokenKeys: cfg.TokenKeys}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -179,8 +198,10 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	fmt.Fprintln(out, "\n  *** In-memory mode: conversations and accounts vanish when the server stops. Set DATABASE_URL for real use. ***")
 	mem := chat.NewMemoryStore(nil)
 	s.retention = mem
+	fb := feedback.NewMemoryStore()
+	mem.OnForget(fb.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), feedback: fb, tokenKeys: cfg.TokenKeys}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -254,6 +275,11 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)
 		} else if n > 0 {
 			s.Log.Info("deleted expired conversations", "count", n, "retention_days", s.Config.RetentionDays)
+		}
+	})
+	go s.Feedback.RunRetention(ctx, s.Config.RetentionDays, time.Hour, func(n int, err error) {
+		if err != nil {
+			s.Log.Error("deleting expired feedback comments failed; will retry", "error", err)
 		}
 	})
 	err := srv.Serve(ln)
