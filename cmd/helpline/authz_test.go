@@ -641,8 +641,13 @@ var httpEndpoints = []struct {
 	{"POST /api/staff/logout", 3},
 }
 
+func init() { httpEndpoints = append(httpEndpoints, reportEndpoints...) }
+
 // wantStatus is the matrix: the status each role gets from each endpoint.
 func wantStatus(endpoint string, r role) int {
+	if want, ok := reportWantStatus(endpoint, r); ok {
+		return want
+	}
 	switch endpoint {
 	case "POST /api/seeker/conversations":
 		return 201 // anyone; a credential neither helps nor hinders
@@ -734,7 +739,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 	if strings.HasSuffix(path, "/enable") {
 		target = f.idOf(roleDisabled) // and to re-enable
 	}
-	if c.role == roleAdmin && strings.HasSuffix(path, "/disable") {
+	if c.role == roleAdmin && (strings.HasSuffix(path, "/disable") || isAccountSecret(path)) {
 		target = f.idOf(roleDisabled) // the admin's disable is harmless to the other cases
 	}
 	url := srv.URL + strings.Replace(path, "{id}", target, 1)
@@ -750,6 +755,16 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		if c.role == roleAdmin || c.role == roleDisabled {
 			body = map[string]any{"username": f.username[c.role], "password": f.password[c.role]}
 		}
+	case "/api/seeker/feedback", "/api/admin/accounts/{id}/password":
+		body = reportBody(path, token)
+	case "/seeker/feedback":
+		body = reportBody(path, token)
+		bearer := "" // the form carries the credential in a field
+		a := call(t, ctx, nil, method, url, bearer, body, formHeader)
+		if want := wantStatus(c.endpoint, c.role); a.Status != want {
+			t.Fatalf("status %d, want %d: %s", a.Status, want, a.Body)
+		}
+		return
 	case "/api/admin/accounts":
 		if method == "POST" {
 			body = map[string]any{"username": "new-" + string(c.role), "role": "counselor", "password": "correct horse battery staple"}
@@ -763,9 +778,10 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		}
 	}
 	bearer := token
-	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") {
+	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") || path == "/api/seeker/feedback" {
 		bearer = "" // the beacon endpoints take the credential in the body
 	}
+	url += reportQuery(path)
 
 	a := call(t, ctx, nil, method, url, bearer, body, nil)
 	want := wantStatus(c.endpoint, c.role)
@@ -773,7 +789,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		t.Fatalf("status %d, want %d: %s", a.Status, want, a.Body)
 	}
 	if want >= 400 {
-		wantCode := map[int]string{401: "unauthorized", 404: "not_found"}[want]
+		wantCode := map[int]string{401: "unauthorized", 404: "not_found", 409: "conflict"}[want]
 		if a.Code != wantCode || a.Message == "" {
 			t.Fatalf("error %q %q, want %s", a.Code, a.Message, wantCode)
 		}
