@@ -105,9 +105,9 @@ async function save(e) {
       audiences: [...$('edit-audiences').querySelectorAll('input:checked')].map((b) => b.value),
       max_capacity: Number($('edit-max').value), capacity: Number($('edit-capacity').value),
     });
-    ctx.flash('admin.saved');
     closeEdit();
     await load();
+    ctx.flash('admin.saved');
   } catch (err) { failed(err, $('edit-error')); }
 }
 
