@@ -92,7 +92,8 @@ type Tallies interface {
 	// AddTally adds one tally on its own (MetricTurnedAway).
 	AddTally(ctx context.Context, t Tally) error
 	// TallyCounts returns the tallies of the days from..to (YYYY-MM-DD,
-	// both included), summed, in no particular order.
+	// both included), summed over each calendar month: a TallyCount's Day
+	// is its month (YYYY-MM). In no particular order.
 	TallyCounts(ctx context.Context, from, to string) ([]TallyCount, error)
 }
 

@@ -43,11 +43,16 @@ func (s *MemoryStore) AddTally(_ context.Context, t Tally) error {
 func (s *MemoryStore) TallyCounts(_ context.Context, from, to string) ([]TallyCount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []TallyCount
+	sums := map[Tally]int64{}
 	for t, n := range s.tallies {
 		if t.Day >= from && t.Day <= to {
-			out = append(out, TallyCount{Tally: t, Count: n})
+			t.Day = t.Day[:7]
+			sums[t] += n
 		}
+	}
+	out := make([]TallyCount, 0, len(sums))
+	for t, n := range sums {
+		out = append(out, TallyCount{Tally: t, Count: n})
 	}
 	return out, nil
 }

@@ -67,9 +67,19 @@ func (s *PostgresStore) AddTally(ctx context.Context, t Tally) error {
 }
 
 func (s *PostgresStore) TallyCounts(ctx context.Context, from, to string) ([]TallyCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), audience, language, region, metric, outcome, bucket, sum(count)::bigint
+	// A month of a busy year is ~100,000 rows (days × shards) summed into a
+	// few thousand: enough memory to hash them, not sort them on disk.
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT to_char(date_trunc('month', day), 'YYYY-MM'), audience, language, region, metric, outcome, bucket, sum(count)::bigint
 		FROM report_tallies WHERE day BETWEEN $1::date AND $2::date
-		GROUP BY day, audience, language, region, metric, outcome, bucket`, from, to)
+		GROUP BY date_trunc('month', day), audience, language, region, metric, outcome, bucket`, from, to)
 	if err != nil {
 		return nil, err
 	}
