@@ -59,10 +59,10 @@ func (h *handler) adminReport(csv bool) func(w http.ResponseWriter, r *http.Requ
 // between those versions are what disclosure control cannot see.
 func (h *handler) publicReport(csv bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		lastDone := time.Date(h.now().Year(), h.now().Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-		month := monthOr(r.URL.Query().Get("month"), lastDone.AddDate(0, 0, 1))
-		period, err := transparency.Month(month)
-		if err == nil && period.From.After(lastDone) {
+		now := h.now()
+		lastDone := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1) // the last day of last month
+		period, err := transparency.Month(monthOr(r.URL.Query().Get("month"), now))
+		if err == nil && period.To.After(lastDone) {
 			err = chat.Errorf(chat.CodeNotFound, "the report of a month is published once the month is over; the latest is %s", lastDone.Format("2006-01"))
 		}
 		h.serveReport(w, r, period, err, csv)
