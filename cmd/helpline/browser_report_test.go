@@ -126,6 +126,13 @@ func TestBrowserAdminAccountsAuditAndReport(t *testing.T) {
 		t.Fatalf("30 contacts this month are published as %q", total)
 	}
 
+	week := feedback.Week(now)
+	browse(t, page, "admin reads the week's feedback comments (none)",
+		chromedp.SetValue(chromedp.CSS("#comments-from"), week),
+		chromedp.SetValue(chromedp.CSS("#comments-to"), week),
+		click("#comments-show"),
+		visible("#comments-empty"))
+
 	// In the console the admin sees the queue but no Accept buttons, and the way back here.
 	browse(t, page, "admin opens the console",
 		chromedp.Navigate(srv.URL+"/console"),

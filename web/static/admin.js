@@ -5,9 +5,11 @@ import H from './common.js';
 import * as accounts from './admin/accounts.js';
 import * as audit from './admin/audit.js';
 import * as reportPanel from './admin/report.js';
+import * as comments from './admin/comments.js';
 
 const $ = (id) => document.getElementById(id);
 const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel };
+const alsoMounted = [comments]; // parts of a panel: mounted with the page, shown by their own form
 let session = null;
 let statusTimer = 0;
 
@@ -72,7 +74,7 @@ function start() {
   }
   $('staff-name').textContent = ctx.me().display_name || ctx.me().username || '';
   $('workspace').hidden = false;
-  for (const m of Object.values(panels)) if (m.mount) m.mount(ctx);
+  for (const m of [...Object.values(panels), ...alsoMounted]) if (m.mount) m.mount(ctx);
   open('accounts-panel');
 }
 
