@@ -3,7 +3,8 @@
 // CSV forms of a published table. It reads no store and serves nothing;
 // the code that gathers anonymous aggregates and the pages that show them
 // call it, and every figure a report publishes must pass through it
-// (Publish, Policy.Count, Percentage, SummariseWaits).
+// (Publish, ProtectLinked, Policy.Count, Percentage, SummariseWaits,
+// SummariseHistogram).
 //
 // # The rule
 //
