@@ -120,7 +120,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	// Seekers' feedback and the transparency report, read from the chat
 	// store's anonymous tallies.
 	s.Feedback = feedback.New(st.feedback, s.Chat, nil)
-	if s.Report, err = transparency.New(chatStore.(chat.Tallies), s.Feedback, cfg.Report.Policy); err != nil {
+	tallies, ok := chatStore.(chat.Tallies)
+	if !ok {
+		s.closePool()
+		return nil, fmt.Errorf("the chat store %T keeps no report tallies (chat.Tallies)", chatStore)
+	}
+	if s.Report, err = transparency.New(tallies, s.Feedback, cfg.Report.Policy); err != nil {
 		s.closePool()
 		return nil, err
 	}
