@@ -3,7 +3,9 @@
 // writer that makes "acknowledged" mean "durably stored", the per-instance hub
 // that fans stored messages out to connected clients, the broker that lets
 // several server instances behave as one, credentials on the wire, and the
-// WebSocket protocol itself (PROTOCOL.md).
+// WebSocket protocol itself (PROTOCOL.md). The stores also keep the
+// anonymous tallies the transparency report is made from (tally.go), in the
+// same transaction as the change each counts.
 //
 // Concurrency: Store, Writer, Hub and Broker implementations are safe for
 // concurrent use. Each WebSocket connection has exactly one reader goroutine

@@ -72,6 +72,9 @@ var SealedColumns = []SealedColumn{
 	idSealed("escalation_notes", "body", "escalation_note"),
 	// Supervisors' whispers to a conversation's counsellor (chat/oversight).
 	idSealed("whispers", "body", "whisper"),
+	// Seekers' anonymous feedback comments (counselors/feedback), bound to
+	// their row's random id.
+	idSealed("feedback_comments", "body", "feedback"),
 }
 
 // idSealed is a sealed column of a table whose text primary key "id" alone

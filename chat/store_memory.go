@@ -23,6 +23,8 @@ type MemoryStore struct {
 	convs    map[string]*memConversation
 	byClient map[clientKey]int64  // → seq
 	counts   map[DailyCount]int64 // Count zero in the key
+	tallies  map[Tally]int64
+	coarse   RegionCoarsener
 
 	forgetters []func(conversationID string)
 }
@@ -67,7 +69,7 @@ func NewMemoryStore(now Clock) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}, counts: map[DailyCount]int64{}}
+	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}, counts: map[DailyCount]int64{}, tallies: map[Tally]int64{}}
 }
 
 // NewID returns a random UUID (version 4) in text form.
@@ -92,6 +94,7 @@ func (s *MemoryStore) CreateConversation(_ context.Context, n NewConversation) (
 		}
 	}
 	s.convs[c.ID] = &memConversation{conv: c}
+	s.tallyLocked(arrivalTallies(c, s.coarse))
 	s.mu.Unlock()
 	return c, nil
 }
@@ -193,6 +196,7 @@ func (s *MemoryStore) Assign(_ context.Context, conversationID string, counselor
 	if err := s.roomFor(counselorID, capacity); err != nil {
 		return Conversation{}, Message{}, err
 	}
+	s.tallyLocked(joinTallies(mc.conv, now, mc.firstJoinedAt().IsZero(), s.coarse))
 	mc.conv.Status, mc.conv.CounselorID, mc.conv.CounselorName, mc.conv.AssignedAt = StatusActive, counselorID, name, now
 	mc.conv.RequiredSkill = ""
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindJoined, Name: name}, now)
@@ -324,6 +328,7 @@ func (s *MemoryStore) End(_ context.Context, conversationID, endedBy string) (Co
 		return Conversation{}, Message{}, Errorf(CodeConflict, "the conversation has already ended")
 	}
 	mc.conv.Status, mc.conv.EndedAt, mc.conv.EndedBy = StatusEnded, now, endedBy
+	s.tallyLocked(endTallies(mc.conv, mc.firstJoinedAt(), s.coarse))
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindEnded, Body: endedBy}, now)
 	return copyConv(mc.conv), m, nil
 }

@@ -19,9 +19,10 @@ var (
 // PostgresStore is the store of record on PostgreSQL. Message bodies are
 // sealed with AES-256-GCM before they leave the process.
 type PostgresStore struct {
-	pool PostgresPool
-	seal *Sealer
-	now  Clock
+	pool   PostgresPool
+	seal   *Sealer
+	now    Clock
+	coarse RegionCoarsener
 }
 
 // NewPostgresStore returns a store on pool; the schema must be migrated.
@@ -73,10 +74,24 @@ func collectConversations(rows pgx.Rows) ([]Conversation, error) {
 
 func (s *PostgresStore) CreateConversation(ctx context.Context, n NewConversation) (Conversation, error) {
 	now := s.now().UTC()
-	row := s.pool.QueryRow(ctx, `INSERT INTO conversations (id, status, audience, language, region, created_at, queued_at, seeker_seen_at, join_position)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Conversation{}, unavailable(err)
+	}
+	defer tx.Rollback(ctx)
+	c, err := scanConversation(tx.QueryRow(ctx, `INSERT INTO conversations (id, status, audience, language, region, created_at, queued_at, seeker_seen_at, join_position)
 		VALUES ($1, 'waiting', $2, $3, $4, $5, $5, $5, 1 + (SELECT count(*) FROM conversations WHERE status = 'waiting')) RETURNING `+conversationColumns,
-		NewID(), n.Audience, n.Language, n.Region, now)
-	return scanConversation(row)
+		NewID(), n.Audience, n.Language, n.Region, now))
+	if err != nil {
+		return Conversation{}, err
+	}
+	if err := addTallies(ctx, tx, arrivalTallies(c, s.coarse)); err != nil {
+		return Conversation{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Conversation{}, unavailable(err)
+	}
+	return c, nil
 }
 
 func (s *PostgresStore) Conversation(ctx context.Context, id string) (Conversation, error) {
@@ -114,12 +129,16 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 	if event.Kind == KindStaffLeft {
 		event.Name = c.JoinedName // who leaves is known only now, under the lock
 	}
+	before := c
 	seq := c.LastSeq + 1
 	n := len(args)
 	args = append(args, seq, c.ID)
 	c, err = scanConversation(tx.QueryRow(ctx, fmt.Sprintf(`%s, last_seq = $%d WHERE id = $%d RETURNING %s`,
 		update, n+1, n+2, conversationColumns), args...))
 	if err != nil {
+		return Conversation{}, Message{}, err
+	}
+	if err := s.tallyEvent(ctx, tx, event.Kind, before, c, now); err != nil {
 		return Conversation{}, Message{}, err
 	}
 	m := Message{ConversationID: c.ID, Seq: seq, Sender: SenderSystem, Kind: event.Kind, Body: event.Body, Name: event.Name, SentAt: now}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -11,7 +12,7 @@ func (s *Service) StartConversation(ctx context.Context, n NewConversation) (Con
 	if err := n.Validate(s.cfg.Languages); err != nil {
 		return Conversation{}, "", time.Time{}, err
 	}
-	if err := s.router.Admit(ctx); err != nil {
+	if err := s.Admit(ctx); err != nil {
 		return Conversation{}, "", time.Time{}, err
 	}
 	c, err := s.store.CreateConversation(ctx, n)
@@ -30,7 +31,20 @@ func (s *Service) WaitingCount(ctx context.Context) (int, error) {
 }
 
 // Admit reports whether a new conversation could start now (nil), or why not.
-func (s *Service) Admit(ctx context.Context) error { return s.router.Admit(ctx) }
+// An arrival refused as closed is counted (MetricTurnedAway) when the store
+// keeps tallies: the seeker page asks this before anything else.
+func (s *Service) Admit(ctx context.Context) error {
+	err := s.router.Admit(ctx)
+	var closed *ClosedError
+	if errors.As(err, &closed) {
+		if t, ok := s.store.(Tallies); ok {
+			if terr := t.AddTally(ctx, TurnedAway(closed.Reason, s.now())); terr != nil {
+				s.log.Warn("counting an arrival turned away failed", "error", terr)
+			}
+		}
+	}
+	return err
+}
 
 // Authenticate turns a bearer token into a principal; for staff it also
 // checks that the sign-in is still valid.

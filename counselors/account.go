@@ -68,6 +68,13 @@ type Store interface {
 	// SetMaxCapacity sets the most conversations an account may take at
 	// once, lowering its capacity to it if above, and returns the account.
 	SetMaxCapacity(ctx context.Context, id int64, maxCapacity int) (Account, error)
+	// UpdateProfile stores a's display name, role, languages, audiences and
+	// capacity (nothing else) and returns the account.
+	UpdateProfile(ctx context.Context, a Account) (Account, error)
+	// SetPasswordHash replaces an account's password hash.
+	SetPasswordHash(ctx context.Context, id int64, hash string) error
+	// SearchAudit returns entries matching f, newest first (see AuditFilter).
+	SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, id string) (Session, error)
 	RevokeSessions(ctx context.Context, staffID int64, sessionID string, at time.Time) error // all of staffID's when sessionID is ""

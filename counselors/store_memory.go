@@ -198,3 +198,40 @@ func (s *MemoryStore) ClearSignInFailures(_ context.Context, username string) er
 	s.mu.Unlock()
 	return nil
 }
+
+func (s *MemoryStore) UpdateProfile(_ context.Context, in Account) (Account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[in.ID]
+	if !ok {
+		return Account{}, ErrNoAccount
+	}
+	a.DisplayName, a.Role, a.Capacity = in.DisplayName, in.Role, in.Capacity
+	a.Languages, a.Audiences = append([]string(nil), in.Languages...), append([]string(nil), in.Audiences...)
+	s.accounts[in.ID] = a
+	return a, nil
+}
+
+func (s *MemoryStore) SetPasswordHash(_ context.Context, id int64, hash string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[id]
+	if !ok {
+		return ErrNoAccount
+	}
+	a.PasswordHash = hash
+	s.accounts[id] = a
+	return nil
+}
+
+func (s *MemoryStore) SearchAudit(_ context.Context, f AuditFilter) ([]AuditEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []AuditEntry
+	for i := len(s.audit) - 1; i >= 0 && len(out) < f.Limit; i-- {
+		if f.Matches(s.audit[i]) {
+			out = append(out, s.audit[i])
+		}
+	}
+	return out, nil
+}

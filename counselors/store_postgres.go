@@ -179,3 +179,52 @@ func (s *PostgresStore) ClearSignInFailures(ctx context.Context, username string
 	_, err := s.pool.Exec(ctx, `DELETE FROM signin_failures WHERE username = $1`, username)
 	return err
 }
+
+func (s *PostgresStore) UpdateProfile(ctx context.Context, a Account) (Account, error) {
+	if a.Languages == nil {
+		a.Languages = []string{}
+	}
+	if a.Audiences == nil {
+		a.Audiences = []string{}
+	}
+	return scanAccount(s.pool.QueryRow(ctx, `UPDATE staff SET display_name = $2, role = $3, languages = $4, audiences = $5, capacity = $6
+		WHERE id = $1 RETURNING `+accountColumns, a.ID, a.DisplayName, a.Role, a.Languages, a.Audiences, a.Capacity))
+}
+
+func (s *PostgresStore) SetPasswordHash(ctx context.Context, id int64, hash string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE staff SET password_hash = $2 WHERE id = $1`, id, hash)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNoAccount
+	}
+	return err
+}
+
+func (s *PostgresStore) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var from, to, before any
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	if f.Before != 0 {
+		before = f.Before
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, at, coalesce(actor_id, 0), action, target, detail FROM audit_log
+		WHERE ($1 = 0 OR actor_id = $1) AND action LIKE $2 AND target LIKE $3
+			AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5) AND ($6::bigint IS NULL OR id < $6)
+		ORDER BY id DESC LIMIT $7`, f.ActorID, likePattern(f.Action), likePattern(f.Target), from, to, before, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.Action, &e.Target, &e.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

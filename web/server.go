@@ -73,6 +73,16 @@ type Config struct {
 	// pages without JavaScript reload their messages (0: 5 s).
 	OnionOrigin string
 	NoJSRefresh time.Duration
+	// Feedback takes seekers' anonymous feedback (nil: not offered).
+	Feedback FeedbackService
+	// Report builds the transparency report (nil: none); PublicReport also
+	// serves completed months to anyone (HELPLINE_PUBLIC_REPORT). Now is
+	// the clock the report's "latest month" is read by (nil: time.Now).
+	Report       ReportService
+	PublicReport bool
+	// Comments lets admins read seekers' feedback comments (nil: not offered).
+	Comments FeedbackComments
+	Now      chat.Clock
 }
 
 // maxBody bounds every JSON request body.
@@ -117,6 +127,9 @@ func NewHandler(cfg Config) http.Handler {
 	h.toolsRoutes(mux)
 	h.escalationRoutes(mux)
 	h.supervisionRoutes(mux)
+	h.feedbackRoutes(mux)
+	h.reportRoutes(mux)
+	h.adminPageRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new

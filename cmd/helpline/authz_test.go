@@ -675,10 +675,14 @@ func init() {
 			phase int
 		}{e, 1})
 	}
+	httpEndpoints = append(httpEndpoints, reportEndpoints...)
 }
 
 // wantStatus is the matrix: the status each role gets from each endpoint.
 func wantStatus(endpoint string, r role) int {
+	if want, ok := reportWantStatus(endpoint, r); ok {
+		return want
+	}
 	if isEscalationEndpoint(endpoint) {
 		return escalationWant(endpoint, r)
 	}
@@ -796,7 +800,7 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 	if strings.HasSuffix(path, "/enable") {
 		target = f.idOf(roleDisabled) // and to re-enable
 	}
-	if c.role == roleAdmin && strings.HasSuffix(path, "/disable") {
+	if c.role == roleAdmin && (strings.HasSuffix(path, "/disable") || isAccountSecret(path)) {
 		target = f.idOf(roleDisabled) // the admin's disable is harmless to the other cases
 	}
 	if c.endpoint == riskFlagsEndpoint {
@@ -817,6 +821,16 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		if c.role == roleAdmin || c.role == roleDisabled {
 			body = map[string]any{"username": f.username[c.role], "password": f.password[c.role]}
 		}
+	case "/api/seeker/feedback", "/api/admin/accounts/{id}/password":
+		body = reportBody(path, token)
+	case "/seeker/feedback":
+		body = reportBody(path, token)
+		bearer := "" // the form carries the credential in a field
+		a := call(t, ctx, nil, method, url, bearer, body, formHeader)
+		if want := wantStatus(c.endpoint, c.role); a.Status != want {
+			t.Fatalf("status %d, want %d: %s", a.Status, want, a.Body)
+		}
+		return
 	case "/api/admin/accounts":
 		if method == "POST" {
 			body = map[string]any{"username": "new-" + string(c.role), "role": "counselor", "password": "correct horse battery staple"}
@@ -832,9 +846,10 @@ func (f *authzFixture) runHTTPCase(t *testing.T, ctx context.Context, c httpCase
 		}
 	}
 	bearer := token
-	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") || path == "/api/seeker/pause" {
-		bearer = "" // the beacon endpoints (and the pause, like them) take the credential in the body
+	if strings.HasPrefix(path, "/api/seeker/leave") || strings.HasPrefix(path, "/api/seeker/delete") || path == "/api/seeker/pause" || path == "/api/seeker/feedback" {
+		bearer = "" // the beacon endpoints (and the pause and feedback, like them) take the credential in the body
 	}
+	url += reportQuery(path)
 
 	a := call(t, ctx, nil, method, url, bearer, body, nil)
 	want := wantStatus(c.endpoint, c.role)

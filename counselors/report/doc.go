@@ -3,7 +3,8 @@
 // CSV forms of a published table. It reads no store and serves nothing;
 // the code that gathers anonymous aggregates and the pages that show them
 // call it, and every figure a report publishes must pass through it
-// (Publish, Policy.Count, Percentage, SummariseWaits).
+// (Publish, ProtectLinked, Policy.Count, Percentage, SummariseWaits,
+// SummariseHistogram).
 //
 // # The rule
 //
@@ -77,7 +78,17 @@
 // publishes exactly as the real one and assert that each suppressed cell
 // keeps more than one possible value.
 //
-// What this package cannot see: sums across tables. A report that
+// Sums across tables: breakdowns of one population (contacts by
+// audience, by language, by month) share their total, so one table's
+// cells bound the total another withholds, and a table of one cell is the
+// total. ProtectLinked protects such tables together: all withhold their
+// total when any hides a figure, and while the common total the published
+// cells allow would pin a suppressed count, more cells are withheld
+// (ReasonComplementary, marked "+"). TestLinkedTablesKeepEverySuppressedCountAmbiguous
+// attacks random linked tables by brute force.
+//
+// What this package cannot see otherwise: sums across tables it is not
+// told are linked. A report that
 // publishes the same counts twice (by category alone, and by category and
 // month) republishes the totals a table withheld; overlapping date ranges
 // add new differences. The tested overlapping months stay ambiguous, but

@@ -19,7 +19,7 @@ const (
 
 // marker is the footnote marker of a figure not shown.
 func marker(fig Figure) string {
-	if fig.Reason == ReasonWithheld {
+	if fig.Reason == ReasonWithheld || fig.Reason == ReasonComplementary {
 		return WithheldMarker
 	}
 	return SuppressedMarker
@@ -29,7 +29,7 @@ func marker(fig Figure) string {
 func (p Policy) footnotes() map[string]string {
 	return map[string]string{
 		SuppressedMarker: p.footnote(),
-		WithheldMarker:   "total not shown, so that no count not shown can be worked out from it",
+		WithheldMarker:   "not shown, so that no count not shown can be worked out from it",
 	}
 }
 

@@ -190,7 +190,7 @@ func TestPublishedTableAsJSON(t *testing.T) {
 		`"column_totals":[{"count":10,"month":"2026-10"},{"count":null,"month":"2026-11","note":"+"}],` +
 		`"total":{"count":null,"note":"+"},` +
 		`"footnotes":{"*":"fewer than 8, not shown; other counts rounded to the nearest 5, totals from unrounded counts",` +
-		`"+":"total not shown, so that no count not shown can be worked out from it"}}`
+		`"+":"not shown, so that no count not shown can be worked out from it"}}`
 	if string(data) != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", data, want)
 	}

@@ -5,6 +5,7 @@ import H from './common.js';
 import { wireConfirm } from './lib/confirm.js';
 import { kinds as identifyingKinds } from './lib/identifying.js';
 import { handOver, forgetHandover, resumeFromCookie } from './lib/handover.js'; // the page without JavaScript can take over
+import { showFeedback, hideFeedback, setupFeedback } from './seeker/feedback.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -258,6 +259,7 @@ function setupChat() {
   });
   wireConfirm($('delete-confirm'), $('delete-chat'), $('delete-confirm-no'));
   $('delete-confirm-yes').addEventListener('click', deleteConversation);
+  setupFeedback();
   H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
 }
 
@@ -377,6 +379,7 @@ function resetChat() {
   $('end-chat').disabled = false;
   $('end-confirm').hidden = true;
   $('closing').hidden = true;
+  hideFeedback();
   $('delete-confirm').hidden = true;
   $('delete-error').hidden = true;
   $('waiting-help').hidden = true;
@@ -459,6 +462,7 @@ function showClosing(endedBy) {
   $('waiting-help').hidden = true;
   renderPosition(null);
   $('closing').hidden = false;
+  showFeedback(cred, config && config.retention_days);
   $('closing-heading').focus();
 }
 

@@ -73,6 +73,8 @@ type Config struct {
 	// NoJSRefresh is how often the pages without JavaScript reload their
 	// messages (HELPLINE_NOJS_REFRESH).
 	NoJSRefresh time.Duration
+	// The transparency report and seekers' feedback (report_config.go).
+	Report ReportConfig
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -130,6 +132,11 @@ var Settings = []Setting{
 	{"HELPLINE_ESCALATION_ACK_WHEN_POSSIBLE", "60m", "the same for urgency \"when possible\" (and debrief requests)"},
 	{"HELPLINE_OUT_OF_HOURS_TEXT_ES", "", "what a counsellor reads, in Spanish, when they raise an escalation and no supervisor or admin is on shift (empty: a built-in text telling them to follow the service's out-of-hours procedure)"},
 	{"HELPLINE_OUT_OF_HOURS_TEXT_EN", "", "the same in English"},
+	{"HELPLINE_PUBLIC_REPORT", "false", "also serve the transparency report of each completed month to anyone, at /report (the same suppressed figures admins see)"},
+	{"HELPLINE_REPORT_REGIONS", "", "coarse regions the report counts by name, comma-separated (e.g. Andalucía,Cataluña,Madrid); a seeker's answer is kept only as one of these, other or not_given"},
+	{"HELPLINE_REPORT_SUPPRESS_BELOW", "8", "report disclosure control: counts from 1 to this minus 1 are not shown (at least 3)"},
+	{"HELPLINE_REPORT_ROUND_TO", "5", "report disclosure control: every shown count is rounded to a multiple of this (at least 3, at most twice HELPLINE_REPORT_SUPPRESS_BELOW)"},
+	{"HELPLINE_REPORT_MIN_DENOMINATOR", "25", "report disclosure control: no percentage, median or 90th percentile over fewer than this many"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
@@ -184,6 +191,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.NoJSRefresh = e.duration("HELPLINE_NOJS_REFRESH"); c.NoJSRefresh > 0 && (c.NoJSRefresh < time.Second || c.NoJSRefresh > time.Minute) {
 		e.fail(fmt.Errorf("HELPLINE_NOJS_REFRESH=%s: want 1s to 60s", c.NoJSRefresh))
 	}
+	e.readReport(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

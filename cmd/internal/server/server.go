@@ -27,6 +27,8 @@ import (
 	"helpline/chat/riskflag"
 	"helpline/chat/wire"
 	"helpline/counselors"
+	"helpline/counselors/feedback"
+	"helpline/counselors/transparency"
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
@@ -62,6 +64,10 @@ type Server struct {
 	Supervision *supervision.Service
 	// Oversight: who watches a conversation, whispers, join, take-over.
 	Oversight *oversight.Service
+	// Feedback holds seekers' anonymous feedback; Report builds the
+	// transparency report (features add their sections with AddSource).
+	Feedback *feedback.Service
+	Report   *transparency.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -108,6 +114,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		st = s.openMemory(cfg, log, out)
 	}
 	chatStore := st.chat
+	if r, ok := chatStore.(interface{ SetRegions(chat.RegionCoarsener) }); ok {
+		r.SetRegions(chat.CoarseRegions(cfg.Report.Regions))
+	}
 	tokens, err := chat.NewTokens(st.tokenKeys, nil)
 	if err != nil {
 		s.closePool()
@@ -148,28 +157,48 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Chat.SetWatchTracker(s.Oversight.Registry())
 	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
 		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Watchers: watcherNames{s.Oversight}, Log: log})
-	if err := s.openFeatures(ctx, cfg, chatStore, router, texts, log); err != nil {
+	if err := s.openFeatures(ctx, cfg, st, router, texts, log); err != nil {
 		s.closePool()
 		return nil, err
 	}
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
-		if err := s.addDemoAccounts(ctx, out); err != nil {
+		if err := s.loadDemo(ctx, out); err != nil {
 			return nil, err
-		}
-		if err := directory.LoadSample(ctx, s.Directory); err != nil {
-			return nil, fmt.Errorf("loading the sample directory: %w", err)
 		}
 	}
 	return s, nil
 }
 
+// loadDemo makes the demo accounts and loads the fictional sample
+// directory (in-memory mode only).
+func (s *Server) loadDemo(ctx context.Context, out io.Writer) error {
+	if err := s.addDemoAccounts(ctx, out); err != nil {
+		return err
+	}
+	if err := directory.LoadSample(ctx, s.Directory); err != nil {
+		return fmt.Errorf("loading the sample directory: %w", err)
+	}
+	return nil
+}
+
 // openFeatures builds what staff and seekers use beside the conversation
 // itself (each a package of its own on chat's doors) and the HTTP handler
 // that serves them all.
-func (s *Server) openFeatures(ctx context.Context, cfg Config, chatStore chat.Store, router *routing.Router, texts *web.Texts, log *slog.Logger) error {
-	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
+func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router *routing.Router, texts *web.Texts, log *slog.Logger) error {
+	chatStore := st.chat
 	var err error
+	// Seekers' feedback and the transparency report, read from the chat
+	// store's anonymous tallies.
+	s.Feedback = feedback.New(st.feedback, s.Chat, nil)
+	tallies, ok := chatStore.(chat.Tallies)
+	if !ok {
+		return fmt.Errorf("the chat store %T keeps no report tallies (chat.Tallies)", chatStore)
+	}
+	if s.Report, err = transparency.New(tallies, s.Feedback, cfg.Report.Policy); err != nil {
+		return err
+	}
+	// Prepared answers, case notes, wrap-ups (counselors/answers, casenotes, wrapup).
 	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
 		return err
 	}
@@ -180,7 +209,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, chatStore chat.St
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
-		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh})
+		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
+		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public})
 
 	return nil
 }
@@ -211,6 +241,7 @@ type stores struct {
 	routes    routing.Store
 	services  directory.Store
 	riskFlags riskflag.Store
+	feedback  feedback.Store
 	tokenKeys string
 
 	oversight oversight.Store // whispers, and who watches what
@@ -252,7 +283,8 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
 		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
-		riskFlags: riskflag.NewPostgresStore(s.pool, seal), oversight: oversight.NewPostgresStore(s.pool, seal)}, nil
+		riskFlags: riskflag.NewPostgresStore(s.pool, seal), oversight: oversight.NewPostgresStore(s.pool, seal),
+		feedback: feedback.NewPostgresStore(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -266,8 +298,10 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	mem.OnForget(flags.Forget)
 	sup := oversight.NewMemoryStore(func(id string) bool { _, err := mem.Conversation(context.Background(), id); return err == nil })
 	mem.OnForget(sup.Forget)
+	fb := feedback.NewMemoryStore()
+	mem.OnForget(fb.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags, oversight: sup}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags, oversight: sup, feedback: fb}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -347,6 +381,11 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)
 		} else if n > 0 {
 			s.Log.Info("deleted expired conversations", "count", n, "retention_days", s.Config.RetentionDays)
+		}
+	})
+	go s.Feedback.RunRetention(ctx, s.Config.RetentionDays, time.Hour, func(n int, err error) {
+		if err != nil {
+			s.Log.Error("deleting expired feedback comments failed; will retry", "error", err)
 		}
 	})
 	err := srv.Serve(ln)

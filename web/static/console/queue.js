@@ -1,6 +1,6 @@
 /* queue.js — the waiting list and the offers made to us, and accepting from either. */
 import H from '../common.js';
-import { S, ui, peek, allStates, atCapacity, isAccepting } from './state.js';
+import { S, ui, peek, allStates, atCapacity, isAccepting, takesConversations } from './state.js';
 import { $, setPlain, audienceKey, flash, clearFlash, updateTitle, nextId } from './util.js';
 import { soundOn, setSound, tone, notify, askToNotify } from '../lib/alert.js';
 import { renderTabs } from './conversations.js';
@@ -115,12 +115,13 @@ export function renderOffers() {
 export function renderQueue() {
   const full = atCapacity();
   H.syncList($('queue'), S.queue, (q) => q.conversation_id,
-    (q) => waitingRow(q.conversation_id, [['accept primary', 'console.accept']]),
+    (q) => waitingRow(q.conversation_id, takesConversations() ? [['accept primary', 'console.accept']] : []),
     (li, q) => {
       describe(li, q);
       const wait = waitLabel(q.waiting_since);
       H.setText(li.querySelector('.q-wait'), wait[0], wait[1]);
-      li.querySelector('button.accept').disabled = full || isAccepting(q.conversation_id);
+      const accept = li.querySelector('button.accept');
+      if (accept) accept.disabled = full || isAccepting(q.conversation_id);
     });
   $('queue-empty').hidden = S.queue.length > 0;
   $('queue-full').hidden = !(full && S.queue.length);

@@ -75,6 +75,8 @@ export function resetState() {
 
 export function me() { return (S.session && S.session.staff) || {}; }
 export function isMyName(name) { return !!name && name === me().display_name; }
+// Admins administer: they are offered nothing and accept nothing (the router would refuse).
+export function takesConversations() { return me().role !== 'admin'; }
 export function canWatch() { return me().role === 'supervisor' || me().role === 'admin'; }
 
 // The conversations in our list (ours, or watched), oldest first.

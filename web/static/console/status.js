@@ -29,6 +29,7 @@ export function renderStaff() {
   const member = S.member;
   setPlain($('staff-name'), staff.display_name || staff.username || '');
   if (staff.role) H.setText($('staff-role'), 'console.role_' + staff.role); else H.clearText($('staff-role'));
+  $('admin-link').hidden = staff.role !== 'admin'; // an admin's work is on /admin
   if (capacity() > 0) H.setText($('staff-capacity'), 'console.capacity', { active: activeCount(), capacity: capacity() });
   else H.clearText($('staff-capacity'));
   // Only people on the team that takes conversations have a status (admins don't).

@@ -1,0 +1,101 @@
+/* admin.js — the admin page: sign in (an admin only), then one panel at a time: accounts,
+ * the audit log, the transparency report (and the directory, web/static/admin/directory.js,
+ * where present). Each panel is its own module in admin/ with mount(ctx) and show(). */
+import H from './common.js';
+import * as accounts from './admin/accounts.js';
+import * as audit from './admin/audit.js';
+import * as reportPanel from './admin/report.js';
+import * as comments from './admin/comments.js';
+
+const $ = (id) => document.getElementById(id);
+const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel };
+const alsoMounted = [comments]; // parts of a panel: mounted with the page, shown by their own form
+let session = null;
+let statusTimer = 0;
+
+const ctx = {
+  api: (method, path, body) => H.api(method, path, body, session && session.token),
+  token: () => session && session.token,
+  me: () => (session && session.staff) || {},
+  flash(key, args) {
+    H.setText($('admin-status'), key, args);
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(() => H.clearText($('admin-status')), 8000);
+  },
+  // A panel's request refused as unauthorized: the sign-in is over.
+  signedOut() { end(); },
+};
+
+// register lets another module (the directory panel) join the tabs.
+export function register(panelId, module) { panels[panelId] = module; }
+
+function showLogin() {
+  $('workspace').hidden = true;
+  $('not-admin').hidden = true;
+  $('login').hidden = false;
+  $('username').focus();
+}
+
+async function login(e) {
+  e.preventDefault();
+  const error = $('login-error');
+  error.hidden = true;
+  try {
+    const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value, code: $('code').value.trim() });
+    $('password').value = '';
+    $('code').value = '';
+    session = { token: res.token, staff: res.staff || {} };
+    H.store.set('session', 'staff', session);
+    start();
+  } catch (err) {
+    H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
+    error.hidden = false;
+  }
+}
+
+function end() {
+  session = null;
+  H.store.remove('session', 'staff');
+  showLogin();
+}
+
+async function logout() {
+  const token = session && session.token;
+  if (token) { try { await H.api('POST', '/api/staff/logout', undefined, token); } catch (e) { /* signed out here anyway */ } }
+  end();
+}
+
+// Each role sees the pages for its job: this one is an admin's.
+function start() {
+  $('login').hidden = true;
+  if (ctx.me().role !== 'admin') {
+    $('not-admin').hidden = false;
+    return;
+  }
+  $('staff-name').textContent = ctx.me().display_name || ctx.me().username || '';
+  $('workspace').hidden = false;
+  for (const m of [...Object.values(panels), ...alsoMounted]) if (m.mount) m.mount(ctx);
+  open('accounts-panel');
+}
+
+function open(panelId) {
+  for (const tab of document.querySelectorAll('.admin-tabs .tab')) {
+    const on = tab.dataset.panel === panelId;
+    tab.setAttribute('aria-pressed', on ? 'true' : 'false');
+    const panel = $(tab.dataset.panel);
+    if (panel) panel.hidden = !on;
+  }
+  const m = panels[panelId];
+  if (m && m.show) m.show();
+}
+
+H.init().then(() => {
+  $('login').addEventListener('submit', login);
+  $('logout').addEventListener('click', logout);
+  document.querySelector('.admin-tabs').addEventListener('click', (e) => {
+    const tab = e.target.closest('.tab');
+    if (tab) open(tab.dataset.panel);
+  });
+  const saved = H.store.get('session', 'staff');
+  if (saved && typeof saved.token === 'string') { session = saved; start(); } else showLogin();
+});
