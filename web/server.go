@@ -20,6 +20,9 @@ import (
 	"helpline/chat"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/directory"
+	"helpline/routing/referral"
+	"helpline/routing/referral/refer"
 )
 
 // Config is what the HTTP layer needs.
@@ -40,6 +43,14 @@ type Config struct {
 	// Ready tells whether this instance should get new visitors: "" when it
 	// should, else the check that failed, in a word (/readyz). nil: always.
 	Ready func(context.Context) string
+
+	// Referrals, Directory, Partners: referral cards and warm referrals,
+	// the directory's admin pages and the partners (web/referrals.go,
+	// web/directory_admin.go); nil leaves their routes out.
+	Referrals         *refer.Service
+	Directory         *directory.Directory
+	Partners          referral.Store
+	PartnersAllowHTTP bool // development: http:// partner URLs
 }
 
 // maxBody bounds every JSON request body.
@@ -72,6 +83,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("POST /api/admin/accounts/{id}/disable", h.requireRole(h.setDisabled(true), chat.RoleAdmin))
 	mux.HandleFunc("POST /api/admin/accounts/{id}/enable", h.requireRole(h.setDisabled(false), chat.RoleAdmin))
 	mux.HandleFunc("GET /api/admin/audit", h.requireRole(h.auditLog, chat.RoleAdmin))
+	h.referralRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	// /healthz: the process runs (liveness). /readyz: it should get new
 	// visitors (readiness); see Config.Ready.

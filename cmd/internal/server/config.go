@@ -5,6 +5,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -52,6 +53,14 @@ type Config struct {
 	Hours            routing.Hours
 	MaxQueue         int
 	RequireCounselor bool
+
+	// Referrals: how often this instance delivers warm referrals (0: it
+	// does not), whether http:// partners are allowed (development only),
+	// and the TLS configuration of outbound calls (tests only; nil: the
+	// system's roots).
+	ReferralInterval  time.Duration
+	ReferralAllowHTTP bool
+	ReferralTLS       *tls.Config
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -96,6 +105,8 @@ var Settings = []Setting{
 	{"HELPLINE_HOLIDAYS", "", "closed dates, e.g. 2026-12-25,2027-01-01"},
 	{"HELPLINE_MAX_QUEUE", "0", "most conversations that may wait at once (0: no limit); beyond it new arrivals see the alternatives"},
 	{"HELPLINE_REQUIRE_COUNSELOR", "true", "turn new arrivals to the alternatives when no counsellor is on shift"},
+	{"HELPLINE_REFERRAL_INTERVAL", "10s", "how often this instance sends the warm referrals that are due (any instance may; each is sent by one at a time); 0s: this instance sends none"},
+	{"HELPLINE_REFERRAL_ALLOW_HTTP", "false", "development only (in-memory mode): allow http:// partner URLs; with DATABASE_URL partners must use https"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
@@ -137,6 +148,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Hashing = hashing
 	e.errs = append(e.errs, hashErrs...)
 	e.readRouting(&c)
+	e.readReferral(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

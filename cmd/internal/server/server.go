@@ -27,6 +27,8 @@ import (
 	"helpline/migrations"
 	"helpline/routing"
 	"helpline/routing/directory"
+	"helpline/routing/referral"
+	"helpline/routing/referral/refer"
 	"helpline/web"
 )
 
@@ -43,6 +45,11 @@ type Server struct {
 
 	// Directory is the referral directory; its changes are audited in Staff.
 	Directory *directory.Directory
+	// Referrals: cards and warm referrals in conversations; Outbox and
+	// Deliverer send the consented ones to partners.
+	Referrals *refer.Service
+	Outbox    referral.Store
+	Deliverer *referral.Deliverer
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -108,9 +115,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	router.SetChat(s.Chat)
 	s.router = router
 	s.Staff.OnMaxCapacity(router.SetMaxCapacity)
+	s.openReferrals(cfg, st.referral, st.services, texts, log)
 	s.Handler = web.NewHandler(web.Config{Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
-		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready})
+		SignInsPerMinute: cfg.SignInsPerMinute, Ready: s.ready, Referrals: s.Referrals, Directory: s.Directory,
+		Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP})
 
 	if cfg.DatabaseURL == "" && cfg.Demo {
 		if err := s.addDemoAccounts(ctx, out); err != nil {
@@ -131,6 +140,7 @@ type stores struct {
 	broker    chat.Broker
 	routes    routing.Store
 	services  directory.Store
+	referral  referralStores
 	tokenKeys string
 }
 
@@ -169,7 +179,8 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	pg := chat.NewPostgresStore(s.pool, seal, nil)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
-		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys}, nil
+		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
+		referral: postgresReferrals(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -180,7 +191,8 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	mem := chat.NewMemoryStore(nil)
 	s.retention = mem
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys,
+		referral: memoryReferrals(mem)}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -249,6 +261,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		running.Wait()
 		close(s.done)
 	}()
+	if s.Config.ReferralInterval > 0 {
+		go s.Deliverer.Run(ctx, s.Config.ReferralInterval) // any instance: each row is claimed by one (SKIP LOCKED)
+	}
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)

@@ -205,3 +205,7 @@ func (s *Service) ForConversation(ctx context.Context, p chat.Principal, convers
 func (s *Service) Counts(ctx context.Context, from, to time.Time) (map[string]map[string]int64, error) {
 	return s.c.Store.Counts(ctx, from, to)
 }
+
+// SetOutbound hands over the deliverer, built after the Service because
+// its alerts are the Service's.
+func (s *Service) SetOutbound(o Outbound) { s.c.Outbound = o }
