@@ -209,3 +209,6 @@ func (s *Service) Counts(ctx context.Context, from, to time.Time) (map[string]ma
 // SetOutbound hands over the deliverer, built after the Service because
 // its alerts are the Service's.
 func (s *Service) SetOutbound(o Outbound) { s.c.Outbound = o }
+
+// Records returns the store of referral records (tests and operators).
+func (s *Service) Records() Store { return s.c.Store }
