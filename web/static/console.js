@@ -16,6 +16,7 @@ import {
   openConversation, makeLog, wireConversations,
 } from './console/conversations.js';
 import { renderAll } from './console/render.js';
+import { onReferralFrame, wireReferral } from './console/referral.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -115,6 +116,7 @@ function startSession(sess) {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending, synced: onSynced,
       typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets,
+      referral_status: onReferralFrame, referral_partner_disabled: onReferralFrame,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -164,6 +166,7 @@ function wire() {
   wireWatch();
   wireQueue();
   wireConversations();
+  wireReferral();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -2,6 +2,7 @@
  * The screens are sections shown one at a time, all in one history entry, so that
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
+import { initReferrals, resetReferrals, referralMessage, refreshReferrals } from './seeker/referral.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -170,6 +171,7 @@ async function startConversation(e) {
 
 function setupChat() {
   typingIn = new H.TypingIndicator($('typing'), 'chat.typing');
+  initReferrals(() => cred && cred.token);
   log = new H.MessageLog($('messages'), {
     self: 'seeker',
     who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
@@ -303,6 +305,7 @@ async function loadSelfHelp() {
 
 function resetChat() {
   log.clear();
+  resetReferrals();
   endedShown = false;
   $('composer').hidden = false;
   $('end-chat').hidden = false;
@@ -332,6 +335,7 @@ function openChat(focusId) {
       conversation: (st) => { if (st.id === cred.conversation_id) renderStatus(st.conv); },
       message: (st, msg) => {
         log.upsertMessage(msg);
+        referralMessage(msg);
         if (msg.sender === 'counselor') typingIn.set(false);
       },
       pending: (st, p) => {
@@ -339,6 +343,8 @@ function openChat(focusId) {
         if (p.state === 'failed') H.setText($('chat-notice'), 'common.send_failed');
       },
       typing: (f) => { if (f.sender !== 'seeker') typingIn.set(!!f.typing); },
+      referral_offer: refreshReferrals,
+      referral_status: refreshReferrals,
       position: (f) => {
         if (f.conversation_id !== cred.conversation_id || !f.wait || typeof f.wait !== 'object') return;
         lastWait = f.wait;
@@ -361,6 +367,7 @@ function onReady(f) {
   if (conv.id !== cred.conversation_id) { cred.conversation_id = conv.id; H.store.set('local', 'seeker', cred); }
   H.clearText($('chat-notice'));
   renderStatus(conv);
+  refreshReferrals();
 }
 
 function renderStatus(conv) {

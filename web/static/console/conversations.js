@@ -7,6 +7,7 @@ import { dropOffer } from './queue.js';
 import { closeTransferForm, renderTransferForm } from './transfer.js';
 import { onWatchStarted } from './watch.js';
 import { renderAll } from './render.js';
+import { renderReferral } from './referral.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -210,6 +211,7 @@ export function renderPane() {
   if (closed) S.typingIn.set(false);
   renderNotes();
   renderTransferForm();
+  renderReferral();
 }
 
 function renderNotes() {
