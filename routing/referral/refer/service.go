@@ -36,6 +36,7 @@ const (
 	AuditCard  = "referral_card"
 	AuditOffer = "referral_warm_offer"
 	AuditRetry = "referral_retry"
+	AuditList  = "referral_list" // a supervisor or admin reading a conversation's referrals
 )
 
 // Config is what a Service needs.
@@ -184,10 +185,19 @@ func (s *Service) SendCard(ctx context.Context, p chat.Principal, staff chat.Sta
 	return s.staffView(ctx, r), nil
 }
 
-// ForConversation lists a conversation's referrals for its counsellor (or a
-// supervisor or admin watching it: reading is allowed as chat allows it).
+// ForConversation lists a conversation's referrals for its counsellor, or
+// for a supervisor or admin (who may read any conversation, as chat lets
+// them watch one; their read is audited, and refused when it cannot be).
 func (s *Service) ForConversation(ctx context.Context, p chat.Principal, conversationID string) ([]View, error) {
-	if _, err := s.c.Chat.Conversation(ctx, p, conversationID); err != nil || !p.Role.IsStaff() {
+	_, err := s.c.Chat.Conversation(ctx, p, conversationID)
+	switch {
+	case !p.Role.IsStaff():
+		return nil, errNotFound
+	case err != nil && (p.Role == chat.RoleSupervisor || p.Role == chat.RoleAdmin):
+		if err := s.audit(ctx, p, AuditList, conversationID, ""); err != nil {
+			return nil, err
+		}
+	case err != nil:
 		return nil, errNotFound
 	}
 	rs, err := s.c.Store.ForConversation(ctx, conversationID)

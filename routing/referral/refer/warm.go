@@ -25,6 +25,7 @@ func (OfferFrame) FrameType() string { return "referral_offer" }
 type StatusFrame struct {
 	ConversationID string `json:"conversation_id"`
 	ReferralID     string `json:"referral_id"`
+	ServiceName    string `json:"service_name"`
 	Status         string `json:"status"`
 }
 
@@ -273,7 +274,7 @@ func (s *Service) pushStatus(ctx context.Context, r Referral, status string, see
 	if status == StatusFailed {
 		to.Roles = []chat.Role{chat.RoleSupervisor}
 	}
-	s.push(ctx, to, StatusFrame{ConversationID: r.ConversationID, ReferralID: r.ID, Status: status})
+	s.push(ctx, to, StatusFrame{ConversationID: r.ConversationID, ReferralID: r.ID, ServiceName: r.ServiceName, Status: status})
 }
 
 // Alerts returns the referral.Alerts the deliverer calls.

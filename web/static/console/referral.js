@@ -15,8 +15,11 @@ function base(id) { return '/api/staff/conversations/' + encodeURIComponent(id);
 // Called whenever the conversation pane is drawn.
 export function renderReferral() {
   const st = S.openId && S.client && S.client.convs.get(S.openId);
-  const usable = !!(st && st.conv && st.conv.status === 'active' && !peek(S.openId).watched);
+  const watching = !!(st && peek(S.openId).watched);
+  const usable = !!(st && st.conv && (st.conv.status === 'active' || watching));
   $('c-referral').hidden = !usable;
+  // Watching supervisors see the referrals (and retry a failed one), they do not refer.
+  $('c-referral-open').hidden = watching || !st || st.conv.status !== 'active';
   if (!usable || shownFor === S.openId) return;
   shownFor = S.openId;
   $('c-referral-form').hidden = true;
@@ -105,7 +108,7 @@ async function act(path, button) {
 // referral_status and referral_partner_disabled frames.
 export function onReferralFrame(f) {
   if (f.type === 'referral_partner_disabled') { flash('referral.console.partner_disabled', { name: String(f.name || f.partner_id || '') }); return; }
-  if (f.status === 'failed') flash('referral.console.failed_alert', { service: String(f.referral_id || '') });
+  if (f.status === 'failed') flash('referral.console.failed_alert', { service: String(f.service_name || f.referral_id || '') });
   if (f.conversation_id && f.conversation_id === S.openId) loadList();
 }
 
