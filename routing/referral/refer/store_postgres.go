@@ -35,8 +35,9 @@ func scan(row pgx.Row) (Referral, error) {
 		return r, ErrNotFound
 	}
 	if contact != nil {
-		r.ContactMadeAt = *contact
+		r.ContactMadeAt = contact.UTC()
 	}
+	r.CreatedAt = r.CreatedAt.UTC()
 	return r, err
 }
 
