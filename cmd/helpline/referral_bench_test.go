@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -234,4 +234,3 @@ func newTLSServer(b *testing.T, h http.Handler) *httptest.Server {
 	b.Cleanup(s.Close)
 	return s
 }
-
