@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"helpline/chat"
+	"helpline/chat/chatclient"
 	"helpline/cmd/internal/servertest"
 	"helpline/routing/referral"
 	"helpline/routing/referral/refer"
@@ -294,5 +298,64 @@ func TestWiredDeliveryLoopSendsTheReferral(t *testing.T) {
 	waitStatus(t, ctx, sc.counsellor, v.ID, refer.StatusDelivered)
 	if hits, ids, bad := p.stats(); hits != 1 || ids != 1 || bad != 0 {
 		t.Fatalf("partner: %d requests, %d ids, %d bad signatures", hits, ids, bad)
+	}
+}
+
+// A partner that keeps failing: after the last attempt the referral is
+// dead-lettered, the counsellor and the supervisors on shift are told, and a
+// supervisor's retry delivers it. A partner answering 410 is disabled and
+// the supervisors are told.
+func TestWarmReferralDeadLetterRetryAndGone(t *testing.T) {
+	ctx := testCtx(t)
+	srv := servertest.Start(t, "postgres", noDeliveryLoop)
+	sc := newReferralScene(t, ctx, srv, "muerta")
+	supervisor, in := signIn(t, ctx, srv, "jefa", srv.MustAccount(t, "jefa", "Jefa", chat.RoleSupervisor, 1))
+	p := newTestPartner(t)
+	var answer atomic.Int32
+	answer.Store(http.StatusInternalServerError)
+	p.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.serve(httptest.NewRecorder(), r) // count and verify as usual
+		w.WriteHeader(int(answer.Load()))
+	})
+	p.register(t, ctx, sc)
+	v := sc.offerWarm(t, ctx)
+	if r := sc.seekerCall(t, ctx, "consent", v.ID, map[string]string{"confirm": "send", "sharing": "code_only"}); r.Status != 200 {
+		t.Fatalf("consent: %d %s", r.Status, r.Body)
+	}
+	clock := &stepClock{t: time.Now()}
+	d := deliverer(srv, p, clock.Now)
+	for range len(referral.DefaultSchedule) + 1 {
+		runOnce(t, ctx, d)
+		clock.advance(13 * time.Hour) // past the longest wait of the schedule
+	}
+	waitStatus(t, ctx, sc.counsellor, v.ID, refer.StatusFailed)
+	waitStatus(t, ctx, supervisor, v.ID, refer.StatusFailed)
+	if a := call(t, ctx, nil, "POST", sc.url("/api/staff/referrals/"+v.ID+"/retry"), sc.staffToken, nil, nil); a.Status != 404 {
+		t.Fatalf("a counsellor's retry: %d %s", a.Status, a.Body)
+	}
+	answer.Store(http.StatusNoContent)
+	if a := call(t, ctx, nil, "POST", sc.url("/api/staff/referrals/"+v.ID+"/retry"), in.Token, nil, nil); a.Status != 200 {
+		t.Fatalf("the supervisor's retry: %d %s", a.Status, a.Body)
+	}
+	runOnce(t, ctx, d)
+	waitStatus(t, ctx, sc.counsellor, v.ID, refer.StatusDelivered)
+
+	// Another referral to the same partner, which is now gone.
+	answer.Store(http.StatusGone)
+	w := sc.sendCard(t, ctx, warmService, "card-gone")
+	if a := call(t, ctx, nil, "POST", sc.url("/api/staff/conversations/"+sc.id+"/referrals/"+w.ID+"/warm"), sc.staffToken, nil, nil); a.Status != 200 {
+		t.Fatalf("offer: %d %s", a.Status, a.Body)
+	}
+	if r := sc.seekerCall(t, ctx, "consent", w.ID, map[string]string{"confirm": "send", "sharing": "code_only"}); r.Status != 200 {
+		t.Fatalf("consent: %d %s", r.Status, r.Body)
+	}
+	runOnce(t, ctx, d)
+	waitFrame(t, ctx, supervisor, "partner disabled", func(f chatclient.Frame) bool { return f.Type == "referral_partner_disabled" })
+	if partner, err := srv.Outbox.Partner(ctx, warmService); err != nil || partner.Enabled {
+		t.Fatalf("after 410 the partner is %+v (%v)", partner, err)
+	}
+	x := sc.sendCard(t, ctx, warmService, "card-after-gone")
+	if a := call(t, ctx, nil, "POST", sc.url("/api/staff/conversations/"+sc.id+"/referrals/"+x.ID+"/warm"), sc.staffToken, nil, nil); a.Status != 409 {
+		t.Fatalf("a warm referral to a disabled partner: %d %s", a.Status, a.Body)
 	}
 }
