@@ -12,7 +12,7 @@ import (
 
 // An admin imports the fictional sample directory from /admin, sees each
 // service with when it was last verified, in Spanish and then English, and
-// retires one.
+// retires one, and configures the partner of a service taking warm referrals.
 func TestBrowserAdminImportsTheSampleDirectory(t *testing.T) {
 	srv := servertest.Start(t, "memory")
 	password := srv.MustAccount(t, "root", "Root", chat.RoleAdmin, 1)
@@ -40,5 +40,15 @@ func TestBrowserAdminImportsTheSampleDirectory(t *testing.T) {
 		visible(`#directory-rows tr.retired[data-service-id="sample-gb-professionals"]`))
 	if s, err := srv.Directory.Store().Service(testCtx(t), "sample-gb-professionals"); err != nil || !s.Deleted() {
 		t.Fatalf("retired in the page, not in the store: %+v %v", s, err)
+	}
+	browse(t, page, "admin configures the partner of a service that takes warm referrals",
+		click(`#directory-rows tr[data-service-id="sample-es-md-therapy"] button.edit`),
+		visible("#partner-form"),
+		typeInto("#pf-name", "Socio ficticio"), typeInto("#pf-url", "https://partner.example.org/in"),
+		click("#pf-generate"), click("#pf-save"),
+		chromedp.WaitVisible(`#partner-state[data-i18n="directory.partner_on"]`))
+	if p, err := srv.Outbox.Partner(testCtx(t), "sample-es-md-therapy"); err != nil || !p.Enabled || len(p.Secrets) != 1 ||
+		!strings.HasPrefix(p.Secrets[0], "whsec_") || p.URL != "https://partner.example.org/in" {
+		t.Fatalf("partner stored: %+v %v", p, err)
 	}
 }

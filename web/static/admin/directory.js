@@ -16,7 +16,9 @@ export function mountDirectory(token) {
   $('directory-file').addEventListener('change', importFile);
   $('directory-rows').addEventListener('click', onRow);
   $('directory-form').addEventListener('submit', save);
-  $('df-cancel').addEventListener('click', () => { $('directory-form').hidden = true; });
+  $('df-cancel').addEventListener('click', () => { $('directory-form').hidden = true; $('partner-form').hidden = true; });
+  $('partner-form').addEventListener('submit', savePartner);
+  $('pf-generate').addEventListener('click', () => { $('pf-secret').value = newSecret(); });
   load();
 }
 
@@ -89,6 +91,53 @@ function edit(s) {
   $('directory-form').dataset.base = JSON.stringify(v);
   $('directory-form').hidden = false;
   $('directory-form-heading').focus();
+  loadPartner(s && s.accepts_warm_referral ? s.id : '');
+}
+
+// The partner that receives the warm referrals of a service has the service's id.
+let partnerFor = '';
+async function loadPartner(id) {
+  partnerFor = id;
+  $('partner-form').hidden = !id;
+  $('partner-error').hidden = true;
+  if (!id) return;
+  ['pf-name', 'pf-url', 'pf-secret'].forEach((f) => { $(f).value = ''; });
+  $('pf-enabled').checked = true;
+  $('pf-private').checked = false;
+  H.setText($('partner-state'), 'directory.partner_none');
+  try {
+    const p = await H.api('GET', '/api/admin/partners/' + encodeURIComponent(id), undefined, tokenOf());
+    $('pf-name').value = p.name;
+    $('pf-url').value = p.url;
+    $('pf-enabled').checked = p.enabled;
+    $('pf-private').checked = p.allow_private;
+    H.setText($('partner-state'), p.enabled ? 'directory.partner_on' : 'directory.partner_off', { reason: p.disabled_reason || '', secrets: p.secrets });
+  } catch (err) { /* none yet */ }
+}
+
+async function savePartner(e) {
+  e.preventDefault();
+  const body = { name: $('pf-name').value.trim(), url: $('pf-url').value.trim(), enabled: $('pf-enabled').checked, allow_private: $('pf-private').checked };
+  const secret = $('pf-secret').value.trim();
+  if (secret) body.secrets = [secret];
+  try {
+    await H.api('PUT', '/api/admin/partners/' + encodeURIComponent(partnerFor), body, tokenOf());
+    $('partner-error').hidden = true;
+    $('pf-secret').value = ''; // shown once; never fetched back
+    loadPartner(partnerFor);
+    status('directory.partner_saved');
+  } catch (err) {
+    $('partner-error').textContent = (err.detail && err.detail.message) || H.t(H.errorKey(err.code));
+    $('partner-error').hidden = false;
+  }
+}
+
+// A fresh signing secret: "whsec_" and 32 random bytes in base64. Give it to the partner
+// before saving; it is not shown again.
+function newSecret() {
+  const b = new Uint8Array(32);
+  crypto.getRandomValues(b);
+  return 'whsec_' + btoa(String.fromCharCode(...b));
 }
 
 function texts(es, en) {
