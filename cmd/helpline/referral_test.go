@@ -103,6 +103,9 @@ func TestWarmReferralSentOnlyWithConsentAndOnce(t *testing.T) {
 		if a := sc.seekerCall(t, ctx, "consent", v.ID, map[string]string{"sharing": "with_contact", "name": "Alex", "contact": "alex@example.org"}); a.Status != 400 {
 			t.Fatalf("consent without the confirming word: %d %s", a.Status, a.Body)
 		}
+		if a := sc.seekerCall(t, ctx, "consent", v.ID, map[string]string{"confirm": "send", "sharing": "with_contact", "name": "Al\x00ex"}); a.Status != 400 {
+			t.Fatalf("consent with a NUL in the name: %d %s", a.Status, a.Body)
+		}
 		if a := call(t, ctx, nil, "POST", sc.url("/api/seeker/referrals/"+v.ID+"/consent"), sc.staffToken,
 			map[string]string{"confirm": "send", "sharing": "code_only"}, nil); a.Status != 401 {
 			t.Fatalf("the counsellor consenting for the seeker: %d %s", a.Status, a.Body)

@@ -145,6 +145,11 @@ func (s *Service) Consent(ctx context.Context, p chat.Principal, referralID stri
 	if r.Warm != WarmOffered {
 		return SeekerView{}, chat.Errorf(chat.CodeConflict, "this referral is not waiting for your answer")
 	}
+	for _, typed := range []string{who.Name, who.Contact} {
+		if err := chat.CheckText(typed, 200, true); err != nil {
+			return SeekerView{}, err
+		}
+	}
 	d, err := referral.NewDelivery(r.PartnerID, s.payload(c, r, who), s.c.Now())
 	if err != nil {
 		return SeekerView{}, chat.Errorf(chat.CodeInvalid, "%s", err.Error())
