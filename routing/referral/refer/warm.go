@@ -42,8 +42,12 @@ func (PartnerDisabledFrame) FrameType() string { return "referral_partner_disabl
 // OfferWarm offers the seeker a warm referral to the card's service. The
 // seeker decides on their own page; nothing is sent yet.
 func (s *Service) OfferWarm(ctx context.Context, p chat.Principal, conversationID, referralID string) (View, error) {
-	if _, err := s.c.Chat.Conversation(ctx, p, conversationID); err != nil || !p.Role.IsStaff() {
+	c, err := s.c.Chat.Conversation(ctx, p, conversationID)
+	if err != nil || !p.Role.IsStaff() {
 		return View{}, errNotFound
+	}
+	if c.Status != chat.StatusActive {
+		return View{}, chat.Errorf(chat.CodeConflict, "the conversation has ended: the person can no longer be asked")
 	}
 	r, err := s.c.Store.Get(ctx, referralID)
 	if err != nil || r.ConversationID != conversationID {
