@@ -362,3 +362,21 @@ func TestWarmReferralDeadLetterRetryAndGone(t *testing.T) {
 		t.Fatalf("a warm referral to a disabled partner: %d %s", a.Status, a.Body)
 	}
 }
+
+// With DATABASE_URL an admin cannot enter an http:// partner: deliveries
+// leave only over https.
+func TestPartnerURLMustBeHTTPSOutsideDevelopment(t *testing.T) {
+	ctx := testCtx(t)
+	srv := servertest.Start(t, "postgres", noDeliveryLoop)
+	_, in := signIn(t, ctx, srv, "adm", srv.MustAccount(t, "adm", "Adm", chat.RoleAdmin, 1))
+	for url, want := range map[string]int{"http://partner.example.org/in": 400, "https://partner.example.org/in": 200, "ftp://partner.example.org/": 400} {
+		a := call(t, ctx, nil, "PUT", srv.URL+"/api/admin/partners/"+warmService, in.Token, map[string]any{
+			"name": "P", "url": url, "secrets": []string{webhook.NewSecret()}, "enabled": true}, nil)
+		if a.Status != want {
+			t.Errorf("partner URL %s: %d %s, want %d", url, a.Status, a.Body, want)
+		}
+	}
+	if a := call(t, ctx, nil, "GET", srv.URL+"/api/admin/partners/"+warmService, in.Token, nil, nil); a.Status != 200 || strings.Contains(string(a.Body), "whsec_") {
+		t.Fatalf("reading the partner back: %d %s (secrets must never come back)", a.Status, a.Body)
+	}
+}
