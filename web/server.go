@@ -22,7 +22,10 @@ import (
 	"helpline/chat/riskflag"
 	"helpline/counselors"
 	"helpline/routing"
+	"helpline/routing/directory"
 	"helpline/routing/escalation"
+	"helpline/routing/referral"
+	"helpline/routing/referral/refer"
 	"helpline/routing/supervision"
 	"helpline/routing/switchboard"
 	"helpline/web/identifying"
@@ -83,6 +86,14 @@ type Config struct {
 	// Comments lets admins read seekers' feedback comments (nil: not offered).
 	Comments FeedbackComments
 	Now      chat.Clock
+
+	// Referrals, Directory, Partners: referral cards and warm referrals,
+	// the directory's admin pages and the partners (web/referrals.go,
+	// web/directory_admin.go); nil leaves their routes out.
+	Referrals         *refer.Service
+	Directory         *directory.Directory
+	Partners          referral.Store
+	PartnersAllowHTTP bool // development: http:// partner URLs
 }
 
 // maxBody bounds every JSON request body.
@@ -130,6 +141,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.feedbackRoutes(mux)
 	h.reportRoutes(mux)
 	h.adminPageRoutes(mux)
+	h.referralRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new

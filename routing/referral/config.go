@@ -23,6 +23,12 @@ type Alerts interface {
 	PartnerDisabled(ctx context.Context, p Partner, reason string)
 }
 
+// DeliveredNotifier is what Alerts may also implement to hear of each
+// delivery (d.Body is nil), to tell the counsellor.
+type DeliveredNotifier interface {
+	Delivered(ctx context.Context, d Delivery)
+}
+
 // DefaultSchedule is the wait before each retry across attempts (about a
 // day in all, after the first try), as Standard Webhooks suggests.
 var DefaultSchedule = []time.Duration{

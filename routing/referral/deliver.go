@@ -155,6 +155,10 @@ func (d *Deliverer) record(ctx context.Context, row Delivery, r result) error {
 	if err := d.c.Store.Finish(ctx, row.ID, row.Claim, o); err != nil {
 		return err
 	}
+	if n, ok := d.c.Alerts.(DeliveredNotifier); ok && o.Status == StatusDelivered {
+		row.Status, row.Attempts, row.DoneAt, row.Claim, row.Body = StatusDelivered, o.Attempts, now, "", nil
+		n.Delivered(ctx, row)
+	}
 	if o.Status == StatusDead {
 		// The alert names the referral, never what the seeker shared.
 		row.Status, row.Attempts, row.LastError, row.DoneAt, row.Claim, row.Body = StatusDead, o.Attempts, o.LastError, now, "", nil

@@ -6,9 +6,12 @@ import * as accounts from './admin/accounts.js';
 import * as audit from './admin/audit.js';
 import * as reportPanel from './admin/report.js';
 import * as comments from './admin/comments.js';
+import { mountDirectory } from './admin/directory.js';
 
 const $ = (id) => document.getElementById(id);
-const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel };
+// The referral directory (admin/directory.js) mounts with the staff token.
+const directory = { mount: (c) => mountDirectory(c.token) };
+const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel, 'directory-panel': directory };
 const alsoMounted = [comments]; // parts of a panel: mounted with the page, shown by their own form
 let session = null;
 let statusTimer = 0;

@@ -21,6 +21,7 @@ import { onRiskFlag, riskFlagsSynced } from './console/riskflags.js';
 import { wireTools } from './console/tools.js';
 import { onEscalation, loadEscalations, clearEscalations, wireEscalation } from './console/escalation.js';
 import { onWatchers, onWhisper, onTakenOver, supervisionAgain, wireSupervise } from './console/supervise.js';
+import { onReferralFrame, wireReferral } from './console/referral.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -124,6 +125,7 @@ function startSession(sess) {
       notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
       notes: onNotes, transfer_targets: onTransferTargets,
       watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision
+      referral_status: onReferralFrame, referral_partner_disabled: onReferralFrame,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -181,6 +183,7 @@ function wire() {
   wireEscalation();
   wireSwitchboard();
   wireSupervise();
+  wireReferral();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -6,6 +6,7 @@ import { wireConfirm } from './lib/confirm.js';
 import { kinds as identifyingKinds } from './lib/identifying.js';
 import { handOver, forgetHandover, resumeFromCookie } from './lib/handover.js'; // the page without JavaScript can take over
 import { showFeedback, hideFeedback, setupFeedback } from './seeker/feedback.js';
+import { initReferrals, resetReferrals, referralMessage, refreshReferrals } from './seeker/referral.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -196,6 +197,7 @@ function setupChat() {
     }).observe($('chat'));
   }
   typingIn = new H.TypingIndicator($('typing'), 'chat.typing');
+  initReferrals(() => cred && cred.token);
   log = new H.MessageLog($('messages'), {
     self: 'seeker',
     who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
@@ -373,6 +375,7 @@ function renderAlternatives() {
 
 function resetChat() {
   log.clear();
+  resetReferrals();
   endedShown = false;
   $('composer').hidden = false;
   $('end-chat').hidden = false;
@@ -403,6 +406,7 @@ function openChat(focusId) {
       conversation: (st) => { if (st.id === cred.conversation_id) renderStatus(st.conv); },
       message: (st, msg) => {
         log.upsertMessage(msg);
+        referralMessage(msg);
         if (msg.sender === 'counselor') typingIn.set(false);
       },
       pending: (st, p) => {
@@ -410,6 +414,8 @@ function openChat(focusId) {
         if (p.state === 'failed') H.setText($('chat-notice'), 'common.send_failed');
       },
       typing: (f) => { if (f.sender !== 'seeker') typingIn.set(!!f.typing); },
+      referral_offer: refreshReferrals,
+      referral_status: refreshReferrals,
       position: (f) => {
         if (f.conversation_id !== cred.conversation_id || !f.wait || typeof f.wait !== 'object') return;
         lastWait = f.wait;
@@ -432,6 +438,7 @@ function onReady(f) {
   if (conv.id !== cred.conversation_id) { cred.conversation_id = conv.id; H.store.set('local', 'seeker', cred); }
   H.clearText($('chat-notice'));
   renderStatus(conv);
+  refreshReferrals();
 }
 
 function renderStatus(conv) {

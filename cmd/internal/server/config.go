@@ -5,6 +5,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -75,6 +76,13 @@ type Config struct {
 	NoJSRefresh time.Duration
 	// The transparency report and seekers' feedback (report_config.go).
 	Report ReportConfig
+	// Referrals: how often this instance delivers warm referrals (0: it
+	// does not), whether http:// partners are allowed (development only),
+	// and the TLS configuration of outbound calls (tests only; nil: the
+	// system's roots).
+	ReferralInterval  time.Duration
+	ReferralAllowHTTP bool
+	ReferralTLS       *tls.Config
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -137,6 +145,8 @@ var Settings = []Setting{
 	{"HELPLINE_REPORT_SUPPRESS_BELOW", "8", "report disclosure control: counts from 1 to this minus 1 are not shown (at least 3)"},
 	{"HELPLINE_REPORT_ROUND_TO", "5", "report disclosure control: every shown count is rounded to a multiple of this (at least 3, at most twice HELPLINE_REPORT_SUPPRESS_BELOW)"},
 	{"HELPLINE_REPORT_MIN_DENOMINATOR", "25", "report disclosure control: no percentage, median or 90th percentile over fewer than this many"},
+	{"HELPLINE_REFERRAL_INTERVAL", "10s", "how often this instance sends the warm referrals that are due (any instance may; each is sent by one at a time); 0s: this instance sends none"},
+	{"HELPLINE_REFERRAL_ALLOW_HTTP", "false", "development only (in-memory mode): allow http:// partner URLs; with DATABASE_URL partners must use https"},
 	{"HELPLINE_DRAIN_DELAY", "5s", "on shutdown, how long /readyz answers not ready (draining) before sockets close, so a load balancer stops sending new visitors first; 0s: close at once"},
 	{"HELPLINE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
@@ -192,6 +202,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		e.fail(fmt.Errorf("HELPLINE_NOJS_REFRESH=%s: want 1s to 60s", c.NoJSRefresh))
 	}
 	e.readReport(&c)
+	e.readReferral(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -33,6 +33,8 @@ import (
 	"helpline/routing"
 	"helpline/routing/directory"
 	"helpline/routing/escalation"
+	"helpline/routing/referral"
+	"helpline/routing/referral/refer"
 	"helpline/routing/supervision"
 	"helpline/routing/switchboard"
 	"helpline/web"
@@ -68,6 +70,11 @@ type Server struct {
 	// transparency report (features add their sections with AddSource).
 	Feedback *feedback.Service
 	Report   *transparency.Service
+	// Referrals: cards and warm referrals in conversations; Outbox and
+	// Deliverer send the consented ones to partners.
+	Referrals *refer.Service
+	Outbox    referral.Store
+	Deliverer *referral.Deliverer
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -157,6 +164,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Chat.SetWatchTracker(s.Oversight.Registry())
 	s.Supervision = supervision.New(supervision.Config{Chat: s.Chat, Store: chatStore, Live: chatStore.(chat.LiveLister), Team: router,
 		Pauses: s.Switchboard, Breaks: breaks, Leading: router.Leading, Watchers: watcherNames{s.Oversight}, Log: log})
+	s.openReferrals(cfg, st.referral, st.services, texts, log)
 	if err := s.openFeatures(ctx, cfg, st, router, texts, log); err != nil {
 		s.closePool()
 		return nil, err
@@ -210,7 +218,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
 		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
-		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public})
+		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
+		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP})
 
 	return nil
 }
@@ -242,6 +251,7 @@ type stores struct {
 	services  directory.Store
 	riskFlags riskflag.Store
 	feedback  feedback.Store
+	referral  referralStores
 	tokenKeys string
 
 	oversight oversight.Store // whispers, and who watches what
@@ -284,7 +294,7 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
 		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
 		riskFlags: riskflag.NewPostgresStore(s.pool, seal), oversight: oversight.NewPostgresStore(s.pool, seal),
-		feedback: feedback.NewPostgresStore(s.pool, seal)}, nil
+		feedback: feedback.NewPostgresStore(s.pool, seal), referral: postgresReferrals(s.pool, seal)}, nil
 }
 
 // openMemory returns stores in memory, and says loudly on out that
@@ -301,7 +311,8 @@ func (s *Server) openMemory(cfg Config, log *slog.Logger, out io.Writer) stores 
 	fb := feedback.NewMemoryStore()
 	mem.OnForget(fb.Forget)
 	st := stores{chat: mem, staff: counselors.NewMemoryStore(), broker: chat.NewMemoryBroker(),
-		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags, oversight: sup, feedback: fb}
+		routes: routing.NewMemoryStore(), services: directory.NewMemoryStore(), tokenKeys: cfg.TokenKeys, riskFlags: flags, oversight: sup, feedback: fb,
+		referral: memoryReferrals(mem)}
 	if st.tokenKeys == "" {
 		st.tokenKeys = chat.NewKey("mem")
 	}
@@ -376,6 +387,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	go s.Escalations.Run(ctx)
 	go s.Supervision.Run(ctx)
+	if s.Config.ReferralInterval > 0 {
+		go s.Deliverer.Run(ctx, s.Config.ReferralInterval) // any instance: each row is claimed by one (SKIP LOCKED)
+	}
 	go chat.RunRetention(ctx, s.retention, s.Config.RetentionDays, time.Hour, time.Now, func(n int, err error) {
 		if err != nil {
 			s.Log.Error("deleting expired conversations failed; will retry", "error", err)

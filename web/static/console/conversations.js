@@ -12,6 +12,7 @@ import { renderRiskFlags } from './riskflags.js';
 import { renderTools, mayShip } from './tools.js';
 import { renderEscalationPane } from './escalation.js';
 import { renderSupervision } from './supervise.js';
+import { renderReferral } from './referral.js';
 
 export function onConversation(st) {
   const c = st.conv;
@@ -228,6 +229,7 @@ export function renderPane() {
   renderTools();
   renderEscalationPane();
   renderSupervision(); // who is viewing, whispers, a supervisor's controls
+  renderReferral();
 }
 
 function renderNotes() {
