@@ -239,4 +239,3 @@ func partnerAuditDetail(p referral.Partner) string {
 	}
 	return p.Name + " (" + strings.Join(flags, ", ") + ")"
 }
-
