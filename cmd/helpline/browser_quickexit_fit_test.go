@@ -38,7 +38,7 @@ func TestBrowserQuickExitFitsOnTheSmallestPhones(t *testing.T) {
 		check := func(where string) {
 			// The button is fixed: it stays on screen as the page scrolls; against the
 			// header it is measured with the page at its top.
-			value(t, seeker, "scroll to the top", chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`))
+			value(t, seeker, "scroll to the top", chromedp.Evaluate[bool](`(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)`))
 			got := value(t, seeker, "measure", chromedp.Evaluate[string](measure))
 			want := `{"onScreen":true,"textLines":1,"belowHeader":false,"overlaps":false}`
 			if got != want {

@@ -116,7 +116,8 @@ func uiChoose(sel, v string) chromedp.Action[chromedp.Void] {
 		s.value = ` + uiJS(v) + `; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
 }
 
-// uiSeekerStarts walks a seeker from the introduction into the chat.
+// uiSeekerStarts walks a seeker from the introduction into the chat,
+// answering the language question with language ("" for "prefer not to say").
 func uiSeekerStarts(t *testing.T, ctx context.Context, srv *servertest.Server, lang, audience, language string) {
 	t.Helper()
 	steps := []chromedp.Action[chromedp.Void]{
@@ -128,10 +129,8 @@ func uiSeekerStarts(t *testing.T, ctx context.Context, srv *servertest.Server, l
 		visible("#prechat"),
 		click(`input[name="audience"][value="` + audience + `"]`),
 	}
-	if language != "" {
-		steps = append(steps, uiChoose("#language", language))
-	}
-	steps = append(steps, click("#start-chat"), visible("#chat"))
+	// The page preselects its own language; "" answers "prefer not to say".
+	steps = append(steps, uiChoose("#language", language), click("#start-chat"), visible("#chat"))
 	uiBrowse(t, ctx, "seeker starts a conversation", steps...)
 }
 

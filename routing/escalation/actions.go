@@ -15,7 +15,7 @@ func (s *Service) Acknowledge(ctx context.Context, p chat.Principal, staff chat.
 	if !mayHandle(p.Role) {
 		return Escalation{}, errNotFound
 	}
-	if !isUUID(id) {
+	if !chat.IsUUID(id) {
 		return Escalation{}, errNotFound
 	}
 	if err := s.recordFirst(ctx, p.StaffID, "escalation.acknowledge", id, ""); err != nil {
@@ -43,7 +43,7 @@ func (s *Service) Resolve(ctx context.Context, p chat.Principal, staff chat.Staf
 	if utf8.RuneCountInString(note) > MaxNoteChars {
 		return Escalation{}, chat.Errorf(chat.CodeInvalid, "the note is longer than %d characters", MaxNoteChars)
 	}
-	if !isUUID(id) {
+	if !chat.IsUUID(id) {
 		return Escalation{}, errNotFound
 	}
 	if err := s.recordFirst(ctx, p.StaffID, "escalation.resolve", id, "outcome="+string(outcome)); err != nil {
@@ -89,7 +89,7 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, id string) (Escalat
 	if !p.Role.IsStaff() {
 		return Escalation{}, errNotFound
 	}
-	if !isUUID(id) {
+	if !chat.IsUUID(id) {
 		return Escalation{}, errNotFound
 	}
 	e, err := s.store.Get(ctx, id)
@@ -111,7 +111,7 @@ var errNotAudited = chat.Errorf(chat.CodeUnavailable, "the escalation cannot be 
 // the staff member who holds it now (the history follows transfers), and
 // supervisors and admins. The read is audited, and refused when it cannot be.
 func (s *Service) ForConversation(ctx context.Context, p chat.Principal, conversationID string) ([]Escalation, error) {
-	if !p.Role.IsStaff() || !isUUID(conversationID) {
+	if !p.Role.IsStaff() || !chat.IsUUID(conversationID) {
 		return nil, errNotFound
 	}
 	if !mayHandle(p.Role) {
@@ -190,23 +190,3 @@ func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
 	return s.store.Expire(ctx, now.Add(-s.cfg.Retention))
 }
 
-// isUUID tells whether id can be a conversation id.
-func isUUID(id string) bool {
-	if len(id) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := id[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}

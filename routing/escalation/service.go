@@ -166,7 +166,7 @@ func (s *Service) Raise(ctx context.Context, p chat.Principal, staff chat.StaffI
 // it was raised automatically. Raising again for the same conversation and
 // reason adds the note to the open one. It sends nothing outside the service.
 func (s *Service) RaiseAutomatic(ctx context.Context, conversationID string, reason Reason, note string) (Escalation, error) {
-	if reason == ReasonDebrief || !reason.Valid() || !isUUID(conversationID) {
+	if reason == ReasonDebrief || !reason.Valid() || !chat.IsUUID(conversationID) {
 		return Escalation{}, chat.Errorf(chat.CodeInvalid, "an automatic escalation needs a conversation and a reason other than debrief")
 	}
 	if !strings.HasPrefix(note, AutomaticPrefix) {
@@ -203,7 +203,7 @@ func checkRequest(req *Request) error {
 		return chat.Errorf(chat.CodeInvalid, "the note is longer than %d characters", MaxNoteChars)
 	case req.ConversationID == "" && req.Reason != ReasonDebrief:
 		return chat.Errorf(chat.CodeInvalid, "conversation_id is required, except for a debrief")
-	case req.ConversationID != "" && !isUUID(req.ConversationID):
+	case req.ConversationID != "" && !chat.IsUUID(req.ConversationID):
 		return errNotFound
 	}
 	return nil

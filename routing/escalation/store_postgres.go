@@ -245,7 +245,7 @@ func (s *PostgresStore) Unresolved(ctx context.Context) ([]Escalation, error) {
 }
 
 func (s *PostgresStore) ForConversation(ctx context.Context, conversationID string) ([]Escalation, error) {
-	if !isUUID(conversationID) {
+	if !chat.IsUUID(conversationID) {
 		return []Escalation{}, nil
 	}
 	out, err := s.list(ctx, `conversation_id = $1::uuid`, conversationID)

@@ -2,7 +2,6 @@ package switchboard
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 
@@ -71,14 +70,17 @@ func scanPause(row pgx.Row) (Pause, error) {
 }
 
 func (s *PostgresStore) Put(ctx context.Context, p Pause) (Pause, bool, error) {
-	stands, err := scanPause(s.pool.QueryRow(ctx, `INSERT INTO switchboard_pauses (`+pauseColumns+`) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (audience, language) DO NOTHING RETURNING `+pauseColumns, p.Audience, p.Language, p.ByID, p.ByName, p.Since))
-	if errors.Is(err, pgx.ErrNoRows) {
-		stands, err = scanPause(s.pool.QueryRow(ctx, `SELECT `+pauseColumns+` FROM switchboard_pauses
-			WHERE audience = $1 AND language = $2`, p.Audience, p.Language))
-		return stands, false, err
-	}
-	return stands, err == nil, err
+	// One statement, so that a resume at the same moment cannot fall between
+	// "it is there" and reading it: a pause already standing is "updated" to
+	// itself and returned as it is (xmax 0 tells a new row from that).
+	var stands Pause
+	var created bool
+	err := s.pool.QueryRow(ctx, `INSERT INTO switchboard_pauses (`+pauseColumns+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (audience, language) DO UPDATE SET paused_by = switchboard_pauses.paused_by
+		RETURNING `+pauseColumns+`, xmax = 0`, p.Audience, p.Language, p.ByID, p.ByName, p.Since).
+		Scan(&stands.Audience, &stands.Language, &stands.ByID, &stands.ByName, &stands.Since, &created)
+	stands.Since = stands.Since.UTC()
+	return stands, created && err == nil, err
 }
 
 func (s *PostgresStore) Delete(ctx context.Context, audience chat.Audience, language string) (bool, error) {

@@ -2,6 +2,7 @@ package switchboard_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +55,40 @@ func TestStoreKeepsOnePausePerSkill(t *testing.T) {
 		}
 		if all, _ := s.List(ctx); len(all) != 1 || all[0] != es {
 			t.Fatalf("after delete: %+v", all)
+		}
+	})
+}
+
+// TestPausesAndResumesAtTheSameMomentNeverFail: supervisors pausing and
+// resuming one skill at once each get an answer, never an error (a pause
+// read back just after another's resume is set again).
+func TestPausesAndResumesAtTheSameMomentNeverFail(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s switchboard.Store) {
+		ctx := context.Background()
+		errs := make(chan error, 200)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 25 {
+					var err error
+					if i%2 == 0 {
+						_, _, err = s.Put(ctx, switchboard.Pause{Audience: "young", Language: "es", ByID: int64(i + 1), ByName: "S", Since: since})
+					} else {
+						_, err = s.Delete(ctx, "young", "es")
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("a pause or resume at the same moment as another failed: %v", err)
 		}
 	})
 }

@@ -3,10 +3,20 @@
  * quick exit's location.replace leaves nothing of this site to go "back" to. */
 import H from './common.js';
 import { wireConfirm } from './lib/confirm.js';
-import { kinds as identifyingKinds } from './lib/identifying.js';
 import { handOver, forgetHandover, resumeFromCookie } from './lib/handover.js'; // the page without JavaScript can take over
-import { showFeedback, hideFeedback, setupFeedback } from './seeker/feedback.js';
-import { initReferrals, resetReferrals, referralMessage, refreshReferrals } from './seeker/referral.js';
+
+// What the first screen does not need loads when first needed, so that the first visit stays
+// small (over a slow line, or Tor): the referral cards and offers, the feedback form, the
+// identifying-details check. Each loads once; later calls reuse it.
+const later = (path, init) => {
+  let loading = null;
+  return () => (loading = loading || import(path).then((m) => { if (init) init(m); return m; }));
+};
+const referrals = later('./seeker/referral.js', (m) => m.initReferrals(() => cred && cred.token));
+const feedback = later('./seeker/feedback.js', (m) => m.setupFeedback());
+const identifying = later('./lib/identifying.js');
+const identifyingKinds = (text) => identifying().then((m) => m.kinds(text)).catch(() => []);
+const refreshReferrals = () => { referrals().then((m) => m.refreshReferrals()).catch(() => {}); };
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_EXIT = 'https://www.google.com/';
@@ -197,7 +207,6 @@ function setupChat() {
     }).observe($('chat'));
   }
   typingIn = new H.TypingIndicator($('typing'), 'chat.typing');
-  initReferrals(() => cred && cred.token);
   log = new H.MessageLog($('messages'), {
     self: 'seeker',
     who: (m) => (m.sender === 'seeker' ? ['chat.you'] : (m.name || ['chat.counselor'])),
@@ -261,7 +270,6 @@ function setupChat() {
   });
   wireConfirm($('delete-confirm'), $('delete-chat'), $('delete-confirm-no'));
   $('delete-confirm-yes').addEventListener('click', deleteConversation);
-  setupFeedback();
   H.onLanguage(() => { if (!$('waiting-help').hidden) loadSelfHelp(); });
 }
 
@@ -375,14 +383,14 @@ function renderAlternatives() {
 
 function resetChat() {
   log.clear();
-  resetReferrals();
+  referrals().then((m) => m.resetReferrals()).catch(() => {});
   endedShown = false;
   $('composer').hidden = false;
   $('end-chat').hidden = false;
   $('end-chat').disabled = false;
   $('end-confirm').hidden = true;
   $('closing').hidden = true;
-  hideFeedback();
+  feedback().then((m) => m.hideFeedback()).catch(() => {});
   $('delete-confirm').hidden = true;
   $('delete-error').hidden = true;
   $('waiting-help').hidden = true;
@@ -406,7 +414,7 @@ function openChat(focusId) {
       conversation: (st) => { if (st.id === cred.conversation_id) renderStatus(st.conv); },
       message: (st, msg) => {
         log.upsertMessage(msg);
-        referralMessage(msg);
+        if (msg.kind === 'referral') referrals().then((m) => m.referralMessage(msg)).catch(() => {});
         if (msg.sender === 'counselor') typingIn.set(false);
       },
       pending: (st, p) => {
@@ -469,7 +477,8 @@ function showClosing(endedBy) {
   $('waiting-help').hidden = true;
   renderPosition(null);
   $('closing').hidden = false;
-  showFeedback(cred, config && config.retention_days);
+  const shown = cred;
+  feedback().then((m) => m.showFeedback(shown, config && config.retention_days)).catch(() => {});
   $('closing-heading').focus();
 }
 
