@@ -77,10 +77,16 @@ func TestFeedbackAndReportOverHTTP(t *testing.T) {
 			t.Fatalf("admin report: %d %s", rep.Status, rep.Body)
 		}
 		tables := map[string]string{}
+		sections := map[string]bool{}
 		for _, s := range body.Sections {
+			sections[s.Key] = true
 			for _, tb := range s.Tables {
 				tables[s.Key+"."+tb.Key] = string(tb.Table)
 			}
+		}
+		// The features that keep anonymous counts add their sections.
+		if !sections["referrals"] || !sections["wrapup"] || !strings.Contains(tables["referrals.by_event"], `"contact_made"`) {
+			t.Errorf("the report lacks the referral or wrap-up section: sections %v, referrals %s", sections, tables["referrals.by_event"])
 		}
 		if !strings.Contains(tables["contacts.by_region"], `{"count":null,"note":"*","region":"Lima"}`) {
 			t.Errorf("one contact from Lima must be suppressed: %s", tables["contacts.by_region"])

@@ -213,6 +213,7 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
 	// An imminent risk flag opens an escalation by itself (urgency "now").
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
+	s.addReportSources()
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
