@@ -189,4 +189,3 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
 	return s.store.Expire(ctx, now.Add(-s.cfg.Retention))
 }
-
