@@ -12,7 +12,7 @@ import (
 	"helpline/routing/referral"
 )
 
-// PostgresStore keeps referrals in PostgreSQL (migration 00013), beside the
+// PostgresStore keeps referrals in PostgreSQL (migration 00012), beside the
 // outbox (referral.PostgresStore), so that a consent and its outbox row are
 // one transaction.
 type PostgresStore struct {
