@@ -102,6 +102,8 @@ type Service struct {
 	sendLimit *Limiter // per conversation and side
 
 	watchTracker atomic.Pointer[watchTrackerBox] // SetWatchTracker
+	// conversationObserver hears state changes (SetConversationObserver).
+	conversationObserver atomic.Pointer[conversationObserverBox]
 
 	// lifeMu guards closing and the count of running handlers, so that
 	// Shutdown sees every connection that registers before it.
@@ -231,6 +233,7 @@ func (s *Service) publish(ctx context.Context, e Event) {
 // subscribe to it.
 func (s *Service) changedState(ctx context.Context, c Conversation, m Message, assignedTo int64) {
 	s.hub.publish([]Message{m})
+	s.tellConversationObserver(ctx, c)
 	s.publish(ctx, Event{Type: EventConversation, ConversationID: c.ID, StaffID: assignedTo, Conversation: &c})
 	s.publish(ctx, Event{Type: EventQueue})
 }

@@ -75,6 +75,7 @@ type Service struct {
 	chat     Chat
 	audit    Audit
 	presence Presence
+	onRaised func(ctx context.Context, e Escalation) // OnRaised (hooks.go)
 }
 
 // New returns a Service. presence may be nil (only supervisor pages count).
@@ -240,6 +241,7 @@ func (s *Service) raise(ctx context.Context, staffID int64, name string, req Req
 		alerted = admins // with no supervisor on shift, the admins on shift hear it
 	}
 	s.push(ctx, event, e, alerted)
+	s.tellRaised(ctx, e)
 	return Result{Escalation: e, How: how, NobodyOnShift: nobody}, nil
 }
 
