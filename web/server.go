@@ -94,6 +94,10 @@ type Config struct {
 	Directory         *directory.Directory
 	Partners          referral.Store
 	PartnersAllowHTTP bool // development: http:// partner URLs
+
+	// Care: staff members' care figures, the exposure cap, and the team's
+	// place against it (web/care.go); nil leaves its routes out.
+	Care CareService
 }
 
 // maxBody bounds every JSON request body.
@@ -142,6 +146,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.reportRoutes(mux)
 	h.adminPageRoutes(mux)
 	h.referralRoutes(mux)
+	h.careRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	h.supervisorRoutes(mux, static)
 	// /healthz: the process runs (liveness). /readyz: it should get new

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"helpline/chat"
@@ -56,7 +57,10 @@ type Config struct {
 
 // Service is the whole rule for care figures: who may see them, and what
 // the service says when.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg   Config
+	clock atomic.Pointer[chat.Clock] // Config.Now, or SetClock's
+}
 
 // New returns a Service; zero durations take the defaults.
 func New(cfg Config) *Service {
@@ -74,10 +78,16 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{cfg: cfg}
+	s := &Service{cfg: cfg}
+	s.SetClock(cfg.Now)
+	return s
 }
 
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// SetClock replaces the clock every figure is read by, at any time: for
+// tests that step a running server's clock past the cap.
+func (s *Service) SetClock(now chat.Clock) { s.clock.Store(&now) }
+
+func (s *Service) now() time.Time { return (*s.clock.Load())().UTC() }
 
 func (s *Service) rules() rules {
 	return rules{cap: s.cfg.Cap, notice: s.cfg.CapNotice, gap: s.cfg.ShiftGap, suggest: s.cfg.BreakAfterHighRisk}
@@ -248,7 +258,7 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := s.Expire(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+		if n, err := s.Expire(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.cfg.Log.Error("deleting expired care figures failed; will retry", "error", err)
 		} else if n > 0 {
 			s.cfg.Log.Info("deleted expired care figures", "count", n)

@@ -83,6 +83,9 @@ type Config struct {
 	ReferralInterval  time.Duration
 	ReferralAllowHTTP bool
 	ReferralTLS       *tls.Config
+	// Care for counsellors: the exposure cap, the break rule, how long the
+	// figures are kept (HELPLINE_CARE_*, care.go).
+	Care CareConfig
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -152,6 +155,11 @@ var Settings = []Setting{
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details, and load the fictional sample referral directory"},
 	{"HELPLINE_DEMO_PASSWORD", "", "in-memory mode only: password for the demo accounts (at least 12 characters; default: random, printed at start)"},
+	{"HELPLINE_CARE_EXPOSURE_CAP", "5h", "daily exposure cap: time in conversations in one shift after which a counsellor is told, calmly, that they have reached it (the UK Internet Watch Foundation sets 5 hours for its analysts); supervisors see who is near or past it"},
+	{"HELPLINE_CARE_CAP_NOTICE", "30m", "how long before the exposure cap a counsellor (and their supervisors) are told they are near it; shorter than the cap"},
+	{"HELPLINE_CARE_BREAK_AFTER_HIGH_RISK", "true", "after a conversation with a risk flag or an escalation ends, the console suggests a break (never sets one)"},
+	{"HELPLINE_CARE_SHIFT_GAP", "6h", "a pause this long without conversations or breaks begins a new shift, for the care figures and the exposure cap"},
+	{"HELPLINE_CARE_DAYS", "14", "days counsellors' care figures (time in conversations, high-risk counts, breaks) are kept, then deleted; they are seen only by the counsellor and supervisors, never in reports or metrics"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -203,6 +211,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	e.readReport(&c)
 	e.readReferral(&c)
+	e.readCare(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -27,6 +27,7 @@ import (
 	"helpline/chat/riskflag"
 	"helpline/chat/wire"
 	"helpline/counselors"
+	"helpline/counselors/care"
 	"helpline/counselors/feedback"
 	"helpline/counselors/transparency"
 	"helpline/migrations"
@@ -75,6 +76,8 @@ type Server struct {
 	Referrals *refer.Service
 	Outbox    referral.Store
 	Deliverer *referral.Deliverer
+	// Care: counsellors' own figures, the exposure cap, break suggestions.
+	Care *care.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -142,6 +145,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.Switchboard = switchboard.New(pauses, pusher{s}, s.Staff, languages, nil, log)
 	onStatus := func(ctx context.Context, id int64, st routing.Status, at time.Time) {
 		s.Supervision.OnStatus(ctx, id, st, at)
+		s.careStatus(ctx, id, st)
 	}
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
@@ -213,6 +217,7 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
 	// An imminent risk flag opens an escalation by itself (urgency "now").
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
+	s.openCare(cfg, chatStore, router, log)
 	s.addReportSources()
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
@@ -220,7 +225,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
 		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
 		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
-		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP})
+		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP,
+		Care: s.Care})
 
 	return nil
 }
@@ -388,6 +394,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	go s.Escalations.Run(ctx)
 	go s.Supervision.Run(ctx)
+	go s.Care.Run(ctx, time.Hour)
 	if s.Config.ReferralInterval > 0 {
 		go s.Deliverer.Run(ctx, s.Config.ReferralInterval) // any instance: each row is claimed by one (SKIP LOCKED)
 	}
