@@ -145,7 +145,9 @@ func (s *Service) push(ctx context.Context, staffID int64, event string) {
 }
 
 // Flagged marks a conversation high-risk: a risk flag was raised in it.
-func (s *Service) Flagged(ctx context.Context, conversationID string) { s.mark(ctx, conversationID, MarkRiskFlag) }
+func (s *Service) Flagged(ctx context.Context, conversationID string) {
+	s.mark(ctx, conversationID, MarkRiskFlag)
+}
 
 // Escalated marks a conversation escalated (and so high-risk). Debriefs are
 // not escalations of a conversation; the caller leaves them out.
