@@ -22,6 +22,7 @@ import { wireTools } from './console/tools.js';
 import { onEscalation, loadEscalations, clearEscalations, wireEscalation } from './console/escalation.js';
 import { onWatchers, onWhisper, onTakenOver, supervisionAgain, wireSupervise } from './console/supervise.js';
 import { onReferralFrame, wireReferral } from './console/referral.js';
+import { onCare, wireCare } from './console/care.js';
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting',
@@ -126,6 +127,7 @@ function startSession(sess) {
       notes: onNotes, transfer_targets: onTransferTargets,
       watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision
       referral_status: onReferralFrame, referral_partner_disabled: onReferralFrame,
+      care: onCare,
       error: onError, connection: renderConnection, fatal: () => endSession('console.session_ended'),
     },
   });
@@ -184,6 +186,7 @@ function wire() {
   wireSwitchboard();
   wireSupervise();
   wireReferral();
+  wireCare();
   H.onLanguage(() => { updateTitle(); renderTeam(); });
 }
 

@@ -2,6 +2,7 @@
  * current conversations, time since the last break. */
 import H from '../common.js';
 import { $, ageCell, call, say } from './util.js';
+import { fillCareColumn } from './care.js';
 
 const PAGE = 25;
 const REFRESH_MS = 10000; // at most this often, and only when the summary's team changed
@@ -33,6 +34,9 @@ function renderTeam(members) {
       ageCell(m.in_conversations_since, 'supervisor.none'), breakCell(m));
     return tr;
   }));
+  /* feature: care */
+  fillCareColumn($('team-rows'), members);
+  /* /feature: care */
   renderPager($('team-pager'), team.offset, PAGE, team.total, (o) => { team.offset = o; loadTeam(); });
 }
 

@@ -1,0 +1,35 @@
+/* care.js — the team list's care column: each member's time in conversations this shift, and a
+ * badge when they are near or past the daily exposure cap (GET /api/care/team, supervisors only;
+ * an admin's page leaves the column empty). Filled after the team page is drawn. */
+import H from '../common.js';
+import { call } from './util.js';
+
+function duration(seconds) {
+  const m = Math.floor(Math.max(0, seconds || 0) / 60);
+  if (m < 60) return H.t('care.duration_m', { m });
+  return H.t('care.duration_hm', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
+}
+
+function fill(td, entry) {
+  if (!entry) { td.replaceChildren(); return; }
+  const time = duration(entry.exposure_seconds);
+  if (entry.cap_state === 'near' || entry.cap_state === 'past') {
+    td.replaceChildren(H.el('span', { class: 'care-badge care-' + entry.cap_state, i18n: ['care.team_' + entry.cap_state, { time }] }));
+  } else {
+    td.replaceChildren(H.el('span', { i18n: ['care.team_ok', { time }] }));
+  }
+}
+
+// Adds the care cell to each row of the team table (rows in the order of members), then fills it.
+export async function fillCareColumn(tbody, members) {
+  const rows = Array.from(tbody.rows);
+  const cells = rows.map((tr) => tr.appendChild(H.el('td', { class: 'care-cell' })));
+  let res;
+  try {
+    res = await call('GET', '/api/care/team');
+  } catch (e) {
+    return; // not a supervisor (admins see no care figures), or offline: the column stays empty
+  }
+  const byId = new Map(((res && res.members) || []).map((e) => [String(e.id), e]));
+  members.forEach((m, i) => { if (cells[i]) fill(cells[i], byId.get(String(m.id))); });
+}
