@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,11 @@ type Pusher interface {
 // for the supervisors' near-or-past-the-cap column.
 type Team interface {
 	OnShift(ctx context.Context) ([]int64, error)
+}
+
+// Conversations reads a conversation as chat stores it (chat.Store).
+type Conversations interface {
+	Conversation(ctx context.Context, id string) (chat.Conversation, error)
 }
 
 // Audit writes one row of the audit log (*counselors.Service.Record).
@@ -41,6 +47,10 @@ type Config struct {
 	Chat  Pusher
 	Team  Team
 	Audit Audit
+	// Conversations and Leading: Run checks the open spells against the
+	// conversations (Reconcile) where Leading says so (nil: everywhere).
+	Conversations Conversations
+	Leading       func() bool
 	// Cap is the daily exposure cap: time in conversations in one shift.
 	Cap time.Duration
 	// CapNotice is how long before the cap the staff member is told.
@@ -113,6 +123,11 @@ const (
 // part has theirs ended, is told their figures changed, and after a
 // high-risk one is offered a break (when the rule is on).
 func (s *Service) ConversationChanged(ctx context.Context, c chat.Conversation) {
+	s.changed(ctx, c.ID, holdersOf(c))
+}
+
+// holdersOf is who takes part in c now.
+func holdersOf(c chat.Conversation) []int64 {
 	var holders []int64
 	if c.Status == chat.StatusActive {
 		for _, id := range []int64{c.CounselorID, c.JoinedID} {
@@ -121,7 +136,11 @@ func (s *Service) ConversationChanged(ctx context.Context, c chat.Conversation) 
 			}
 		}
 	}
-	ended, err := s.cfg.Store.Changed(ctx, c.ID, holders, s.now())
+	return holders
+}
+
+func (s *Service) changed(ctx context.Context, conversationID string, holders []int64) {
+	ended, err := s.cfg.Store.Changed(ctx, conversationID, holders, s.now())
 	if err != nil {
 		s.cfg.Log.Warn("recording time in a conversation for care figures failed; the figures will be short", "error", err)
 		return
@@ -254,16 +273,70 @@ func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
 	return s.cfg.Store.Expire(ctx, now.Add(-s.cfg.Retention))
 }
 
-// Run deletes expired figures every interval until ctx ends, as the
-// conversations' retention does (chat.RunRetention).
+// reconcileAfter: spells younger than this are not checked (their change
+// is probably just being told).
+const reconcileAfter = time.Minute
+
+// Reconcile checks each open spell against its conversation as stored, and
+// records the change that was missed (a hook that failed, an instance that
+// stopped between the store's commit and the hook): else a missed end
+// would count as time in a conversation until retention. It returns how
+// many conversations it corrected.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	if s.cfg.Conversations == nil {
+		return 0, nil
+	}
+	now := s.now()
+	if _, err := s.cfg.Store.EndUnlinked(ctx, now); err != nil {
+		return 0, err
+	}
+	open, err := s.cfg.Store.Open(ctx, now.Add(-reconcileAfter))
+	if err != nil {
+		return 0, err
+	}
+	byConversation := map[string][]int64{}
+	for _, o := range open {
+		byConversation[o.ConversationID] = append(byConversation[o.ConversationID], o.StaffID)
+	}
+	n := 0
+	for id, staff := range byConversation {
+		c, err := s.cfg.Conversations.Conversation(ctx, id)
+		if err != nil && chat.ErrorCode(err) != chat.CodeNotFound {
+			return n, err
+		}
+		holders := holdersOf(c) // none, if it is gone
+		for _, who := range staff {
+			if !slices.Contains(holders, who) {
+				s.changed(ctx, id, holders)
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// Run, until ctx ends, reconciles open spells every interval (where
+// Config.Leading says so) and deletes expired figures about once an hour,
+// as the conversations' retention does (chat.RunRetention).
 func (s *Service) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var expired time.Time
 	for {
-		if n, err := s.Expire(ctx, s.now()); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Error("deleting expired care figures failed; will retry", "error", err)
-		} else if n > 0 {
-			s.cfg.Log.Info("deleted expired care figures", "count", n)
+		now := s.now()
+		if s.cfg.Leading == nil || s.cfg.Leading() {
+			if _, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Log.Warn("checking care figures against the conversations failed; will retry", "error", err)
+			}
+		}
+		if now.Sub(expired) >= time.Hour {
+			expired = now
+			if n, err := s.Expire(ctx, now); err != nil && ctx.Err() == nil {
+				s.cfg.Log.Error("deleting expired care figures failed; will retry", "error", err)
+			} else if n > 0 {
+				s.cfg.Log.Info("deleted expired care figures", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

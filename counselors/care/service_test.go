@@ -168,3 +168,58 @@ func TestFiguresCapAndBreakSuggestion(t *testing.T) {
 		}
 	})
 }
+
+// A change the hook never heard of (an instance stopped between the
+// store's commit and the hook) is found by Reconcile: the spell ends, a
+// high-risk one still offers its break, and a spell whose conversation was
+// deleted ends too, instead of counting as time until retention.
+func TestReconcileEndsMissedSpells(t *testing.T) {
+	worlds(t, func(t *testing.T, w world) {
+		clk := &clock{t: time.Now().UTC()}
+		p := &pushes{}
+		svc := care.New(care.Config{Store: w.care, Chat: p, Conversations: w.chat, BreakAfterHighRisk: true, Now: clk.now})
+		held, gone, kept := w.conversation(t), w.conversation(t), w.conversation(t)
+		for _, id := range []string{held, gone, kept} {
+			c, _, err := w.chat.Assign(ctx, id, 7, "Alex", 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc.ConversationChanged(ctx, c)
+		}
+		svc.Flagged(ctx, held)
+		// Ended and deleted behind the hook's back.
+		for _, id := range []string{held, gone} {
+			if _, _, err := w.chat.End(ctx, id, chat.EndedByCounselor); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.chat.(chat.Retention).DeleteConversation(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(30 * time.Second)
+		if n, err := svc.Reconcile(ctx); err != nil || n != 0 {
+			t.Fatalf("spells under a minute old were reconciled: %d %v", n, err)
+		}
+		clk.add(time.Hour)
+		if n, err := svc.Reconcile(ctx); err != nil || n != 1 {
+			t.Fatalf("reconciled %d conversations, %v; want the ended one", n, err)
+		}
+		if got := p.take(); len(got) != 1 || got[0] != "break_suggested:7" {
+			t.Fatalf("reconciling pushed %v", got)
+		}
+		f, err := svc.Mine(ctx, counselor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Shift.Conversations != 3 || f.BreakSuggested.IsZero() {
+			t.Fatalf("after reconciling: %+v", f)
+		}
+		open, err := w.care.Open(ctx, clk.now().Add(time.Hour))
+		if err != nil || len(open) != 1 || open[0].ConversationID != kept {
+			t.Fatalf("still open: %+v %v; want only the conversation still held", open, err)
+		}
+		if n, _ := svc.Reconcile(ctx); n != 0 {
+			t.Fatalf("a second pass corrected %d", n)
+		}
+	})
+}

@@ -16,6 +16,12 @@ type Spell struct {
 	Escalated  bool // an escalation (not a debrief) was raised about it
 }
 
+// OpenSpell is a spell still going on, and its conversation.
+type OpenSpell struct {
+	StaffID        int64
+	ConversationID string
+}
+
 // Interval is a break; End is zero while it goes on.
 type Interval struct{ Start, End time.Time }
 
@@ -51,6 +57,12 @@ type Store interface {
 	// Activity lists, per staff member asked for, the spells and breaks
 	// open at or since the given time, oldest first.
 	Activity(ctx context.Context, staffIDs []int64, since time.Time) (map[int64]Activity, error)
+	// Open lists the spells still open that began before the given time,
+	// with their conversation ("" when it was deleted meanwhile).
+	Open(ctx context.Context, startedBefore time.Time) ([]OpenSpell, error)
+	// EndUnlinked ends, at at, the open spells whose conversation was
+	// deleted (one whose end was missed); it returns how many.
+	EndUnlinked(ctx context.Context, at time.Time) (int, error)
 	// Expire deletes the spells and breaks that ended (or, still open,
 	// began) before cutoff, and marks older than it; it returns how many
 	// spells and breaks went.
@@ -176,6 +188,31 @@ func (s *MemoryStore) Activity(_ context.Context, staffIDs []int64, since time.T
 		out[id] = a
 	}
 	return out, nil
+}
+
+func (s *MemoryStore) Open(_ context.Context, startedBefore time.Time) ([]OpenSpell, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []OpenSpell
+	for _, sp := range s.spells {
+		if sp.End.IsZero() && sp.Start.Before(startedBefore) {
+			out = append(out, OpenSpell{StaffID: sp.StaffID, ConversationID: sp.conversationID})
+		}
+	}
+	return out, nil
+}
+
+func (s *MemoryStore) EndUnlinked(_ context.Context, at time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for i := range s.spells {
+		if sp := &s.spells[i]; sp.End.IsZero() && sp.conversationID == "" {
+			sp.End = at
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (s *MemoryStore) Expire(_ context.Context, cutoff time.Time) (int, error) {

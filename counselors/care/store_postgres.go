@@ -119,6 +119,29 @@ func (s *PostgresStore) Activity(ctx context.Context, staffIDs []int64, since ti
 	return out, rows.Err()
 }
 
+func (s *PostgresStore) Open(ctx context.Context, startedBefore time.Time) ([]OpenSpell, error) {
+	rows, err := s.pool.Query(ctx, `SELECT staff_id, coalesce(conversation_id::text, '') FROM care_spells
+		WHERE ended_at IS NULL AND started_at < $1 ORDER BY started_at, id`, startedBefore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OpenSpell
+	for rows.Next() {
+		var o OpenSpell
+		if err := rows.Scan(&o.StaffID, &o.ConversationID); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (s *PostgresStore) EndUnlinked(ctx context.Context, at time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE care_spells SET ended_at = $1 WHERE ended_at IS NULL AND conversation_id IS NULL`, at)
+	return int(tag.RowsAffected()), err
+}
+
 func unepoch(t time.Time) time.Time {
 	if t.Unix() == 0 {
 		return time.Time{}

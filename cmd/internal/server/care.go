@@ -49,6 +49,7 @@ func (s *Server) openCare(cfg Config, chatStore chat.Store, router *routing.Rout
 		store = mem
 	}
 	s.Care = care.New(care.Config{Store: store, Chat: pusher{s}, Team: careTeam{router}, Audit: s.Staff, Log: log,
+		Conversations: chatStore, Leading: router.Leading,
 		Cap: cfg.Care.Cap, CapNotice: cfg.Care.CapNotice, BreakAfterHighRisk: cfg.Care.BreakAfterHighRisk,
 		ShiftGap: cfg.Care.ShiftGap, Retention: time.Duration(cfg.Care.Days) * 24 * time.Hour})
 	s.Chat.SetConversationObserver(s.Care)

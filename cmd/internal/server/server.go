@@ -394,7 +394,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	go s.Escalations.Run(ctx)
 	go s.Supervision.Run(ctx)
-	go s.Care.Run(ctx, time.Hour)
+	go s.Care.Run(ctx, time.Minute) // checks open spells (on the leader), deletes expired figures hourly
 	if s.Config.ReferralInterval > 0 {
 		go s.Deliverer.Run(ctx, s.Config.ReferralInterval) // any instance: each row is claimed by one (SKIP LOCKED)
 	}
