@@ -36,6 +36,10 @@
 //     for each escalation (routing/escalation's OnRaised), OnStatus for
 //     each status change (routing.Config.OnStatus);
 //   - web: Mine, Of and Team, with the caller's principal.
+//   - the server: Run, which on the routing leader checks the open spells
+//     against the conversations every minute (Reconcile: a change whose
+//     hook failed is recorded late rather than never) and deletes expired
+//     figures hourly.
 //
 // Time is read only through Config.Now, so that tests drive the cap with a
 // fake clock. Service methods and both stores are safe for concurrent use.

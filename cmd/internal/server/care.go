@@ -28,6 +28,9 @@ func (e *env) readCare(c *Config) {
 	c.Care = CareConfig{Days: e.whole("HELPLINE_CARE_DAYS", 1), Cap: e.duration("HELPLINE_CARE_EXPOSURE_CAP"),
 		CapNotice: e.duration("HELPLINE_CARE_CAP_NOTICE"), BreakAfterHighRisk: e.boolean("HELPLINE_CARE_BREAK_AFTER_HIGH_RISK"),
 		ShiftGap: e.duration("HELPLINE_CARE_SHIFT_GAP")}
+	if c.Care.Days > 90 {
+		e.fail(fmt.Errorf("HELPLINE_CARE_DAYS=%d: these figures are kept for a short time; want 1 to 90 days", c.Care.Days))
+	}
 	if c.Care.CapNotice >= c.Care.Cap {
 		e.fail(fmt.Errorf("HELPLINE_CARE_CAP_NOTICE=%s must be shorter than HELPLINE_CARE_EXPOSURE_CAP=%s", c.Care.CapNotice, c.Care.Cap))
 	}

@@ -159,7 +159,7 @@ var Settings = []Setting{
 	{"HELPLINE_CARE_CAP_NOTICE", "30m", "how long before the exposure cap a counsellor (and their supervisors) are told they are near it; shorter than the cap"},
 	{"HELPLINE_CARE_BREAK_AFTER_HIGH_RISK", "true", "after a conversation with a risk flag or an escalation ends, the console suggests a break (never sets one)"},
 	{"HELPLINE_CARE_SHIFT_GAP", "6h", "a pause this long without conversations or breaks begins a new shift, for the care figures and the exposure cap"},
-	{"HELPLINE_CARE_DAYS", "14", "days counsellors' care figures (time in conversations, high-risk counts, breaks) are kept, then deleted; they are seen only by the counsellor and supervisors, never in reports or metrics"},
+	{"HELPLINE_CARE_DAYS", "14", "days (1 to 90) counsellors' care figures (time in conversations, high-risk counts, breaks) are kept, then deleted; they are seen only by the counsellor and supervisors, never in reports or metrics"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported

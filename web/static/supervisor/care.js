@@ -28,8 +28,13 @@ export async function fillCareColumn(tbody, members) {
   try {
     res = await call('GET', '/api/care/team');
   } catch (e) {
-    return; // not a supervisor (admins see no care figures), or offline: the column stays empty
+    if (e.code === 'not_found') { // admins see no care figures: no column
+      cells.forEach((td) => td.remove());
+      document.getElementById('team-care-col').hidden = true;
+    }
+    return; // offline: the column stays empty until the next page
   }
+  document.getElementById('team-care-col').hidden = false;
   const byId = new Map(((res && res.members) || []).map((e) => [String(e.id), e]));
   members.forEach((m, i) => { if (cells[i]) fill(cells[i], byId.get(String(m.id))); });
 }
