@@ -20,10 +20,20 @@ function fill(td, entry) {
   }
 }
 
+const REFRESH_MS = 60000; // exposure grows while the team list stays the same: look again every minute
+const shown = { cells: [], members: [], timer: 0 };
+
 // Adds the care cell to each row of the team table (rows in the order of members), then fills it.
-export async function fillCareColumn(tbody, members) {
-  const rows = Array.from(tbody.rows);
-  const cells = rows.map((tr) => tr.appendChild(H.el('td', { class: 'care-cell' })));
+export function fillCareColumn(tbody, members) {
+  shown.cells = Array.from(tbody.rows).map((tr) => tr.appendChild(H.el('td', { class: 'care-cell' })));
+  shown.members = members;
+  clearInterval(shown.timer);
+  shown.timer = setInterval(() => { if (shown.cells.length && shown.cells[0].isConnected) refresh(); }, REFRESH_MS);
+  return refresh();
+}
+
+async function refresh() {
+  const { cells, members } = shown;
   let res;
   try {
     res = await call('GET', '/api/care/team');
