@@ -264,7 +264,7 @@ func (s *Service) Team(ctx context.Context, p chat.Principal) ([]TeamEntry, erro
 }
 
 // Settings are the rules as the console shows them.
-func (s *Service) Settings() (cap, notice time.Duration, breakAfterHighRisk bool) {
+func (s *Service) Settings() (capTime, notice time.Duration, breakAfterHighRisk bool) {
 	return s.cfg.Cap, s.cfg.CapNotice, s.cfg.BreakAfterHighRisk
 }
 
