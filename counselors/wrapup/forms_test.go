@@ -197,7 +197,10 @@ func TestFormVersionValidation(t *testing.T) {
 		}
 	}
 	log.fail = true
-	fields := change(func(f []wrapup.Field) []wrapup.Field { f[0].Label = map[string]string{"es": "Tipo", "en": "Type"}; return f })
+	fields := change(func(f []wrapup.Field) []wrapup.Field {
+		f[0].Label = map[string]string{"es": "Tipo", "en": "Type"}
+		return f
+	})
 	if _, _, err := s.SaveForm(ctx, root, v1, fields); chat.ErrorCode(err) != chat.CodeUnavailable {
 		t.Fatalf("saved without an audit row: %v", err)
 	}

@@ -70,9 +70,9 @@ type Service struct {
 	form     Form   // the form it was made with
 	versions *forms // nil: the form is fixed (no UseVersions)
 	store    Store
-	chat  Conversations
-	audit Auditor
-	now   chat.Clock
+	chat     Conversations
+	audit    Auditor
+	now      chat.Clock
 }
 
 // New returns the service for form; now nil is time.Now.
