@@ -52,7 +52,10 @@ func PriorityReason(category string) string { return "risk:" + category }
 
 // Config wires a Service.
 type Config struct {
+	// Matcher matches with fixed lists; Lists, when set, instead gives
+	// the matcher of the lists' newest versions for each batch.
 	Matcher *Matcher
+	Lists   MatcherSource
 	Store   Store
 	// Escalator, when set, is asked to open an escalation for the first
 	// flag of each imminent category in a conversation. Without one, the
@@ -60,6 +63,11 @@ type Config struct {
 	Escalator Escalator
 	Log       *slog.Logger
 	Now       func() time.Time
+}
+
+// MatcherSource gives the matcher to use now (a *Library does).
+type MatcherSource interface {
+	Matcher(ctx context.Context) *Matcher
 }
 
 // Service flags seeker messages as chat stores them (it is a
@@ -110,28 +118,32 @@ func (s *Service) Flags(ctx context.Context, conversationID string) ([]Flag, err
 // SeekerTexts implements chat.SeekerTextObserver: it matches each stored
 // seeker text message and acts on what matched.
 func (s *Service) SeekerTexts(ctx context.Context, msgs []chat.Message) {
+	matcher := s.cfg.Matcher
+	if s.cfg.Lists != nil {
+		matcher = s.cfg.Lists.Matcher(ctx)
+	}
 	for _, m := range msgs {
 		if m.Sender != chat.SenderSeeker || m.Kind != chat.KindText {
 			continue
 		}
-		for _, f := range s.flagsOf(m) {
+		for _, f := range flagsOf(matcher, m, s.cfg.Now) {
 			s.act(ctx, f)
 		}
 	}
 }
 
 // flagsOf groups a message's matches into one flag per category and list.
-func (s *Service) flagsOf(m chat.Message) []Flag {
+func flagsOf(matcher *Matcher, m chat.Message, now func() time.Time) []Flag {
 	var out []Flag
 	index := map[[2]string]int{}
-	for _, hit := range s.cfg.Matcher.Match(m.Body) {
+	for _, hit := range matcher.Match(m.Body) {
 		key := [2]string{hit.Category, hit.List}
 		i, ok := index[key]
 		if !ok {
 			i = len(out)
 			index[key] = i
 			out = append(out, Flag{ID: chat.NewID(), ConversationID: m.ConversationID, Seq: m.Seq, Category: hit.Category,
-				Imminent: hit.Imminent, List: hit.List, Version: hit.Version, CreatedAt: s.cfg.Now().UTC()})
+				Imminent: hit.Imminent, List: hit.List, Version: hit.Version, CreatedAt: now().UTC()})
 		}
 		out[i].Words = append(out[i].Words, hit.Words)
 		out[i].Phrases = append(out[i].Phrases, hit.Phrase)
