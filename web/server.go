@@ -94,6 +94,10 @@ type Config struct {
 	Directory         *directory.Directory
 	Partners          referral.Store
 	PartnersAllowHTTP bool // development: http:// partner URLs
+
+	// PhraseLists are the risk phrase lists as admins edit them
+	// (web/admintools.go); nil leaves those endpoints out.
+	PhraseLists *riskflag.Library
 }
 
 // maxBody bounds every JSON request body.
@@ -141,6 +145,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.feedbackRoutes(mux)
 	h.reportRoutes(mux)
 	h.adminPageRoutes(mux)
+	h.adminToolsRoutes(mux)
 	h.referralRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)
 	h.supervisorRoutes(mux, static)

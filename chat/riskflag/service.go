@@ -73,8 +73,9 @@ type MatcherSource interface {
 // Service flags seeker messages as chat stores them (it is a
 // chat.SeekerTextObserver) and serves the flags to staff.
 type Service struct {
-	cfg  Config
-	chat atomic.Pointer[Chat]
+	cfg   Config
+	lists atomic.Pointer[MatcherSource]
+	chat  atomic.Pointer[Chat]
 	esc  atomic.Pointer[Escalator]
 }
 
@@ -89,6 +90,9 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	s := &Service{cfg: cfg}
+	if cfg.Lists != nil {
+		s.SetLists(cfg.Lists)
+	}
 	if cfg.Escalator != nil {
 		s.SetEscalator(cfg.Escalator)
 	}
@@ -105,6 +109,10 @@ func (s *Service) SetEscalator(e Escalator) {
 	s.esc.Store(&e)
 }
 
+// SetLists makes the service match with the lists' newest versions (a
+// *Library, built once the stores are open) instead of Config.Matcher.
+func (s *Service) SetLists(l MatcherSource) { s.lists.Store(&l) }
+
 // SetChat hands over the chat service (built after this one, since chat's
 // Config names this as its observer).
 func (s *Service) SetChat(c Chat) { s.chat.Store(&c) }
@@ -119,8 +127,8 @@ func (s *Service) Flags(ctx context.Context, conversationID string) ([]Flag, err
 // seeker text message and acts on what matched.
 func (s *Service) SeekerTexts(ctx context.Context, msgs []chat.Message) {
 	matcher := s.cfg.Matcher
-	if s.cfg.Lists != nil {
-		matcher = s.cfg.Lists.Matcher(ctx)
+	if l := s.lists.Load(); l != nil {
+		matcher = (*l).Matcher(ctx)
 	}
 	for _, m := range msgs {
 		if m.Sender != chat.SenderSeeker || m.Kind != chat.KindText {

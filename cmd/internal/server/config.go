@@ -83,6 +83,11 @@ type Config struct {
 	ReferralInterval  time.Duration
 	ReferralAllowHTTP bool
 	ReferralTLS       *tls.Config
+
+	// EditsCheck is how often each instance asks the database whether an
+	// admin saved a new version of the wrap-up form or of a risk phrase
+	// list on another instance (HELPLINE_EDITS_CHECK).
+	EditsCheck time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -152,6 +157,7 @@ var Settings = []Setting{
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details, and load the fictional sample referral directory"},
 	{"HELPLINE_DEMO_PASSWORD", "", "in-memory mode only: password for the demo accounts (at least 12 characters; default: random, printed at start)"},
+	{"HELPLINE_EDITS_CHECK", "2s", "how often each instance checks for a new version of the wrap-up form or of a risk phrase list that an admin saved on another instance (the instance where it is saved uses it at once)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -203,6 +209,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	e.readReport(&c)
 	e.readReferral(&c)
+	c.EditsCheck = e.duration("HELPLINE_EDITS_CHECK")
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

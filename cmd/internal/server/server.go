@@ -75,6 +75,8 @@ type Server struct {
 	Referrals *refer.Service
 	Outbox    referral.Store
 	Deliverer *referral.Deliverer
+	// PhraseLists are the risk phrase lists' versions, as admins edit them.
+	PhraseLists *riskflag.Library
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -210,6 +212,9 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
 		return err
 	}
+	if err := s.openAdminTools(ctx); err != nil {
+		return err
+	}
 	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
 	// An imminent risk flag opens an escalation by itself (urgency "now").
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
@@ -220,7 +225,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
 		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
 		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
-		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP})
+		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP,
+		PhraseLists: s.PhraseLists})
 
 	return nil
 }
