@@ -76,7 +76,7 @@ type Service struct {
 	cfg   Config
 	lists atomic.Pointer[MatcherSource]
 	chat  atomic.Pointer[Chat]
-	esc  atomic.Pointer[Escalator]
+	esc   atomic.Pointer[Escalator]
 }
 
 var _ chat.SeekerTextObserver = (*Service)(nil)
