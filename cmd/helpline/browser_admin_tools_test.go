@@ -153,7 +153,7 @@ func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
 			admin := adminSignsIn(t, browser, srv, lang, "root", rootPass)
 			form := srv.Tools.Wrapups.Form()
 			added := "wf-0-" + strconv.Itoa(len(form.Fields[0].Options)) // the path of the contact type the admin adds
-			question := strconv.Itoa(len(form.Fields))                  // and of the question they add, then remove
+			question := strconv.Itoa(len(form.Fields))                   // and of the question they add, then remove
 			uiBrowse(t, admin, "the admin adds a contact type, its code made from its English label",
 				click(`.admin-tabs .tab[data-panel="wrapup-form-panel"]`), visible("#wrapup-form-panel"),
 				uiTextIs("#wf-current", uiTr(t, table, "admin.wrapup.current", "version", v1)),
