@@ -134,7 +134,8 @@ func (s *Service) FormVersion(ctx context.Context, p chat.Principal, v string) (
 	if !p.Role.IsStaff() {
 		return Form{}, chat.ErrNotFound
 	}
-	return s.formOf(ctx, v)
+	f, err := s.formOf(ctx, v)
+	return copyForm(f), err // the caller may change it; the cache stays as stored
 }
 
 // FormVersions describes every version, newest first (admins).
@@ -182,7 +183,7 @@ func (s *Service) SaveForm(ctx context.Context, p chat.Principal, basedOn string
 		return Form{}, false, unavailable(err)
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	next := Form{Version: fmt.Sprintf("%s.%d", now.Format(time.DateOnly), len(all)+1), Fields: fields}
+	next := copyForm(Form{Version: fmt.Sprintf("%s.%d", now.Format(time.DateOnly), len(all)+1), Fields: fields})
 	if err := next.Validate(); err != nil {
 		return Form{}, false, chat.Errorf(chat.CodeInvalid, "%s", err)
 	}

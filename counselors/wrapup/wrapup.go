@@ -83,14 +83,15 @@ func New(form Form, store Store, conversations Conversations, audit Auditor, now
 	return &Service{form: form, store: store, chat: conversations, audit: audit, now: now}
 }
 
-// Form returns the current form (as last checked, without asking the store).
+// Form returns (a copy of) the current form as last checked, without
+// asking the store.
 func (s *Service) Form() Form {
 	if fs := s.versions; fs != nil {
 		fs.mu.Lock()
 		defer fs.mu.Unlock()
-		return fs.current
+		return copyForm(fs.current)
 	}
-	return s.form
+	return copyForm(s.form)
 }
 
 // Get returns the wrap-up of a conversation p holds: the stored draft or
