@@ -67,3 +67,50 @@ func TestAdminEditsReachEveryInstance(t *testing.T) {
 	}
 	t.Fatalf("the other instance never used wrap-up form %s", newForm)
 }
+
+// The transparency report's wrap-up section counts every version of the
+// form by the same codes: four wrap-ups written before an admin's new
+// version and four after are one count of eight (shown rounded, 10),
+// where either half alone would be suppressed.
+func TestTheReportCountsEveryFormVersion(t *testing.T) {
+	forEachStore(t, func(t *testing.T, srv *servertest.Server) {
+		ctx := slowCtx(t)
+		rootPass := srv.MustAccount(t, "root", "Root", chat.RoleAdmin, 1)
+		kimPass := srv.MustAccount(t, "kim", "Kim", chat.RoleCounselor, 10)
+		_, root := signIn(t, ctx, srv, "root", rootPass)
+		kim, kimIn := signIn(t, ctx, srv, "kim", kimPass)
+		wrapUp := func(n int) {
+			for i := 0; i < n; i++ {
+				s := startSeeker(t, ctx, srv, "self", "es")
+				accept(t, ctx, kim, s.started.ConversationID)
+				if a := call(t, ctx, nil, "POST", srv.URL+"/api/seeker/leave", "", map[string]string{"token": s.started.Token}, nil); a.Status != 204 {
+					t.Fatalf("leave: %d", a.Status)
+				}
+				if a := call(t, ctx, nil, "POST", srv.URL+"/api/conversations/"+s.started.ConversationID+"/wrapup/complete", kimIn.Token,
+					map[string]any{"answers": fullWrapup}, nil); a.Status != 200 {
+					t.Fatalf("wrap-up: %d %s", a.Status, a.Body)
+				}
+			}
+		}
+		report := func() string {
+			a := call(t, ctx, nil, "GET", srv.URL+"/api/admin/report?month="+time.Now().UTC().Format("2006-01"), root.Token, nil, nil)
+			if a.Status != 200 {
+				t.Fatalf("report: %d %s", a.Status, a.Body)
+			}
+			return string(a.Body)
+		}
+		wrapUp(4)
+		if r := report(); !strings.Contains(r, `{"category":"own_behaviour","count":null,"note":"*"}`) {
+			t.Fatalf("four wrap-ups are not suppressed: %s", r)
+		}
+		form := srv.Tools.Wrapups.Form()
+		form.Fields[0].Label = map[string]string{"es": "Tipo de contacto (revisado)", "en": "Type of contact (revised)"}
+		if a := call(t, ctx, nil, "POST", srv.URL+"/api/admin/wrapup/forms", root.Token, map[string]any{"based_on": form.Version, "fields": form.Fields}, nil); a.Status != 201 {
+			t.Fatalf("new form: %d %s", a.Status, a.Body)
+		}
+		wrapUp(4)
+		if r := report(); !strings.Contains(r, `{"category":"own_behaviour","count":10}`) {
+			t.Fatalf("the report does not add both versions' wrap-ups: %s", r)
+		}
+	})
+}
