@@ -46,6 +46,9 @@ type Auditor interface {
 	Record(ctx context.Context, actorID int64, action, target, detail string) error
 }
 
+// checkTimeout bounds one check for a new version.
+const checkTimeout = 2 * time.Second
+
 // AuditListSave is the audit action of a new version of a list.
 const AuditListSave = "phrases.save"
 
@@ -137,7 +140,12 @@ func (l *Library) Matcher(ctx context.Context) *Matcher {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.now().Sub(l.checked) >= l.every {
-		if err := l.reload(ctx); err != nil {
+		// A database that does not answer must not hold up the flags: a
+		// short wait, then the lists known, and the next try an interval on.
+		check, cancel := context.WithTimeout(ctx, checkTimeout)
+		defer cancel()
+		if err := l.reload(check); err != nil {
+			l.checked = l.now()
 			l.log.Warn("checking the risk phrase lists for a new version failed; matching with the lists known", "error", err)
 		}
 	}

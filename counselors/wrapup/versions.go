@@ -93,9 +93,7 @@ func (s *Service) currentForm(ctx context.Context) Form {
 			fs.current = f
 		}
 	}
-	if err == nil {
-		fs.checked = now
-	}
+	fs.checked = now // after a failure too: the next try an interval on, the form known meanwhile
 	return fs.current
 }
 
