@@ -98,6 +98,9 @@ type Config struct {
 	// Care: staff members' care figures, the exposure cap, and the team's
 	// place against it (web/care.go); nil leaves its routes out.
 	Care CareService
+	// PhraseLists are the risk phrase lists as admins edit them
+	// (web/admintools.go); nil leaves those endpoints out.
+	PhraseLists *riskflag.Library
 }
 
 // maxBody bounds every JSON request body.
@@ -145,6 +148,7 @@ func NewHandler(cfg Config) http.Handler {
 	h.feedbackRoutes(mux)
 	h.reportRoutes(mux)
 	h.adminPageRoutes(mux)
+	h.adminToolsRoutes(mux)
 	h.referralRoutes(mux)
 	h.careRoutes(mux)
 	mux.Handle("GET /ws", cfg.Chat)

@@ -128,8 +128,15 @@ func (h *handler) addCaseNote(w http.ResponseWriter, r *http.Request, p chat.Pri
 	writeJSON(w, http.StatusCreated, n)
 }
 
+// wrapupForm is the current form, or ?version= the one a wrap-up was
+// written with.
 func (h *handler) wrapupForm(w http.ResponseWriter, r *http.Request, p chat.Principal, info chat.StaffInfo) {
-	writeJSON(w, http.StatusOK, h.cfg.Tools.Wrapups.Form())
+	f, err := h.cfg.Tools.Wrapups.FormVersion(r.Context(), p, r.URL.Query().Get("version"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
 }
 
 func (h *handler) getWrapup(w http.ResponseWriter, r *http.Request, p chat.Principal, info chat.StaffInfo) {

@@ -9,7 +9,10 @@
 // queue (chat.PriorityRisk). The seeker sees nothing of it.
 //
 // What it owns: the phrase lists (phrases/<name>.json, embedded, replaced
-// or added to by the files of a directory: Load), the matcher (accent- and
+// or added to by the files of a directory: Load), their versions as admins
+// edit them (Library on a ListStore: memory, or PostgreSQL's
+// risk_phrase_lists; every instance picks up a new version at its next
+// check, and CheckEdit refuses phrases too short or doubled), the matcher (accent- and
 // case-insensitive, on whole words, explainable, no network), and the
 // flags kept per conversation (Store: memory, and PostgreSQL's risk_flags
 // table, whose matched words are sealed and which goes with its

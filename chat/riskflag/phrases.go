@@ -54,7 +54,11 @@ type List struct {
 	Language   string
 	Version    string
 	Categories []Category
+	source     File
 }
+
+// Source is the list as written: what an admin sees and edits.
+func (l *List) Source() File { return copyFile(l.source) }
 
 // Category is one compiled category of a list.
 type Category struct {
@@ -130,7 +134,7 @@ func Parse(name string, b []byte) (*List, error) {
 	if f.Version == "" || len(f.Version) > 40 {
 		return nil, fmt.Errorf("version must be set (at most 40 characters), and changed whenever the list is")
 	}
-	l := &List{Name: name, Language: f.Language, Version: f.Version}
+	l := &List{Name: name, Language: f.Language, Version: f.Version, source: copyFile(f)}
 	seen := map[string]bool{}
 	for _, fc := range f.Categories {
 		if !categoryID.MatchString(fc.ID) || seen[fc.ID] {

@@ -52,7 +52,10 @@ func PriorityReason(category string) string { return "risk:" + category }
 
 // Config wires a Service.
 type Config struct {
+	// Matcher matches with fixed lists; Lists, when set, instead gives
+	// the matcher of the lists' newest versions for each batch.
 	Matcher *Matcher
+	Lists   MatcherSource
 	Store   Store
 	// Escalator, when set, is asked to open an escalation for the first
 	// flag of each imminent category in a conversation. Without one, the
@@ -62,12 +65,18 @@ type Config struct {
 	Now       func() time.Time
 }
 
+// MatcherSource gives the matcher to use now (a *Library does).
+type MatcherSource interface {
+	Matcher(ctx context.Context) *Matcher
+}
+
 // Service flags seeker messages as chat stores them (it is a
 // chat.SeekerTextObserver) and serves the flags to staff.
 type Service struct {
-	cfg  Config
-	chat atomic.Pointer[Chat]
-	esc  atomic.Pointer[Escalator]
+	cfg   Config
+	lists atomic.Pointer[MatcherSource]
+	chat  atomic.Pointer[Chat]
+	esc   atomic.Pointer[Escalator]
 }
 
 var _ chat.SeekerTextObserver = (*Service)(nil)
@@ -81,6 +90,9 @@ func New(cfg Config) *Service {
 		cfg.Now = time.Now
 	}
 	s := &Service{cfg: cfg}
+	if cfg.Lists != nil {
+		s.SetLists(cfg.Lists)
+	}
 	if cfg.Escalator != nil {
 		s.SetEscalator(cfg.Escalator)
 	}
@@ -97,6 +109,10 @@ func (s *Service) SetEscalator(e Escalator) {
 	s.esc.Store(&e)
 }
 
+// SetLists makes the service match with the lists' newest versions (a
+// *Library, built once the stores are open) instead of Config.Matcher.
+func (s *Service) SetLists(l MatcherSource) { s.lists.Store(&l) }
+
 // SetChat hands over the chat service (built after this one, since chat's
 // Config names this as its observer).
 func (s *Service) SetChat(c Chat) { s.chat.Store(&c) }
@@ -110,28 +126,32 @@ func (s *Service) Flags(ctx context.Context, conversationID string) ([]Flag, err
 // SeekerTexts implements chat.SeekerTextObserver: it matches each stored
 // seeker text message and acts on what matched.
 func (s *Service) SeekerTexts(ctx context.Context, msgs []chat.Message) {
+	matcher := s.cfg.Matcher
+	if l := s.lists.Load(); l != nil {
+		matcher = (*l).Matcher(ctx)
+	}
 	for _, m := range msgs {
 		if m.Sender != chat.SenderSeeker || m.Kind != chat.KindText {
 			continue
 		}
-		for _, f := range s.flagsOf(m) {
+		for _, f := range flagsOf(matcher, m, s.cfg.Now) {
 			s.act(ctx, f)
 		}
 	}
 }
 
 // flagsOf groups a message's matches into one flag per category and list.
-func (s *Service) flagsOf(m chat.Message) []Flag {
+func flagsOf(matcher *Matcher, m chat.Message, now func() time.Time) []Flag {
 	var out []Flag
 	index := map[[2]string]int{}
-	for _, hit := range s.cfg.Matcher.Match(m.Body) {
+	for _, hit := range matcher.Match(m.Body) {
 		key := [2]string{hit.Category, hit.List}
 		i, ok := index[key]
 		if !ok {
 			i = len(out)
 			index[key] = i
 			out = append(out, Flag{ID: chat.NewID(), ConversationID: m.ConversationID, Seq: m.Seq, Category: hit.Category,
-				Imminent: hit.Imminent, List: hit.List, Version: hit.Version, CreatedAt: s.cfg.Now().UTC()})
+				Imminent: hit.Imminent, List: hit.List, Version: hit.Version, CreatedAt: now().UTC()})
 		}
 		out[i].Words = append(out[i].Words, hit.Words)
 		out[i].Phrases = append(out[i].Phrases, hit.Phrase)

@@ -39,7 +39,13 @@ type Answer struct {
 	Body      string    `json:"body"`
 	Tags      []string  `json:"tags"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// RetiredAt, when set, takes a shared answer out of the counsellors'
+	// search; it stays for supervisors and admins to see and bring back.
+	RetiredAt time.Time `json:"retired_at,omitzero"`
 }
+
+// Retired tells whether the answer has been retired.
+func (a Answer) Retired() bool { return !a.RetiredAt.IsZero() }
 
 // Store keeps answers. Put replaces the answer with the same id.
 type Store interface {
@@ -56,8 +62,10 @@ type Auditor interface {
 
 // Audit actions.
 const (
-	AuditSave   = "answer.save"
-	AuditDelete = "answer.delete"
+	AuditSave      = "answer.save"
+	AuditDelete    = "answer.delete"
+	AuditRetire    = "answer.retire"
+	AuditReinstate = "answer.reinstate"
 )
 
 // Staff is who asks: their account id, role and the teams (audiences) they
@@ -93,10 +101,10 @@ func (s *Service) Visible(ctx context.Context, st Staff, lang, query string) ([]
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	words := strings.Fields(fold(query))
+	words := queryWords(query)
 	out := []Answer{}
 	for _, a := range all {
-		if !sees(st, a) || (lang != "" && a.Language != lang) || !matches(a, words) {
+		if a.Retired() || !sees(st, a) || (lang != "" && a.Language != lang) || !matches(a, words) {
 			continue
 		}
 		out = append(out, a)
@@ -126,6 +134,8 @@ func sees(st Staff, a Answer) bool {
 	}
 	return a.OwnerID == st.ID
 }
+
+func queryWords(query string) []string { return strings.Fields(fold(query)) }
 
 func matches(a Answer, words []string) bool {
 	hay := fold(a.Title + " " + a.Body + " " + strings.Join(a.Tags, " "))
@@ -161,6 +171,7 @@ func (s *Service) Save(ctx context.Context, st Staff, a Answer) (Answer, error) 
 		return Answer{}, unavailable(err)
 	}
 	a.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+	a.RetiredAt = was.RetiredAt // an edit does not bring a retired answer back
 	if err := s.audit.Record(ctx, st.ID, AuditSave, "answer:"+a.ID, string(a.Scope)+" "+a.Language); err != nil {
 		return Answer{}, errNotAudited
 	}

@@ -6,7 +6,9 @@
 //
 // Who may call it: web (the staff HTTP API) and cmd/internal/server (to load
 // the starting set into an empty store). Supervisors and admins manage the
-// shared answers (service and team); every counsellor manages their own;
+// shared answers (service and team: Shared, Retire, which takes one out of
+// the search without deleting it, and Reinstate); every counsellor manages
+// their own;
 // each change is written to the audit log first and refused when it cannot
 // be.
 //

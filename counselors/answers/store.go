@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -75,10 +76,14 @@ type PostgresStore struct{ pool *pgxpool.Pool }
 func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
 
 func (p *PostgresStore) Put(ctx context.Context, a Answer) error {
-	_, err := p.pool.Exec(ctx, `INSERT INTO prepared_answers (id, language, scope, team, owner_id, title, body, tags, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (id) DO UPDATE SET language = $2, scope = $3, team = $4, owner_id = $5, title = $6, body = $7, tags = $8, updated_at = $9`,
-		a.ID, a.Language, string(a.Scope), a.Team, a.OwnerID, a.Title, a.Body, nonNil(a.Tags), a.UpdatedAt)
+	var retired *time.Time
+	if a.Retired() {
+		retired = &a.RetiredAt
+	}
+	_, err := p.pool.Exec(ctx, `INSERT INTO prepared_answers (id, language, scope, team, owner_id, title, body, tags, updated_at, retired_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (id) DO UPDATE SET language = $2, scope = $3, team = $4, owner_id = $5, title = $6, body = $7, tags = $8, updated_at = $9, retired_at = $10`,
+		a.ID, a.Language, string(a.Scope), a.Team, a.OwnerID, a.Title, a.Body, nonNil(a.Tags), a.UpdatedAt, retired)
 	return err
 }
 
@@ -89,13 +94,17 @@ func nonNil(s []string) []string {
 	return s
 }
 
-const columns = `id, language, scope, team, owner_id, title, body, tags, updated_at`
+const columns = `id, language, scope, team, owner_id, title, body, tags, updated_at, retired_at`
 
 func scan(row pgx.Row) (Answer, error) {
 	var a Answer
 	var scope string
-	err := row.Scan(&a.ID, &a.Language, &scope, &a.Team, &a.OwnerID, &a.Title, &a.Body, &a.Tags, &a.UpdatedAt)
+	var retired *time.Time
+	err := row.Scan(&a.ID, &a.Language, &scope, &a.Team, &a.OwnerID, &a.Title, &a.Body, &a.Tags, &a.UpdatedAt, &retired)
 	a.Scope, a.UpdatedAt = Scope(scope), a.UpdatedAt.UTC()
+	if retired != nil {
+		a.RetiredAt = retired.UTC()
+	}
 	return a, err
 }
 

@@ -3,7 +3,13 @@
 //
 // The form is per deployment (a JSON file, HELPLINE_WRAPUP_FORM; form.json is
 // the default shipped) and versioned: each wrap-up keeps the version it was
-// filled in with, so that counts survive form changes. Every field is a
+// filled in with (a draft the one it was started with), so that counts
+// survive form changes. With UseVersions the versions live in a FormStore
+// (memory, or PostgreSQL's wrapup_forms): the file is the first, an admin's
+// SaveForm adds one, and each instance checks for a newer one at most every
+// interval, so that a version saved elsewhere takes effect without a
+// restart. A new version may not ask who someone is, nor change whether an
+// answer already counted has a second level. Every field is a
 // choice among the form's own codes (a category taxonomy is two levels
 // deep): there is no free-text field, so no wrap-up can hold a name, an
 // address, a phone number or an IP address.

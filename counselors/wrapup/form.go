@@ -65,9 +65,7 @@ var code = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 // Field ids a form may not use: a wrap-up never asks for who someone is.
 var identifying = []string{"name", "address", "phone", "email", "ip", "surname", "birth"}
 
-// ParseForm reads and checks a form: a version, field and option codes
-// (a-z, 0-9, _), unique, each field with two options or more, at most two
-// levels, every label in Spanish and English.
+// ParseForm reads and checks a form (Validate).
 func ParseForm(data []byte) (Form, error) {
 	var f Form
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -75,33 +73,46 @@ func ParseForm(data []byte) (Form, error) {
 	if err := dec.Decode(&f); err != nil {
 		return Form{}, err
 	}
+	if err := f.Validate(); err != nil {
+		return Form{}, err
+	}
+	return f, nil
+}
+
+// Validate checks a form: a version, field and option codes (a-z, 0-9, _),
+// unique, each field with two options or more, at most two levels, every
+// label in Spanish and English, and no field that asks who someone is.
+func (f Form) Validate() error {
 	if f.Version == "" || len(f.Version) > 40 {
-		return Form{}, fmt.Errorf("version: 1 to 40 characters")
+		return fmt.Errorf("version: 1 to 40 characters")
 	}
 	if len(f.Fields) == 0 {
-		return Form{}, fmt.Errorf("no fields")
+		return fmt.Errorf("no fields")
 	}
 	seen := map[string]bool{}
 	for _, fd := range f.Fields {
 		if !code.MatchString(fd.ID) || seen[fd.ID] || strings.HasPrefix(fd.ID, "_") {
-			return Form{}, fmt.Errorf("field %q: a unique code of a-z, 0-9 and _", fd.ID)
+			return fmt.Errorf("field %q: a unique code of a-z, 0-9 and _", fd.ID)
 		}
 		for _, word := range identifying {
 			for _, part := range strings.Split(fd.ID, "_") {
 				if part == word {
-					return Form{}, fmt.Errorf("field %q: a wrap-up never records who someone is", fd.ID)
+					return fmt.Errorf("field %q: a wrap-up never records who someone is", fd.ID)
 				}
 			}
 		}
 		seen[fd.ID] = true
 		if err := checkLabels(fd.ID, fd.Label); err != nil {
-			return Form{}, err
+			return err
+		}
+		if err := checkIdentifyingLabel(fd.ID, fd.Label); err != nil {
+			return err
 		}
 		if err := checkOptions(fd.ID, fd.Options, 1); err != nil {
-			return Form{}, err
+			return err
 		}
 	}
-	return f, nil
+	return nil
 }
 
 func checkOptions(where string, opts []Option, level int) error {
@@ -133,6 +144,25 @@ func checkLabels(where string, label map[string]string) error {
 	for _, lang := range []string{"es", "en"} {
 		if strings.TrimSpace(label[lang]) == "" {
 			return fmt.Errorf("%s: label in %q missing", where, lang)
+		}
+		if len([]rune(label[lang])) > MaxLabel {
+			return fmt.Errorf("%s: label in %q longer than %d characters", where, lang, MaxLabel)
+		}
+	}
+	return nil
+}
+
+// MaxLabel is the longest label of a field or option.
+const MaxLabel = 120
+
+// Words in a question's label that ask who someone is or where they are:
+// a wrap-up never does, in any language it is written in.
+var identifyingLabel = regexp.MustCompile(`(?i)\b(names?|surnames?|address(es)?|phones?|telephone|e-?mails?|ip|nombres?|apellidos?|direcci[oó]n|tel[eé]fonos?|correos?|domicilio)\b`)
+
+func checkIdentifyingLabel(where string, label map[string]string) error {
+	for lang, text := range label {
+		if w := identifyingLabel.FindString(text); w != "" {
+			return fmt.Errorf("field %s: its label in %q asks for %q; a wrap-up never records who someone is or how to reach them", where, lang, w)
 		}
 	}
 	return nil

@@ -67,11 +67,12 @@ const (
 
 // Service is the rule for wrap-ups.
 type Service struct {
-	form  Form
-	store Store
-	chat  Conversations
-	audit Auditor
-	now   chat.Clock
+	form     Form   // the form it was made with
+	versions *forms // nil: the form is fixed (no UseVersions)
+	store    Store
+	chat     Conversations
+	audit    Auditor
+	now      chat.Clock
 }
 
 // New returns the service for form; now nil is time.Now.
@@ -82,8 +83,16 @@ func New(form Form, store Store, conversations Conversations, audit Auditor, now
 	return &Service{form: form, store: store, chat: conversations, audit: audit, now: now}
 }
 
-// Form returns the deployment's form.
-func (s *Service) Form() Form { return s.form }
+// Form returns (a copy of) the current form as last checked, without
+// asking the store.
+func (s *Service) Form() Form {
+	if fs := s.versions; fs != nil {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		return copyForm(fs.current)
+	}
+	return copyForm(s.form)
+}
 
 // Get returns the wrap-up of a conversation p holds: the stored draft or
 // done wrap-up, else an empty draft of the current form.
@@ -93,7 +102,7 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID stri
 	}
 	w, err := s.store.Get(ctx, conversationID)
 	if chat.ErrorCode(err) == chat.CodeNotFound {
-		return Wrapup{ConversationID: conversationID, FormVersion: s.form.Version, Answers: map[string]string{}}, nil
+		return Wrapup{ConversationID: conversationID, FormVersion: s.currentForm(ctx).Version, Answers: map[string]string{}}, nil
 	}
 	if err != nil {
 		return Wrapup{}, unavailable(err)
@@ -102,16 +111,21 @@ func (s *Service) Get(ctx context.Context, p chat.Principal, conversationID stri
 }
 
 // SaveDraft keeps the answers so far (any subset of the form's fields),
-// whoever holds the conversation next sees them.
+// whoever holds the conversation next sees them. A draft keeps the version
+// of the form it was started with; a new one is written with the current.
 func (s *Service) SaveDraft(ctx context.Context, p chat.Principal, conversationID string, answers map[string]string) (Wrapup, error) {
-	if err := s.form.Check(answers, false); err != nil {
-		return Wrapup{}, chat.Errorf(chat.CodeInvalid, "%s", err)
-	}
 	if _, err := s.take(ctx, p, conversationID); err != nil {
 		return Wrapup{}, err
 	}
-	w := s.wrapup(p, conversationID, answers)
-	if err := s.audit.Record(ctx, p.StaffID, AuditDraft, "conversation:"+conversationID, s.form.Version); err != nil {
+	form, err := s.formFor(ctx, conversationID)
+	if err != nil {
+		return Wrapup{}, err
+	}
+	if err := form.Check(answers, false); err != nil {
+		return Wrapup{}, chat.Errorf(chat.CodeInvalid, "%s", err)
+	}
+	w := s.wrapup(p, form, conversationID, answers)
+	if err := s.audit.Record(ctx, p.StaffID, AuditDraft, "conversation:"+conversationID, form.Version); err != nil {
 		return Wrapup{}, errNotAudited
 	}
 	if err := s.store.SaveDraft(ctx, w); err != nil {
@@ -120,23 +134,41 @@ func (s *Service) SaveDraft(ctx context.Context, p chat.Principal, conversationI
 	return w, nil
 }
 
-// Complete records the finished wrap-up of an ended conversation, and its
-// anonymous counts. Completing it again with the same answers answers as
-// the first time; with others, CodeConflict.
-func (s *Service) Complete(ctx context.Context, p chat.Principal, conversationID string, answers map[string]string) (Wrapup, error) {
-	if err := s.form.Check(answers, true); err != nil {
-		return Wrapup{}, chat.Errorf(chat.CodeInvalid, "%s", err)
+// formFor is the form a conversation's wrap-up is written with: its
+// draft's version, else the current one.
+func (s *Service) formFor(ctx context.Context, conversationID string) (Form, error) {
+	w, err := s.store.Get(ctx, conversationID)
+	switch {
+	case chat.ErrorCode(err) == chat.CodeNotFound:
+		return s.currentForm(ctx), nil
+	case err != nil:
+		return Form{}, unavailable(err)
 	}
+	return s.formOf(ctx, w.FormVersion)
+}
+
+// Complete records the finished wrap-up of an ended conversation, and its
+// anonymous counts, with the version of the form it was written with.
+// Completing it again with the same answers answers as the first time;
+// with others, CodeConflict.
+func (s *Service) Complete(ctx context.Context, p chat.Principal, conversationID string, answers map[string]string) (Wrapup, error) {
 	c, err := s.take(ctx, p, conversationID)
 	if err != nil {
 		return Wrapup{}, err
 	}
+	form, err := s.formFor(ctx, conversationID)
+	if err != nil {
+		return Wrapup{}, err
+	}
+	if err := form.Check(answers, true); err != nil {
+		return Wrapup{}, chat.Errorf(chat.CodeInvalid, "%s", err)
+	}
 	if c.Status != chat.StatusEnded {
 		return Wrapup{}, chat.Errorf(chat.CodeConflict, "the wrap-up is completed once the conversation has ended")
 	}
-	w := s.wrapup(p, conversationID, answers)
+	w := s.wrapup(p, form, conversationID, answers)
 	w.Done, w.CompletedAt = true, w.UpdatedAt
-	if err := s.audit.Record(ctx, p.StaffID, AuditComplete, "conversation:"+conversationID, s.form.Version); err != nil {
+	if err := s.audit.Record(ctx, p.StaffID, AuditComplete, "conversation:"+conversationID, form.Version); err != nil {
 		return Wrapup{}, errNotAudited
 	}
 	stored, err := s.store.Complete(ctx, w, w.CompletedAt)
@@ -160,11 +192,11 @@ func (s *Service) DailyCounts(ctx context.Context, from, to time.Time) ([]Count,
 	return counts, nil
 }
 
-func (s *Service) wrapup(p chat.Principal, conversationID string, answers map[string]string) Wrapup {
+func (s *Service) wrapup(p chat.Principal, form Form, conversationID string, answers map[string]string) Wrapup {
 	if answers == nil {
 		answers = map[string]string{}
 	}
-	return Wrapup{ConversationID: conversationID, FormVersion: s.form.Version, Answers: answers,
+	return Wrapup{ConversationID: conversationID, FormVersion: form.Version, Answers: answers,
 		UpdatedBy: p.StaffID, UpdatedAt: s.now().UTC().Truncate(time.Microsecond)}
 }
 

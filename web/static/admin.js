@@ -7,12 +7,21 @@ import * as audit from './admin/audit.js';
 import * as reportPanel from './admin/report.js';
 import * as comments from './admin/comments.js';
 import { mountDirectory } from './admin/directory.js';
+/* feature: admin-tools */
+import * as sharedAnswers from './admin/answers.js';
+import * as wrapupForm from './admin/wrapupform.js';
+import * as phraseLists from './admin/phrases.js';
+/* /feature: admin-tools */
 
 const $ = (id) => document.getElementById(id);
 // The referral directory (admin/directory.js) mounts with the staff token.
 const directory = { mount: (c) => mountDirectory(c.token) };
-const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel, 'directory-panel': directory };
+const panels = { 'accounts-panel': accounts, 'audit-panel': audit, 'report-panel': reportPanel, 'directory-panel': directory,
+  'answers-panel': sharedAnswers, 'wrapup-form-panel': wrapupForm, 'phrases-panel': phraseLists };
 const alsoMounted = [comments]; // parts of a panel: mounted with the page, shown by their own form
+// Each role sees the pages for its job: an admin every panel, a supervisor the shared
+// prepared answers they manage (linked from /supervisor); anyone else none.
+const ROLE_PANELS = { admin: null, supervisor: ['answers-panel'] };
 let session = null;
 let statusTimer = 0;
 
@@ -68,17 +77,21 @@ async function logout() {
   end();
 }
 
-// Each role sees the pages for its job: this one is an admin's.
 function start() {
   $('login').hidden = true;
-  if (ctx.me().role !== 'admin') {
+  const role = ctx.me().role;
+  if (!Object.prototype.hasOwnProperty.call(ROLE_PANELS, role)) {
     $('not-admin').hidden = false;
     return;
   }
+  const allowed = ROLE_PANELS[role] || Object.keys(panels);
+  for (const tab of document.querySelectorAll('.admin-tabs .tab')) tab.hidden = !allowed.includes(tab.dataset.panel);
   $('staff-name').textContent = ctx.me().display_name || ctx.me().username || '';
   $('workspace').hidden = false;
-  for (const m of [...Object.values(panels), ...alsoMounted]) if (m.mount) m.mount(ctx);
-  open('accounts-panel');
+  for (const id of allowed) if (panels[id] && panels[id].mount) panels[id].mount(ctx);
+  if (allowed.includes('report-panel')) for (const m of alsoMounted) m.mount(ctx);
+  const asked = location.hash.slice(1);
+  open(allowed.includes(asked) ? asked : allowed[0]);
 }
 
 function open(panelId) {

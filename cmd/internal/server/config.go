@@ -86,6 +86,11 @@ type Config struct {
 	// Care for counsellors: the exposure cap, the break rule, how long the
 	// figures are kept (HELPLINE_CARE_*, care.go).
 	Care CareConfig
+
+	// EditsCheck is how often each instance asks the database whether an
+	// admin saved a new version of the wrap-up form or of a risk phrase
+	// list on another instance (HELPLINE_EDITS_CHECK).
+	EditsCheck time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -160,6 +165,7 @@ var Settings = []Setting{
 	{"HELPLINE_CARE_BREAK_AFTER_HIGH_RISK", "true", "after a conversation with a risk flag or an escalation ends, the console suggests a break (never sets one)"},
 	{"HELPLINE_CARE_SHIFT_GAP", "6h", "a pause this long without conversations or breaks begins a new shift, for the care figures and the exposure cap"},
 	{"HELPLINE_CARE_DAYS", "14", "days (1 to 90) counsellors' care figures (time in conversations, high-risk counts, breaks) are kept, then deleted; they are seen only by the counsellor and supervisors, never in reports or metrics"},
+	{"HELPLINE_EDITS_CHECK", "2s", "how often each instance checks for a new version of the wrap-up form or of a risk phrase list that an admin saved on another instance (the instance where it is saved uses it at once)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -212,6 +218,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.readReport(&c)
 	e.readReferral(&c)
 	e.readCare(&c)
+	c.EditsCheck = e.duration("HELPLINE_EDITS_CHECK")
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

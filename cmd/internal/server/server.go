@@ -78,6 +78,8 @@ type Server struct {
 	Deliverer *referral.Deliverer
 	// Care: counsellors' own figures, the exposure cap, break suggestions.
 	Care *care.Service
+	// PhraseLists are the risk phrase lists' versions, as admins edit them.
+	PhraseLists *riskflag.Library
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -214,6 +216,9 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	if s.Tools, err = s.openTools(ctx, chatStore); err != nil {
 		return err
 	}
+	if err := s.openAdminTools(ctx); err != nil {
+		return err
+	}
 	s.Escalations = s.openEscalations(cfg, chatStore, router, log)
 	// An imminent risk flag opens an escalation by itself (urgency "now").
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
@@ -226,7 +231,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
 		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
 		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP,
-		Care: s.Care})
+		Care:        s.Care,
+		PhraseLists: s.PhraseLists})
 
 	return nil
 }

@@ -1,5 +1,6 @@
-/* wrapup.js — the wrap-up form of the open conversation. The form is the deployment's
- * (GET /api/wrapup/form, labels in every language); the draft is saved as it is filled in and
+/* wrapup.js — the wrap-up form of the open conversation. The form is the deployment's, in
+ * the version the wrap-up is written with (GET /api/wrapup/form?version=, labels in every
+ * language: an admin's new version applies to new wrap-ups); the draft is saved as it is filled in and
  * belongs to the conversation, so it follows a transfer. It can be completed once the
  * conversation has ended, also after the help-seeker has left; the console reminds, never
  * forces: closing the conversation stays possible. */
@@ -7,25 +8,27 @@ import H from '../common.js';
 import { S, current, peek, conversations } from './state.js';
 import { $ } from './util.js';
 
-let form = null; // the deployment's form
-const wrapups = new Map(); // conversation id → {answers, done, form_version}
+const forms = new Map(); // version → the form (versions never change)
+const wrapups = new Map(); // conversation id → {answers, done, version}
 let shownFor = null;
 let saveTimer = 0;
 
 function label(l) { return (l && (l[H.lang] || l.en || l.es)) || ''; }
 function path(id) { return '/api/conversations/' + encodeURIComponent(id) + '/wrapup'; }
 
-async function loadForm() {
-  if (form) return form;
-  form = await H.api('GET', '/api/wrapup/form', undefined, S.session.token);
-  return form;
+async function loadForm(version) {
+  if (!forms.has(version)) forms.set(version, await H.api('GET', '/api/wrapup/form?version=' + encodeURIComponent(version), undefined, S.session.token));
+  return forms.get(version);
 }
+
+function formOf(w) { return (w && forms.get(w.version)) || null; }
 
 async function load(id) {
   try {
-    await loadForm();
     const w = await H.api('GET', path(id), undefined, S.session.token);
-    wrapups.set(id, { answers: (w && w.answers) || {}, done: !!(w && w.done) });
+    const version = (w && w.form_version) || '';
+    await loadForm(version);
+    wrapups.set(id, { answers: (w && w.answers) || {}, done: !!(w && w.done), version });
     $('wrapup-error').hidden = true;
   } catch (err) {
     wrapups.delete(id);
@@ -60,6 +63,7 @@ function fieldNode(f, value, disabled) {
 function renderFields() {
   const st = current();
   const w = st && wrapups.get(st.id);
+  const form = formOf(w);
   if (!form || !w) { $('wrapup-fields').replaceChildren(); return; }
   $('wrapup-fields').replaceChildren(...(form.fields || []).map((f) => fieldNode(f, w.answers[f.id], w.done)));
 }
@@ -131,7 +135,7 @@ async function complete(e) {
   const w = st && wrapups.get(st.id);
   if (!w || w.done) return;
   const answers = answersOnScreen();
-  const missing = (form.fields || []).find((f) => f.required && !answers[f.id]);
+  const missing = (formOf(w).fields || []).find((f) => f.required && !answers[f.id]);
   if (missing) {
     H.setText($('wrapup-error'), 'wrapup.incomplete');
     $('wrapup-error').hidden = false;
