@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"helpline/chat"
 	"helpline/cmd/internal/servertest"
@@ -158,10 +159,37 @@ func a11yJourney(t *testing.T, browser context.Context) {
 	seeker.do("the seeker ends the conversation", click("#end-chat"), visible("#end-confirm"), click("#end-confirm-yes"),
 		visible("#closing"), visible("#feedback"))
 	seeker.both("seeker ended, with the feedback questions", visible("#feedback"))
+	a11yDeleteDialog(t, seeker)
 	console.do("the console after the end", visible("#wrapup"))
 	console.both("console after the end", visible("#wrapup"))
 
 	a11yNoJSJourney(t, browser, srv, console)
+}
+
+// a11yDeleteDialog: the delete dialog, like the end dialog
+// (browser_keyboard_test.go), opens on "No", which comes first, and Escape
+// closes it with focus back on its button, without leaving the page.
+func a11yDeleteDialog(t *testing.T, seeker *a11yPage) {
+	t.Helper()
+	active := func() string {
+		return value(t, seeker.ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ''`))
+	}
+	seeker.do("the seeker opens the delete dialog", click("#delete-chat"), visible("#delete-confirm"))
+	if got := active(); got != "delete-confirm-no" {
+		t.Errorf("the delete dialog opened with focus on %q, want delete-confirm-no", got)
+	}
+	order := value(t, seeker.ctx, "order", chromedp.Evaluate[string](`Array.from(document.querySelectorAll('#delete-confirm button')).map((b) => b.id).join(',')`))
+	if !strings.HasPrefix(order, "delete-confirm-no,") {
+		t.Errorf("the delete dialog's buttons are %s: No must come first", order)
+	}
+	seeker.both("seeker delete dialog", visible("#delete-confirm"))
+	seeker.do("Escape closes it", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.CSS("#delete-confirm")))
+	if got := active(); got != "delete-chat" {
+		t.Errorf("after Escape focus is on %q, want the Delete button", got)
+	}
+	if n := value(t, seeker.ctx, "closing", uiCount("#closing:not([hidden])")); n != 1 {
+		t.Error("the Escape that closed the delete dialog left the closing screen")
+	}
 }
 
 // a11yNoJSJourney: the same conversation without JavaScript, the
