@@ -273,7 +273,11 @@ type a11yPage struct {
 
 func newA11yPage(t *testing.T, browser context.Context, noJS bool) *a11yPage {
 	t.Helper()
-	p := &a11yPage{t: t, ctx: tab(t, browser), noJS: noJS}
+	// A tab as tab() makes, with time for a whole journey on a busy machine.
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel() })
+	p := &a11yPage{t: t, ctx: ctx, noJS: noJS}
 	p.frames = watchFrames(t, p.ctx)
 	if noJS {
 		browse(t, p.ctx, "scripts off", scripts(false))
