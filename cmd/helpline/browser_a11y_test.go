@@ -145,6 +145,14 @@ func a11yJourney(t *testing.T, browser context.Context) {
 	console.both("console with a conversation open", visible("#c-messages li.from-counselor"))
 	seeker.do("the seeker reads the reply", visible("#messages li.from-counselor"))
 	seeker.both("seeker chat", visible("#messages li.from-counselor"))
+	seeker.do("the seeker writes an email address", typeInto("#compose", "Escríbeme a ana.lopez@example.org"), click("#send"),
+		visible("#identify-warning"))
+	if got := value(t, seeker.ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ''`)); got != "identify-edit" {
+		t.Errorf("the identifying warning opened with focus on %q, want identify-edit (the harmless answer)", got)
+	}
+	seeker.both("seeker identifying warning", visible("#identify-warning"))
+	seeker.do("and edits it out", click("#identify-edit"), chromedp.WaitNotVisible(chromedp.CSS("#identify-warning")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('compose').value = ''`))
 	seeker.do("the seeker opens the end dialog", click("#end-chat"), visible("#end-confirm"))
 	seeker.both("seeker end dialog", visible("#end-confirm"))
 	seeker.do("and says no", click("#end-confirm-no"), chromedp.WaitNotVisible(chromedp.CSS("#end-confirm")))
