@@ -20,8 +20,9 @@ import (
 // TestBrowserAccessibility runs axe-core (testdata/axe) over every state of
 // every page, in Spanish and in English, in one headless Chromium: the
 // seeker's page with JavaScript (introduction, closed for want of a
-// counsellor and out of hours, pre-chat questions, waiting, chat, the end
-// dialog, ended with the feedback questions), the pages without JavaScript
+// counsellor and out of hours, pre-chat questions, waiting, chat, the
+// identifying-details warning, the end dialog, ended with the feedback
+// questions, the delete dialog), the pages without JavaScript
 // (the same journey), the console (signed out, with an offer, with a
 // conversation open, raising an escalation, after the end), the supervisor
 // page (an escalation and live conversations) and each panel of the admin
