@@ -32,12 +32,14 @@ func TestBrowserAccessibility(t *testing.T) {
 	began := time.Now()
 	browser := mustBrowser(t)
 	// The walks are independent (a server and tabs each): side by side in
-	// the one browser, the pages' waits overlap.
+	// the one browser, the pages' waits overlap. The longest starts first.
+	walks := []struct {
+		name string
+		walk func(*testing.T, context.Context)
+	}{{"journey", a11yJourney}, {"admin", a11yAdmin}, {"closed", a11yClosed}, {"a broken page fails", a11yBrokenPageFails}}
 	t.Run("pages", func(t *testing.T) {
-		for name, walk := range map[string]func(*testing.T, context.Context){
-			"a broken page fails": a11yBrokenPageFails, "closed": a11yClosed, "journey": a11yJourney, "admin": a11yAdmin,
-		} {
-			t.Run(name, func(t *testing.T) { t.Parallel(); walk(t, browser) })
+		for _, w := range walks {
+			t.Run(w.name, func(t *testing.T) { t.Parallel(); w.walk(t, browser) })
 		}
 	})
 	t.Logf("the walks took %s", time.Since(began).Round(100*time.Millisecond))
@@ -109,6 +111,8 @@ func a11yClosed(t *testing.T, browser context.Context) {
 	seeker.do("out of hours: Continue leads to the next opening",
 		chromedp.Navigate(holiday.URL+"/"), visible("#intro"), click("#start-prechat"), visible("#closed"), visible("#closed-next"))
 	seeker.both("seeker closed, out of hours", visible("#closed-next"))
+	noJS.do("without JavaScript, the same", chromedp.Navigate(holiday.URL+"/nojs/start"), visible("#closed-next"))
+	noJS.both("no-JS closed, out of hours", visible("#closed-next"))
 }
 
 // a11yJourney walks one conversation with JavaScript and one without, with
