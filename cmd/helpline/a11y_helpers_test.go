@@ -150,6 +150,26 @@ func childFrames(ctx context.Context, tg *chromedp.Target) ([]cdp.FrameID, error
 	return ids, nil
 }
 
+// contextOf waits (briefly: the event may still be on its way) for the
+// main script context of a frame.
+func (f *a11yFrames) contextOf(ctx context.Context, id cdp.FrameID) (string, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mu.Lock()
+		c, ok := f.contexts[id]
+		f.mu.Unlock()
+		if ok {
+			return c, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("frame %s has no script context after 5 s", id)
+		}
+		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
+			return "", err
+		}
+	}
+}
+
 // axeInject puts axe into the page and each of its frames that lacks it.
 func (f *a11yFrames) axeInject(src string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
@@ -169,11 +189,9 @@ func (f *a11yFrames) axeInject(src string) chromedp.Action[chromedp.Void] {
 			return chromedp.Void{}, err
 		}
 		for _, id := range frames {
-			f.mu.Lock()
-			c, ok := f.contexts[id]
-			f.mu.Unlock()
-			if !ok {
-				return chromedp.Void{}, fmt.Errorf("frame %s has no script context yet", id)
+			c, err := f.contextOf(ctx, id)
+			if err != nil {
+				return chromedp.Void{}, err
 			}
 			if err := inject(func(p *runtime.EvaluateParams) { p.UniqueContextID = c }); err != nil {
 				return chromedp.Void{}, fmt.Errorf("injecting axe into frame %s: %w", id, err)
