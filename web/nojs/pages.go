@@ -208,7 +208,7 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	if err != nil || cred == "" || st.Conversation.EndedBy == chat.EndedByLeft {
 		if err == nil || chat.ErrorCode(err) != chat.CodeUnavailable {
 			err = chat.Errorf(chat.CodeUnauthorized, "no conversation")
-		} else {
+		} else if !v.UpdatesOff {
 			v.Refresh = int(h.cfg.Refresh.Seconds())
 		}
 		v.Error = v.errorText(err)
@@ -218,7 +218,7 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	v.status(st.Conversation)
 	v.place(st.Wait)
 	v.Messages = v.messages(st.Messages)
-	if st.Conversation.Status != chat.StatusEnded {
+	if st.Conversation.Status != chat.StatusEnded && !v.UpdatesOff {
 		v.Refresh = max(1, int(h.cfg.Refresh.Seconds()))
 	}
 	h.render(w, http.StatusOK, "log", v)

@@ -64,7 +64,8 @@ type view struct {
 	Identify     string // "this might identify you…": the send is held until confirmed
 	ClientID     string
 	Error        string
-	Refresh      int // seconds; 0: the page does not reload itself
+	Refresh      int  // seconds; 0: the page does not reload itself
+	UpdatesOff   bool // the seeker stopped the frame's reload (updates.go)
 	ClosingText  string
 	Notice       string
 	Closed       closedView
@@ -84,7 +85,7 @@ type confirmView struct {
 
 func (h *Handler) view(w http.ResponseWriter, r *http.Request, here string) view {
 	lang := h.language(w, r)
-	v := view{L: tr{h.cfg.Texts, lang}, Lang: lang, Here: here, MaxChars: chat.MaxBodyChars}
+	v := view{L: tr{h.cfg.Texts, lang}, Lang: lang, Here: here, MaxChars: chat.MaxBodyChars, UpdatesOff: h.updatesOff(w, r)}
 	v.Dir = v.L.T("common.dir")
 	if v.Dir != "rtl" {
 		v.Dir = "ltr"

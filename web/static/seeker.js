@@ -278,7 +278,8 @@ function askBeforeSending(kinds) {
   const list = kinds.map((k) => H.t('identify.kind_' + k)).join(', ');
   H.setText($('identify-text'), 'identify.warning', { what: list });
   $('identify-warning').hidden = false;
-  $('identify-send').focus();
+  // The harmless answer has focus, as in the confirm dialogs: a second Enter edits, it does not send.
+  $('identify-edit').focus();
 }
 
 function endedKey(by) {

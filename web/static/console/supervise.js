@@ -10,6 +10,7 @@ import { newClientId } from '../lib/api.js';
 import { S, ui, peek, me, canWatch, current } from './state.js';
 import { $, flash } from './util.js';
 import { renderAll } from './render.js';
+import { wireConfirm } from '../lib/confirm.js';
 
 const views = new Map(); // conversation id → {watchers, joined, whispers, conv}: the last view fetched
 const loading = new Map(); // conversation id → a fetch in flight
@@ -207,7 +208,7 @@ export function wireSupervise() {
   $('sup-whisper').addEventListener('input', () => { delete $('sup-whisper').dataset.clientId; });
   $('sup-join').addEventListener('click', join);
   $('sup-leave').addEventListener('click', leaveIt);
-  $('sup-take').addEventListener('click', () => { $('sup-take-confirm').hidden = false; $('sup-take-no').focus(); });
-  $('sup-take-no').addEventListener('click', () => { $('sup-take-confirm').hidden = true; $('sup-take').focus(); });
+  // "No" first and focused, Tab kept inside, Escape closes (lib/confirm.js).
+  wireConfirm($('sup-take-confirm'), $('sup-take'), $('sup-take-no'));
   $('sup-take-yes').addEventListener('click', takeOver);
 }
