@@ -96,7 +96,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	if st.Conversation.ID == "" { // the store is away: the draft still comes back
 		st.Conversation.Status = chat.StatusActive
 	}
-	h.renderChat(w, cred, st, v, status)
+	h.renderChat(w, r, cred, st, v, status)
 }
 
 // confirmEnd and confirmDelete ask first, as the JavaScript page does.
@@ -322,5 +322,5 @@ func (h *Handler) askBeforeSending(w http.ResponseWriter, r *http.Request, v vie
 		h.renderProblem(w, v, err, "/nojs/chat")
 		return
 	}
-	h.renderChat(w, cred, st, v, http.StatusOK)
+	h.renderChat(w, r, cred, st, v, http.StatusOK)
 }

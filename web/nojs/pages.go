@@ -170,15 +170,22 @@ func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request) {
 	if st.Conversation.Status == chat.StatusEnded && st.Conversation.EndedBy == chat.EndedByBlocked {
 		h.keepPause(w, r, cred)
 	}
-	h.renderChat(w, cred, st, v, http.StatusOK)
+	h.renderChat(w, r, cred, st, v, http.StatusOK)
 }
 
-func (h *Handler) renderChat(w http.ResponseWriter, cred string, st chat.SeekerState, v view, status int) {
+func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, cred string, st chat.SeekerState, v view, status int) {
 	v.CSRF, v.Handback = formToken(cred), true
 	v.status(st.Conversation)
 	v.Messages = v.messages(st.Messages)
+	if p, err := h.seeker(r, cred); err == nil {
+		h.warmReferrals(r.Context(), p, &v)
+	}
 	if st.Conversation.Status == chat.StatusEnded {
 		v.closing(st.Conversation)
+		h.offerFeedback(&v, r.URL.Query().Get("feedback") == "sent")
+		if f := v.feedbackFailed; f != nil && v.Feedback.On {
+			v.Feedback.Error, v.Feedback.Comment = f.Error, f.Comment
+		}
 		h.render(w, status, "ended", v)
 		return
 	}
@@ -218,6 +225,9 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	v.status(st.Conversation)
 	v.place(st.Wait)
 	v.Messages = v.messages(st.Messages)
+	if p, err := h.seeker(r, cred); err == nil {
+		h.warmReferrals(r.Context(), p, &v)
+	}
 	if st.Conversation.Status != chat.StatusEnded {
 		v.Refresh = max(1, int(h.cfg.Refresh.Seconds()))
 	}
