@@ -104,7 +104,8 @@ var (
 	// while the waiting step is on.
 	ErrNeeded = chat.Errorf(chat.CodeRateLimited, "many people are starting conversations right now: the waiting step is on; "+
 		"solve the challenge from GET /api/seeker/waiting-step and send it with the start")
-	errSpent = chat.Errorf(chat.CodeRateLimited, "this waiting step was already used for a conversation; take a new one")
+	// ErrSpent: that challenge or ticket already started a conversation.
+	ErrSpent = chat.Errorf(chat.CodeRateLimited, "this waiting step was already used for a conversation; take a new one")
 )
 
 // State reads the switch (through the cache).
@@ -229,7 +230,7 @@ func (s *Service) CheckStart(ctx context.Context, pr Proof) error {
 		return errUnavailable
 	}
 	if !fresh {
-		return errSpent
+		return ErrSpent
 	}
 	return nil
 }

@@ -185,6 +185,7 @@ func (h *Handler) quickExit(w http.ResponseWriter, r *http.Request) {
 	h.clearCookie(w, r, seekerCookie, "/")
 	h.clearCookie(w, r, formCookie, "/nojs/")
 	h.clearCookie(w, r, langCookie, "/nojs/")
+	h.clearCookie(w, r, ticketCookie, "/nojs/")
 	// Also what the JavaScript page kept in localStorage, where browsers
 	// honour it (secure contexts).
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)

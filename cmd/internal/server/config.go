@@ -83,6 +83,11 @@ type Config struct {
 	ReferralInterval  time.Duration
 	ReferralAllowHTTP bool
 	ReferralTLS       *tls.Config
+
+	// The flood waiting step (flood.go): proof-of-work difficulty in bits
+	// for pages with JavaScript, and the wait for pages without.
+	FloodBits int
+	FloodWait time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -152,6 +157,8 @@ var Settings = []Setting{
 	{"HELPLINE_HSTS", "false", "send Strict-Transport-Security (set when served over HTTPS, also through a proxy: the page's own origin is then https://)"},
 	{"HELPLINE_DEMO", "true", "in-memory mode only: create demo staff accounts (counselor, supervisor, admin) and print their sign-in details, and load the fictional sample referral directory"},
 	{"HELPLINE_DEMO_PASSWORD", "", "in-memory mode only: password for the demo accounts (at least 12 characters; default: random, printed at start)"},
+	{"HELPLINE_FLOOD_BITS", "16", "the flood waiting step, when a supervisor switches it on: proof-of-work difficulty for the page with JavaScript, in leading zero bits of SHA-256 (each bit doubles the work; 16 is about 65,000 hashes, a second or two on a phone)"},
+	{"HELPLINE_FLOOD_WAIT", "20s", "the flood waiting step for the page without JavaScript: how long its ticket takes to mature before a conversation can start (at most 5m)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -203,6 +210,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	e.readReport(&c)
 	e.readReferral(&c)
+	e.readFlood(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

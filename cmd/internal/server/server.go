@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/flood"
 	"helpline/chat/oversight"
 	"helpline/chat/riskflag"
 	"helpline/chat/wire"
@@ -75,6 +76,8 @@ type Server struct {
 	Referrals *refer.Service
 	Outbox    referral.Store
 	Deliverer *referral.Deliverer
+	// Flood is the waiting step for new conversations under a flood.
+	Flood *flood.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -214,13 +217,15 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	// An imminent risk flag opens an escalation by itself (urgency "now").
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
 	s.addReportSources()
+	s.Flood = s.openFlood(cfg, st.tokenKeys)
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
 		Ready: s.ready, RiskFlags: s.RiskFlags, Escalations: s.Escalations, Supervision: s.Supervision, Switchboard: s.Switchboard,
 		Oversight: s.Oversight, OnionOrigin: cfg.OnionOrigin, NoJSRefresh: cfg.NoJSRefresh,
 		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
-		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP})
+		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP,
+		Flood: s.Flood})
 
 	return nil
 }
