@@ -23,8 +23,8 @@ type FloodService interface {
 	State(ctx context.Context) (flood.State, error)
 	Switch(ctx context.Context, p chat.Principal, name string, on bool) (flood.State, error)
 	NewChallenge(ctx context.Context) (flood.Challenge, error)
-	NewTicket() (string, time.Time)
-	TicketMature(ticket string) (time.Time, bool)
+	NewTicket() (string, time.Duration)
+	TicketLeft(ticket string) (time.Duration, bool)
 	CheckStart(ctx context.Context, pr flood.Proof) error
 }
 

@@ -110,7 +110,7 @@ var (
 
 // State reads the switch (through the cache).
 func (s *Service) State(ctx context.Context) (State, error) {
-	now := s.c.Now()
+	now := s.now()
 	s.mu.Lock()
 	if !s.readAt.IsZero() && !now.Before(s.readAt) && now.Sub(s.readAt) < s.c.CacheFor {
 		st := s.cached
@@ -143,13 +143,14 @@ func (s *Service) Switch(ctx context.Context, p chat.Principal, name string, on 
 		s.c.Log.Error("refusing to switch the waiting step: its audit row could not be written", "error", err)
 		return State{}, errNotAudited
 	}
-	st := State{On: on, ByID: p.StaffID, By: name, Since: s.c.Now().UTC().Truncate(time.Second)}
+	now := s.now()
+	st := State{On: on, ByID: p.StaffID, By: name, Since: now.UTC().Truncate(time.Second)}
 	if err := s.c.Store.Set(ctx, st); err != nil {
 		s.c.Log.Error("storing the waiting step switch failed", "error", err)
 		return State{}, errUnavailable
 	}
 	s.mu.Lock()
-	s.cached, s.readAt = st, s.c.Now()
+	s.cached, s.readAt = st, now
 	s.mu.Unlock()
 	return st, nil
 }
@@ -168,24 +169,38 @@ func (s *Service) NewChallenge(ctx context.Context) (Challenge, error) {
 	if err != nil || !st.On {
 		return Challenge{}, err
 	}
-	now := s.c.Now()
+	now := s.now()
 	tok := s.sign("pow", now, now.Add(s.c.TTL))
 	return Challenge{On: true, Challenge: tok, Bits: s.c.Bits, ExpiresAt: now.Add(s.c.TTL).UTC()}, nil
 }
 
-// NewTicket hands out a ticket for a page without JavaScript and when it
-// matures.
-func (s *Service) NewTicket() (string, time.Time) {
-	now := s.c.Now()
+// NewTicket hands out a ticket for a page without JavaScript and how long
+// it takes to mature.
+func (s *Service) NewTicket() (string, time.Duration) {
+	now := s.now()
 	mature := now.Add(s.c.Wait)
-	return s.sign("ticket", mature, mature.Add(s.c.TTL)), mature
+	return s.sign("ticket", mature, mature.Add(s.c.TTL)), s.c.Wait
 }
 
-// TicketMature reports when a ticket matures and whether it is one of ours
-// that has not expired.
-func (s *Service) TicketMature(ticket string) (time.Time, bool) {
+// TicketLeft reports how long a ticket still takes to mature (0 or less:
+// it is mature) and whether it is one of ours that has not expired.
+func (s *Service) TicketLeft(ticket string) (time.Duration, bool) {
 	_, from, _, ok := s.verify("ticket", ticket)
-	return from, ok
+	return from.Sub(s.now()), ok
+}
+
+// SetClock replaces the clock (tests step it past a ticket's wait).
+func (s *Service) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	s.c.Now, s.readAt = now, time.Time{}
+	s.mu.Unlock()
+}
+
+func (s *Service) now() time.Time {
+	s.mu.Lock()
+	now := s.c.Now
+	s.mu.Unlock()
+	return now()
 }
 
 // Proof is what a start presents: a solved challenge (Challenge, Nonce)
@@ -204,7 +219,7 @@ func (s *Service) CheckStart(ctx context.Context, pr Proof) error {
 	if err != nil || !st.On {
 		return err
 	}
-	now := s.c.Now()
+	now := s.now()
 	var id string
 	var until time.Time
 	switch {
@@ -285,7 +300,7 @@ func (s *Service) verify(kind, tok string) (id string, from, until time.Time, ok
 		return "", from, until, false
 	}
 	from, until = time.Unix(f, 0), time.Unix(u, 0)
-	if !s.c.Now().Before(until) {
+	if !s.now().Before(until) {
 		return "", from, until, false
 	}
 	return kind + ":" + parts[1], from, until, true

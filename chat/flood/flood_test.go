@@ -96,9 +96,9 @@ func TestWaitingStepOnEveryInstanceWithProofOrTicket(t *testing.T) {
 		if err := one.CheckStart(ctx, flood.Proof{Challenge: c.Challenge, Nonce: nonce}); err == nil {
 			t.Fatal("one solved challenge started two conversations")
 		}
-		ticket, mature := one.NewTicket()
-		if !mature.Equal(now.Add(20 * time.Second)) {
-			t.Fatalf("ticket matures at %v", mature)
+		ticket, wait := one.NewTicket()
+		if left, ok := other.TicketLeft(ticket); wait != 20*time.Second || !ok || left != wait {
+			t.Fatalf("ticket waits %v, %v left (%v)", wait, left, ok)
 		}
 		if err := other.CheckStart(ctx, flood.Proof{Ticket: ticket}); err == nil {
 			t.Fatal("an immature ticket started a conversation")

@@ -16,8 +16,8 @@ import (
 // and starting works, once per ticket.
 type Flood interface {
 	State(ctx context.Context) (flood.State, error)
-	NewTicket() (string, time.Time)
-	TicketMature(ticket string) (time.Time, bool)
+	NewTicket() (string, time.Duration)
+	TicketLeft(ticket string) (time.Duration, bool)
 	CheckStart(ctx context.Context, pr flood.Proof) error
 }
 
@@ -43,20 +43,16 @@ func (h *Handler) waitingStep(w http.ResponseWriter, r *http.Request, v *view, s
 		return true // unreadable: CheckStart refuses, saying so
 	}
 	v.Flood.On = true
-	var mature time.Time
+	var left time.Duration
 	ok := false
 	if c, err := r.Cookie(ticketCookie); err == nil && !fresh {
-		mature, ok = h.cfg.Flood.TicketMature(c.Value)
+		left, ok = h.cfg.Flood.TicketLeft(c.Value)
 	}
 	if !ok {
 		var ticket string
-		ticket, mature = h.cfg.Flood.NewTicket()
+		ticket, left = h.cfg.Flood.NewTicket()
 		http.SetCookie(w, &http.Cookie{Name: ticketCookie, Value: ticket, Path: "/nojs/", HttpOnly: true,
 			SameSite: http.SameSiteStrictMode, Secure: h.secure(r)})
-	}
-	left := time.Until(mature)
-	if now := h.now(); !now.IsZero() {
-		left = mature.Sub(now)
 	}
 	if left <= 0 {
 		return true
@@ -65,13 +61,6 @@ func (h *Handler) waitingStep(w http.ResponseWriter, r *http.Request, v *view, s
 	v.Refresh = min(v.Flood.Seconds, 5)
 	h.render(w, status, "floodwait", *v)
 	return false
-}
-
-func (h *Handler) now() time.Time {
-	if h.cfg.Now != nil {
-		return h.cfg.Now()
-	}
-	return time.Now()
 }
 
 // ticket is the browser's waiting-step ticket, for the start.

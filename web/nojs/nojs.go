@@ -80,8 +80,6 @@ type Config struct {
 	Referrals Referrals
 	Feedback  Feedback
 	Flood     Flood
-	// Now is the clock of the waiting step's tickets (nil: time.Now).
-	Now func() time.Time
 }
 
 // Handler serves the pages under /nojs/.
