@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"helpline/chat/flood"
+	"helpline/cmd/internal/servertest"
+)
+
+// With the waiting step on, the page with JavaScript solves the challenge
+// by itself and starts; the page without JavaScript says, calmly, that many
+// people are trying to reach us, reloads itself until its ticket is mature,
+// then asks the questions and starts.
+func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
+	heading := map[string]string{"es": "Ahora mismo muchas personas intentan contactar con nosotros", "en": "Many people are trying to reach us right now"}
+	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
+		t.Run(lang, func(t *testing.T) {
+			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_FLOOD_BITS": "12"}})
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			switchFlood(t, ctx, srv, "sara-"+lang, true)
+			if a := startWith(t, ctx, srv, nil); a.Status != 429 {
+				t.Fatalf("the waiting step is not on: %d", a.Status)
+			}
+			browser := mustBrowser(t)
+
+			live := tab(t, browser)
+			browse(t, live, "the page with JavaScript solves the waiting step and starts",
+				chromedp.Navigate(srv.URL+"/"), visible("#intro"), chooseLanguage(lang),
+				click("#start-prechat"), visible("#prechat"), click("#start-chat"),
+				visible("#chat"), visible("#compose"))
+			if n, err := srv.Chat.WaitingCount(ctx); err != nil || n != 1 {
+				t.Fatalf("%d waiting after the live page started (%v)", n, err)
+			}
+
+			home := tab(t, browser)
+			browse(t, home, "no scripts", scripts(false))
+			nojs, closeTab := sameBrowserTab(t, home)
+			defer closeTab()
+			browse(t, nojs, "the page without JavaScript waits",
+				chromedp.Navigate(srv.URL+"/nojs/start?lang="+lang), visible("#waiting-step"))
+			if h := value(t, nojs, "heading", textOf("#waiting-step-heading")); h != heading[lang] {
+				t.Fatalf("waiting heading in %s: %q", lang, h)
+			}
+			if n := value(t, nojs, "form", chromedp.Evaluate[int](`document.querySelectorAll('#prechat-form').length`)); n != 0 {
+				t.Fatal("the questions show before the ticket is mature")
+			}
+			srv.Flood.SetClock(func() time.Time { return time.Now().Add(flood.DefaultWait + time.Second) })
+			browse(t, nojs, "it moves on by itself once the ticket is mature, and starts",
+				visible("#waiting-step-ready"), click("#start-chat"), visible("#compose"))
+			if n, err := srv.Chat.WaitingCount(ctx); err != nil || n != 2 {
+				t.Fatalf("%d waiting after both pages started (%v)", n, err)
+			}
+			if c := seekerCookieOf(t, nojs, srv.URL); c == nil || strings.Contains(c.Value, "ticket") {
+				t.Fatalf("seeker cookie %+v", c)
+			}
+		})
+	}
+}
