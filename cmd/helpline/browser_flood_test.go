@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"helpline/chat"
 	"helpline/chat/flood"
 	"helpline/cmd/internal/servertest"
 )
@@ -60,5 +61,41 @@ func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
 				t.Fatalf("seeker cookie %+v", c)
 			}
 		})
+	}
+}
+
+// The supervisor page shows the waiting step, switches it, and every open
+// supervisor page then says it is on, who switched it on and since when.
+func TestBrowserSupervisorSwitchesTheWaitingStep(t *testing.T) {
+	srv := servertest.Start(t, "postgres")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	password := srv.MustAccount(t, "sam", "Sam Supervisora", chat.RoleSupervisor, 3)
+	other := srv.MustAccount(t, "lia", "Lía", chat.RoleSupervisor, 3)
+	browser := mustBrowser(t)
+	signIn := func(page context.Context, user, password, lang string) {
+		browse(t, page, user+" signs in",
+			chromedp.Navigate(srv.URL+"/supervisor"), visible("#login"), chooseLanguage(lang),
+			typeInto("#username", user), typeInto("#password", password), click("#login-submit"),
+			visible(`#flood-panel[data-state="off"]`))
+	}
+	one, two := tab(t, browser), tab(t, browser)
+	listenForPageErrors(t, one, "supervisor page")
+	signIn(one, "sam", password, "es")
+	signIn(two, "lia", other, "en")
+	browse(t, one, "switches the waiting step on", click("#flood-switch"), visible(`#flood-panel[data-state="on"]`))
+	if st, err := srv.Flood.State(ctx); err != nil || !st.On || st.By != "Sam Supervisora" {
+		t.Fatalf("after the click: %+v %v", st, err)
+	}
+	browse(t, two, "the other supervisor page shows it", visible(`#flood-panel[data-state="on"]`))
+	if got := value(t, two, "banner", textOf("#flood-state")); !strings.Contains(got, "Sam Supervisora") || !strings.Contains(got, "ON") {
+		t.Fatalf("the other page says %q", got)
+	}
+	if a := startWith(t, ctx, srv, nil); a.Status != 429 {
+		t.Fatalf("a start while on: %d", a.Status)
+	}
+	browse(t, two, "switches it off", click("#flood-switch"), visible(`#flood-panel[data-state="off"]`))
+	if a := startWith(t, ctx, srv, nil); a.Status != 201 {
+		t.Fatalf("a start while off: %d %s", a.Status, a.Body)
 	}
 }
