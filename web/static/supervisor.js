@@ -9,7 +9,7 @@ import { loadTeam, teamChanged, resetTeam } from './supervisor/team.js';
 import { loadLive, liveChanged, resetLive } from './supervisor/live.js';
 import { loadChart, stopChart, drawChart } from './supervisor/chart.js';
 import { onEscalation, startEscalations, stopEscalations, wireEscalations } from './supervisor/escalations.js';
-import { startFlood, stopFlood, wireFlood } from './supervisor/flood.js'; // feature: flood
+import { wireFlood } from './supervisor/flood.js'; // feature: flood
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting', connected: 'common.connection_connected',
@@ -52,7 +52,6 @@ function end(noticeKey) {
   resetLive();
   stopChart();
   stopEscalations();
-  stopFlood();
   showLogin(noticeKey);
 }
 
@@ -109,7 +108,6 @@ function start(sess) {
   loadTeam();
   loadLive();
   loadChart();
-  startFlood();
   $('workspace-heading').focus();
 }
 

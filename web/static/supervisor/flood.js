@@ -5,34 +5,41 @@
 import H from '../common.js';
 import { $, P } from './util.js';
 
-let timer = null;
 let state = null;
+let loadedFor = null; // the session token the banner was last read with
+let loadedAt = 0;
 
-export function startFlood() {
-  stopFlood();
-  load();
-  timer = setInterval(load, 10000);
-}
-
-export function stopFlood() {
-  if (timer) clearInterval(timer);
-  timer = null;
-  state = null;
-  const box = $('flood-panel');
-  if (box) box.hidden = true;
-}
-
+// wireFlood is the page's one call: a 1 s tick reads the switch as soon as someone signs in,
+// then every 10 s, and hides the banner once they sign out.
 export function wireFlood() {
   const b = $('flood-switch');
   if (b) b.addEventListener('click', toggle);
   H.onLanguage(render);
+  setInterval(tick, 1000);
+}
+
+function tick() {
+  const token = P.session && P.session.token;
+  if (!token) {
+    if (loadedFor) { loadedFor = null; state = null; $('flood-panel').hidden = true; }
+    return;
+  }
+  if (token !== loadedFor || Date.now() - loadedAt >= 10000) {
+    loadedFor = token;
+    loadedAt = Date.now();
+    load();
+  }
 }
 
 async function load() {
-  if (!P.session) return;
+  const token = P.session && P.session.token;
+  if (!token) return;
+  let got;
   try {
-    state = await H.api('GET', '/api/staff/flood', undefined, P.session.token);
+    got = await H.api('GET', '/api/staff/flood', undefined, token);
   } catch (e) { return; }
+  if (!P.session || P.session.token !== token) return; // signed out meanwhile
+  state = got;
   render();
 }
 
