@@ -33,8 +33,16 @@ func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
 			live := tab(t, browser)
 			browse(t, live, "the page with JavaScript solves the waiting step and starts",
 				chromedp.Navigate(srv.URL+"/"), visible("#intro"), chooseLanguage(lang),
-				click("#start-prechat"), visible("#prechat"), click("#start-chat"),
+				click("#start-prechat"), visible("#prechat"),
+				// Note what the page says while it works (it may be brief).
+				chromedp.Evaluate[chromedp.Void](`(() => { window.waitingWords = ''; new MutationObserver(() => {
+					const n = document.getElementById('waiting-step'); if (n && !n.hidden && n.textContent) window.waitingWords = n.textContent; })
+					.observe(document.body, {subtree: true, attributes: true, childList: true, characterData: true}); })()`),
+				click("#start-chat"),
 				visible("#chat"), visible("#compose"))
+			if said := value(t, live, "waiting words", chromedp.Evaluate[string](`window.waitingWords`)); !strings.HasPrefix(said, heading[lang]) {
+				t.Fatalf("while solving, the page said %q", said)
+			}
 			if n, err := srv.Chat.WaitingCount(ctx); err != nil || n != 1 {
 				t.Fatalf("%d waiting after the live page started (%v)", n, err)
 			}
