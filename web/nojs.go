@@ -15,7 +15,7 @@ import (
 // nojsRoutes registers the pages without JavaScript (web/nojs) under /nojs/,
 // sharing the start limiter with the JSON API.
 func (h *handler) nojsRoutes(mux *http.ServeMux, starts *addressLimiter, allStarts totalLimiter) {
-	nojs.New(nojs.Config{
+	cfg := nojs.Config{
 		Chat: h.cfg.Chat, Texts: nojsTexts{h.cfg.Texts}, ExitURL: h.cfg.ExitURL, RetentionDays: h.cfg.RetentionDays,
 		HTTPS: h.cfg.HSTS, Log: h.cfg.Log, Refresh: h.cfg.NoJSRefresh,
 		AllowStart: func(r *http.Request) bool { return (starts.lim == nil || starts.allow(r)) && allStarts.allow() },
@@ -40,7 +40,18 @@ func (h *handler) nojsRoutes(mux *http.ServeMux, starts *addressLimiter, allStar
 			}
 			return out
 		},
-	}).Register(mux)
+	}
+	// nojs_features: warm referrals, feedback and the waiting step, when on.
+	if h.cfg.Referrals != nil {
+		cfg.Referrals = h.cfg.Referrals
+	}
+	if h.cfg.Feedback != nil {
+		cfg.Feedback = h.cfg.Feedback
+	}
+	if h.cfg.Flood != nil {
+		cfg.Flood = h.cfg.Flood
+	}
+	nojs.New(cfg).Register(mux)
 }
 
 // onionLocation tells Tor Browser that the service is also an onion

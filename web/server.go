@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"helpline/chat"
+	"helpline/chat/flood"
 	"helpline/chat/oversight"
 	"helpline/chat/riskflag"
 	"helpline/counselors"
@@ -101,6 +102,10 @@ type Config struct {
 	// PhraseLists are the risk phrase lists as admins edit them
 	// (web/admintools.go); nil leaves those endpoints out.
 	PhraseLists *riskflag.Library
+	// Flood is the waiting step for new conversations under a flood
+	// (chat/flood, web/flood.go, and the page without JavaScript); nil:
+	// never on.
+	Flood FloodService
 }
 
 // maxBody bounds every JSON request body.
@@ -158,6 +163,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", h.readyz)
 	h.nojsRoutes(mux, starts, allStarts)
+	h.floodRoutes(mux)
 	return h.recoverPanics(h.secure(h.accessLog(mux)))
 }
 
@@ -329,11 +335,17 @@ func (h *handler) startConversation(w http.ResponseWriter, r *http.Request) {
 		Language string        `json:"language"`
 		Region   string        `json:"region"`
 		Pause    string        `json:"pause"` // the browser's pause marker, if it holds one
+		// WaitingStep: the solved challenge while the flood waiting step is on (web/flood.go).
+		WaitingStep *flood.Proof `json:"waiting_step"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
 	if err := h.cfg.Chat.CheckPause(req.Pause); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := h.checkWaitingStep(r.Context(), req.WaitingStep); err != nil {
 		writeError(w, err)
 		return
 	}

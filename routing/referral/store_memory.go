@@ -96,6 +96,21 @@ func (s *MemoryStore) Withdraw(_ context.Context, id string, now time.Time) erro
 	return nil
 }
 
+// Erase deletes a delivery not delivered yet (pending, claimed or not, or
+// dead) and reports whether it did: the conversation it came from was
+// erased, so it must never be sent (PostgreSQL does the same by a trigger
+// on the referral's deletion, migration 00018).
+func (s *MemoryStore) Erase(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.deliveries[id]
+	if !ok || (r.d.Status != StatusPending && r.d.Status != StatusDead) {
+		return false
+	}
+	delete(s.deliveries, id)
+	return true
+}
+
 func (s *MemoryStore) Retry(_ context.Context, id string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -96,7 +96,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	if st.Conversation.ID == "" { // the store is away: the draft still comes back
 		st.Conversation.Status = chat.StatusActive
 	}
-	h.renderChat(w, cred, st, v, status)
+	h.renderChat(w, r, cred, st, v, status)
 }
 
 // confirmEnd and confirmDelete ask first, as the JavaScript page does.
@@ -186,6 +186,7 @@ func (h *Handler) quickExit(w http.ResponseWriter, r *http.Request) {
 	h.clearCookie(w, r, formCookie, "/nojs/")
 	h.clearCookie(w, r, langCookie, "/nojs/")
 	h.clearCookie(w, r, updatesCookie, "/nojs/")
+	h.clearCookie(w, r, ticketCookie, "/nojs/")
 	// Also what the JavaScript page kept in localStorage, where browsers
 	// honour it (secure contexts).
 	w.Header().Set("Clear-Site-Data", `"cookies", "storage"`)
@@ -323,5 +324,5 @@ func (h *Handler) askBeforeSending(w http.ResponseWriter, r *http.Request, v vie
 		h.renderProblem(w, v, err, "/nojs/chat")
 		return
 	}
-	h.renderChat(w, cred, st, v, http.StatusOK)
+	h.renderChat(w, r, cred, st, v, http.StatusOK)
 }

@@ -73,6 +73,13 @@ type Config struct {
 	// messages (default 5 s).
 	Refresh time.Duration
 	Log     *slog.Logger
+	// Referrals answers warm referrals on these pages (nil: none are
+	// shown); Feedback takes the closing page's optional questions (nil:
+	// not asked); Flood is the waiting step for new conversations under a
+	// flood (nil: never on).
+	Referrals Referrals
+	Feedback  Feedback
+	Flood     Flood
 }
 
 // Handler serves the pages under /nojs/.
@@ -85,7 +92,7 @@ type Handler struct {
 var templates embed.FS
 
 // Page names, one template file each.
-var pageNames = []string{"intro", "closed", "prechat", "chat", "log", "ended", "confirm"}
+var pageNames = []string{"intro", "closed", "prechat", "chat", "log", "ended", "confirm", "referral", "floodwait"}
 
 // New builds a Handler; it panics if the embedded templates do not parse
 // (a programming error the tests catch).
@@ -104,7 +111,8 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		files := []string{"templates/layout.html", "templates/messages.html", "templates/" + name + ".html"}
+		// parts.html last: its "feedback" replaces the empty block of ended.html.
+		files := []string{"templates/layout.html", "templates/messages.html", "templates/" + name + ".html", "templates/parts.html"}
 		h.pages[name] = template.Must(template.New(name).ParseFS(templates, files...))
 	}
 	return h
@@ -128,6 +136,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /nojs/handback", h.handback)
 	mux.HandleFunc("POST /nojs/resume", h.resume)
 	mux.HandleFunc("POST /nojs/forget", h.forget)
+	h.referralRoutes(mux)
+	h.feedbackRoutes(mux)
 }
 
 // Cookie names. The seeker cookie holds the credential: HttpOnly,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"helpline/chat"
+	"helpline/chat/flood"
 )
 
 // intro is the first page: what this is, what happens to what you write,
@@ -46,6 +47,9 @@ func (h *Handler) prechat(w http.ResponseWriter, r *http.Request) {
 	v := h.view(w, r, "/nojs/start")
 	if err := h.cfg.Chat.Admit(r.Context()); err != nil {
 		h.renderClosed(w, v, err)
+		return
+	}
+	if !h.waitingStep(w, r, &v, http.StatusOK, false) {
 		return
 	}
 	h.renderPrechat(w, r, v, http.StatusOK)
@@ -112,6 +116,15 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	if pause, perr := r.Cookie(pauseCookie); perr == nil {
 		err = h.cfg.Chat.CheckPause(pause.Value)
 	}
+	if err == nil && h.cfg.Flood != nil {
+		if err = h.cfg.Flood.CheckStart(r.Context(), ticket(r)); errors.Is(err, flood.ErrNeeded) || errors.Is(err, flood.ErrSpent) {
+			v.Error = v.L.T("flood.start_refused")
+			if h.waitingStep(w, r, &v, http.StatusTooManyRequests, errors.Is(err, flood.ErrSpent)) {
+				h.renderPrechat(w, r, v, http.StatusTooManyRequests)
+			}
+			return
+		}
+	}
 	var token string
 	if err == nil {
 		_, token, _, err = h.cfg.Chat.StartConversation(r.Context(), n)
@@ -128,6 +141,9 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, r, seekerCookie, token, "/")
 	h.clearCookie(w, r, formCookie, "/nojs/")
+	if h.cfg.Flood != nil {
+		h.clearCookie(w, r, ticketCookie, "/nojs/")
+	}
 	redirect(w, r, "/nojs/chat")
 }
 
@@ -170,15 +186,22 @@ func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request) {
 	if st.Conversation.Status == chat.StatusEnded && st.Conversation.EndedBy == chat.EndedByBlocked {
 		h.keepPause(w, r, cred)
 	}
-	h.renderChat(w, cred, st, v, http.StatusOK)
+	h.renderChat(w, r, cred, st, v, http.StatusOK)
 }
 
-func (h *Handler) renderChat(w http.ResponseWriter, cred string, st chat.SeekerState, v view, status int) {
+func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, cred string, st chat.SeekerState, v view, status int) {
 	v.CSRF, v.Handback = formToken(cred), true
 	v.status(st.Conversation)
 	v.Messages = v.messages(st.Messages)
+	if p, err := h.seeker(r, cred); err == nil {
+		h.warmReferrals(r.Context(), p, &v)
+	}
 	if st.Conversation.Status == chat.StatusEnded {
 		v.closing(st.Conversation)
+		h.offerFeedback(&v, r.URL.Query().Get("feedback") == "sent")
+		if f := v.feedbackFailed; f != nil && v.Feedback.On {
+			v.Feedback.Error, v.Feedback.Comment = f.Error, f.Comment
+		}
 		h.render(w, status, "ended", v)
 		return
 	}
@@ -218,6 +241,9 @@ func (h *Handler) log(w http.ResponseWriter, r *http.Request) {
 	v.status(st.Conversation)
 	v.place(st.Wait)
 	v.Messages = v.messages(st.Messages)
+	if p, err := h.seeker(r, cred); err == nil {
+		h.warmReferrals(r.Context(), p, &v)
+	}
 	if st.Conversation.Status != chat.StatusEnded && !v.UpdatesOff {
 		v.Refresh = max(1, int(h.cfg.Refresh.Seconds()))
 	}

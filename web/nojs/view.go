@@ -74,6 +74,13 @@ type view struct {
 	Audiences    []string
 	Young        bool // waiting, and said they are under 18
 	MaxChars     int
+	// Warm referrals (referral.go), feedback (feedback.go), the flood
+	// waiting step (flood.go).
+	Referrals      []referralLine
+	Referral       referralView
+	Feedback       feedbackView
+	feedbackFailed *feedbackView
+	Flood          floodView
 }
 
 type closedView struct{ Reason, Next string }

@@ -15,6 +15,7 @@ const later = (path, init) => {
 const referrals = later('./seeker/referral.js', (m) => m.initReferrals(() => cred && cred.token));
 const feedback = later('./seeker/feedback.js', (m) => m.setupFeedback());
 const identifying = later('./lib/identifying.js');
+const waitingStep = later('./seeker/flood.js'); // the flood waiting step, only when a start is refused
 const identifyingKinds = (text) => identifying().then((m) => m.kinds(text)).catch(() => []);
 const refreshReferrals = () => { referrals().then((m) => m.refreshReferrals()).catch(() => {}); };
 
@@ -177,7 +178,7 @@ async function startConversation(e) {
   error.hidden = true;
   try {
     // While we can't connect, say so calmly and keep trying; leaving this screen stops it.
-    const res = await H.retrying(() => H.api('POST', '/api/seeker/conversations', body),
+    const res = await H.retrying(() => H.api('POST', '/api/seeker/conversations', body).catch((err) => (err.code === 'rate_limited' ? waitingStep().then((m) => m.startWithWaitingStep(body, err)) : Promise.reject(err))),
       () => { waiting.hidden = false; }, () => $('prechat').hidden);
     cred = { conversation_id: res.conversation_id, token: res.token, expires_at: res.expires_at || '' };
     H.store.set('local', 'seeker', cred);

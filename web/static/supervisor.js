@@ -9,6 +9,7 @@ import { loadTeam, teamChanged, resetTeam } from './supervisor/team.js';
 import { loadLive, liveChanged, resetLive } from './supervisor/live.js';
 import { loadChart, stopChart, drawChart } from './supervisor/chart.js';
 import { onEscalation, startEscalations, stopEscalations, wireEscalations } from './supervisor/escalations.js';
+import { wireFlood } from './supervisor/flood.js'; // feature: flood
 
 const CONNECTION_KEYS = {
   connecting: 'common.connection_connecting', connected: 'common.connection_connected',
@@ -115,6 +116,7 @@ H.init().then(() => {
   $('logout').addEventListener('click', logout);
   wireQueue();
   wireEscalations();
+  wireFlood();
   H.onLanguage(() => { tickAges(); drawChart(); if (P.session) { loadTeam(); loadLive(); } });
   setInterval(tickAges, 1000);
   const sess = H.store.get('session', 'staff');

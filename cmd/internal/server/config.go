@@ -91,6 +91,11 @@ type Config struct {
 	// admin saved a new version of the wrap-up form or of a risk phrase
 	// list on another instance (HELPLINE_EDITS_CHECK).
 	EditsCheck time.Duration
+
+	// The flood waiting step (flood.go): proof-of-work difficulty in bits
+	// for pages with JavaScript, and the wait for pages without.
+	FloodBits int
+	FloodWait time.Duration
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -166,6 +171,8 @@ var Settings = []Setting{
 	{"HELPLINE_CARE_SHIFT_GAP", "6h", "a pause this long without conversations or breaks begins a new shift, for the care figures and the exposure cap"},
 	{"HELPLINE_CARE_DAYS", "14", "days (1 to 90) counsellors' care figures (time in conversations, high-risk counts, breaks) are kept, then deleted; they are seen only by the counsellor and supervisors, never in reports or metrics"},
 	{"HELPLINE_EDITS_CHECK", "2s", "how often each instance checks for a new version of the wrap-up form or of a risk phrase list that an admin saved on another instance (the instance where it is saved uses it at once)"},
+	{"HELPLINE_FLOOD_BITS", "16", "the flood waiting step, when a supervisor switches it on: proof-of-work difficulty for the page with JavaScript, in leading zero bits of SHA-256 (each bit doubles the work; 16 is about 65,000 hashes, a second or two on a phone)"},
+	{"HELPLINE_FLOOD_WAIT", "20s", "the flood waiting step for the page without JavaScript: how long its ticket takes to mature before a conversation can start (at most 5m)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -219,6 +226,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.readReferral(&c)
 	e.readCare(&c)
 	c.EditsCheck = e.duration("HELPLINE_EDITS_CHECK")
+	e.readFlood(&c)
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"helpline/chat"
+	"helpline/chat/flood"
 	"helpline/chat/oversight"
 	"helpline/chat/riskflag"
 	"helpline/chat/wire"
@@ -80,6 +81,8 @@ type Server struct {
 	Care *care.Service
 	// PhraseLists are the risk phrase lists' versions, as admins edit them.
 	PhraseLists *riskflag.Library
+	// Flood is the waiting step for new conversations under a flood.
+	Flood *flood.Service
 
 	pool      *pgxpool.Pool
 	router    *routing.Router
@@ -224,6 +227,7 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 	s.RiskFlags.SetEscalator(riskEscalations{s.Escalations})
 	s.openCare(cfg, chatStore, router, log)
 	s.addReportSources()
+	s.Flood = s.openFlood(cfg, st.tokenKeys)
 	s.Handler = web.NewHandler(web.Config{Tools: s.Tools, Chat: s.Chat, Staff: s.Staff, Texts: texts, Log: log,
 		RetentionDays: cfg.RetentionDays, ExitURL: cfg.ExitURL, Alternatives: cfg.Alternatives, HSTS: cfg.HSTS, StartsPerMinute: cfg.StartsPerMinute,
 		SignInsPerMinute: cfg.SignInsPerMinute, StartsPerMinuteTotal: cfg.StartsPerMinuteTotal, TrustedProxies: cfg.TrustedProxies,
@@ -232,7 +236,8 @@ func (s *Server) openFeatures(ctx context.Context, cfg Config, st stores, router
 		Feedback: s.Feedback, Comments: s.Feedback, Report: s.Report, PublicReport: cfg.Report.Public,
 		Referrals: s.Referrals, Directory: s.Directory, Partners: s.Outbox, PartnersAllowHTTP: cfg.ReferralAllowHTTP,
 		Care:        s.Care,
-		PhraseLists: s.PhraseLists})
+		PhraseLists: s.PhraseLists,
+		Flood:       s.Flood})
 
 	return nil
 }

@@ -25,12 +25,18 @@ func NewMemoryStore(outbox referral.Store) *MemoryStore {
 	return &MemoryStore{outbox: outbox, rows: map[string]Referral{}, counts: map[string]map[string]int64{}}
 }
 
-// Forget deletes a conversation's referrals (its counts stay).
+// Forget deletes a conversation's referrals (its counts stay), and the
+// outbox row of any consented one not delivered yet, so that nothing is
+// sent after the conversation is erased.
 func (s *MemoryStore) Forget(conversationID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	eraser, _ := s.outbox.(interface{ Erase(id string) bool })
 	for id, r := range s.rows {
 		if r.ConversationID == conversationID {
+			if r.Warm == WarmConsented && r.DeliveryID != "" && eraser != nil {
+				eraser.Erase(r.DeliveryID)
+			}
 			delete(s.rows, id)
 		}
 	}
