@@ -8,7 +8,6 @@ import (
 	"helpline/counselors/report"
 )
 
-
 // TestProfileSourceDescribesOnePopulation: every breakdown declares its
 // values (true zeros shown), the rest of the population gets its own row,
 // histograms become median and p90, shares take the population as their
