@@ -277,3 +277,84 @@ func benchAudiences() []string {
 	}
 	return out
 }
+
+// benchSteadyState runs the service for one second per iteration, with two
+// seekers arriving and two leaving the queue each second, and measures what
+// each supervisor page receives: its socket's frames, plus the lists the
+// page reads again on its timers (live conversations every 15 s, the team
+// at most every 10 s, the open escalations every 30 s; live.js, team.js,
+// escalations.js), each of which is the same for every supervisor.
+func benchSteadyState(b *testing.B, store string) {
+	srv, pages, _, _ := benchEscalationServer(b, store)
+	ctx := context.Background()
+	time.Sleep(3 * time.Second) // the summaries of the setup go out
+	pages.mu.Lock()
+	clear(pages.bytes)
+	clear(pages.byType)
+	pages.frames = 0
+	pages.mu.Unlock()
+	var waiting []string
+	for b.Loop() {
+		next := time.Now().Add(time.Second)
+		pages.watch(b, srv)
+		for range 2 {
+			_, token, _, err := srv.Chat.StartConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf, Language: "es"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			waiting = append(waiting, token)
+		}
+		for len(waiting) > 4 {
+			if err := srv.Chat.Leave(ctx, waiting[0]); err != nil {
+				b.Fatal(err)
+			}
+			waiting = waiting[1:]
+		}
+		time.Sleep(time.Until(next))
+	}
+	elapsed := b.Elapsed().Seconds()
+	pages.mu.Lock()
+	total := 0
+	for _, n := range pages.bytes {
+		total += n
+	}
+	socket := float64(total) / benchSupervisors / elapsed
+	summary := float64(pages.byType["supervisor_summary"]) / benchSupervisors / elapsed
+	frames := float64(pages.frames) / benchSupervisors / elapsed
+	pages.mu.Unlock()
+	polled := 0.0
+	for url, every := range map[string]float64{"/api/supervisor/conversations?offset=0&limit=25": 15, "/api/supervisor/team?offset=0&limit=25": 10, "/api/escalations": 30} {
+		polled += float64(benchGetBytes(b, srv.URL+url, pages.tokens[0])) / every
+	}
+	b.ReportMetric(socket, "socket-B/s/supervisor")
+	b.ReportMetric(summary, "summary-B/s/supervisor")
+	b.ReportMetric(frames, "frames/s/supervisor")
+	b.ReportMetric(polled, "polled-B/s/supervisor")
+	b.ReportMetric(socket+polled, "total-B/s/supervisor")
+}
+
+func benchGetBytes(b *testing.B, url, token string) int {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf [32 << 10]byte
+	n := 0
+	for {
+		m, err := res.Body.Read(buf[:])
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	if res.StatusCode != 200 {
+		b.Fatalf("GET %s: %d", url, res.StatusCode)
+	}
+	return n
+}
+
+func BenchmarkSupervisorPageSteadyStateMemory(b *testing.B)   { benchSteadyState(b, "memory") }
+func BenchmarkSupervisorPageSteadyStatePostgres(b *testing.B) { benchSteadyState(b, "postgres") }
