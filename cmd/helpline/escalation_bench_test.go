@@ -358,3 +358,38 @@ func benchGetBytes(b *testing.B, url, token string) int {
 
 func BenchmarkSupervisorPageSteadyStateMemory(b *testing.B)   { benchSteadyState(b, "memory") }
 func BenchmarkSupervisorPageSteadyStatePostgres(b *testing.B) { benchSteadyState(b, "postgres") }
+
+// benchFirstScreen opens the supervisor page as a browser would once
+// signed in, with 10,000 live conversations: the page, then its first
+// reads at once (summary, team, live conversations, chart history, open
+// escalations), a page of 25 each. One iteration is the whole first screen
+// over HTTP (the drawing in the browser is not in it).
+func benchFirstScreen(b *testing.B, store string) {
+	srv, pages, _, _ := benchEscalationServer(b, store)
+	token := pages.tokens[0]
+	reads := []string{"/api/supervisor/summary", "/api/supervisor/team?offset=0&limit=25",
+		"/api/supervisor/conversations?offset=0&limit=25", "/api/supervisor/history", "/api/escalations"}
+	var slowest []time.Duration
+	bytes := 0
+	for b.Loop() {
+		start := time.Now()
+		bytes = benchGetBytes(b, srv.URL+"/supervisor", "")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, r := range reads {
+			wg.Go(func() {
+				n := benchGetBytes(b, srv.URL+r, token)
+				mu.Lock()
+				bytes += n
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		slowest = append(slowest, time.Since(start))
+	}
+	b.ReportMetric(float64(percentile(slowest, 99))/1e6, "p99-ms")
+	b.ReportMetric(float64(bytes), "bytes")
+}
+
+func BenchmarkSupervisorPageFirstScreenMemory(b *testing.B)   { benchFirstScreen(b, "memory") }
+func BenchmarkSupervisorPageFirstScreenPostgres(b *testing.B) { benchFirstScreen(b, "postgres") }
