@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"helpline/chat"
+	"helpline/migrations/migrationstest"
 )
 
 // countsOf reads every count of the test days as field/value → n.
@@ -141,4 +142,40 @@ func mustCounts(t *testing.T, r rig) []Count {
 
 func noteOf(staff int64, body string) Note {
 	return Note{ID: chat.NewID(), StaffID: staff, StaffName: "Sam", Kind: NoteResolve, Body: body, At: t0}
+}
+
+// TestPostgresCountsShareTheChangesTransaction: when the counts cannot be
+// written, the change they count is not made either (and so a count is
+// never missing for a change that was made).
+func TestPostgresCountsShareTheChangesTransaction(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	seal := testSealer(t)
+	r := rig{NewPostgresStore(pool, seal), chat.NewPostgresStore(pool, seal, nil)}
+	conv := r.conversation(t)
+	e := mustRaise(t, r, raiseOf(conv, 7, "t1", ReasonSelfHarm, UrgencyNow, "", t0), Created)
+	if _, err := pool.Exec(ctx, `ALTER TABLE escalation_counts RENAME TO escalation_counts_away`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Raise(ctx, raiseOf(conv, 7, "t2", ReasonChildAtRisk, UrgencyNow, "", t0)); err == nil {
+		t.Error("a raise was stored without its counts")
+	}
+	if _, changed, err := r.Acknowledge(ctx, e.ID, 3, "Sam", t0.Add(time.Minute)); err == nil || changed {
+		t.Errorf("acknowledged without its counts: %v %v", changed, err)
+	}
+	if got, err := r.ClaimLate(ctx, t0.Add(time.Hour)); err == nil || len(got) != 0 {
+		t.Errorf("re-alerted without its counts: %v %v", got, err)
+	}
+	if _, changed, err := r.Resolve(ctx, e.ID, 3, "Sam", OutcomeOther, noteOf(3, ""), t0.Add(time.Hour)); err == nil || changed {
+		t.Errorf("resolved without its counts: %v %v", changed, err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE escalation_counts_away RENAME TO escalation_counts`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Get(ctx, e.ID)
+	if err != nil || got.Status != StatusOpen || !got.LateAlertedAt.IsZero() || len(got.Notes) != 1 {
+		t.Fatalf("after the failed changes the escalation is %+v, %v; want it open as raised", got, err)
+	}
+	if open, _ := r.Unresolved(ctx); len(open) != 1 {
+		t.Errorf("%d unresolved escalations; the refused raise must not be among them", len(open))
+	}
 }
