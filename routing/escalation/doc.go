@@ -24,6 +24,11 @@
 //     escalation counts as late; an acknowledgement stops it.
 //   - The "escalation" frame (Frame), pushed through chat.Service.Push: ids
 //     and short fields, never note text. Pages read notes over HTTP.
+//   - Anonymous counts for the transparency report (counts.go, Counter):
+//     by the day raised, a field and a value (reason, urgency, whoever was
+//     on shift, deadline met or missed, time to acknowledge, resolution),
+//     added by both stores in the same transaction as the change; no id of
+//     anything; debriefs are not counted. They outlive the escalations.
 //
 // Who is on shift: the Presence the server hands in (routing's presence:
 // staff connected to some instance, with their roles from the accounts)

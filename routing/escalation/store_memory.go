@@ -22,6 +22,7 @@ type MemoryStore struct {
 	order    []string          // ids, oldest first
 	requests map[string]string // staff id + request id → escalation id
 	watchers map[int64]watcher
+	counts   memoryCounts // the transparency report's (counts_memory.go)
 }
 
 type watcher struct {
@@ -97,6 +98,7 @@ func (s *MemoryStore) Raise(ctx context.Context, r Raise) (Escalation, Raised, e
 		NobodyOnShift: r.NobodyOnShift, Notes: []Note{note}}
 	s.byID[e.ID] = e
 	s.order = append(s.order, e.ID)
+	s.counts.add(raisedCounts(*e))
 	if r.RequestID != "" {
 		s.requests[key] = e.ID
 	}
@@ -133,6 +135,7 @@ func (s *MemoryStore) Acknowledge(_ context.Context, id string, staffID int64, n
 		return s.copyOf(e, false), false, nil
 	}
 	e.Status, e.AckBy, e.AckByName, e.AckAt = StatusAcknowledged, staffID, name, at
+	s.counts.add(acknowledgedCounts(*e))
 	return s.copyOf(e, false), true, nil
 }
 
@@ -146,10 +149,12 @@ func (s *MemoryStore) Resolve(_ context.Context, id string, staffID int64, name 
 	if e.Status == StatusResolved {
 		return s.copyOf(e, false), false, nil
 	}
-	if e.AckAt.IsZero() { // resolving answers it too
+	wasOpen := e.AckAt.IsZero()
+	if wasOpen { // resolving answers it too
 		e.AckBy, e.AckByName, e.AckAt = staffID, name, at
 	}
 	e.Status, e.ResolvedBy, e.ResolvedByName, e.ResolvedAt, e.Outcome = StatusResolved, staffID, name, at, outcome
+	s.counts.add(resolvedCounts(*e, wasOpen))
 	e.Notes = append(e.Notes, note)
 	return s.copyOf(e, false), true, nil
 }
@@ -188,6 +193,7 @@ func (s *MemoryStore) ClaimLate(_ context.Context, now time.Time) ([]Escalation,
 		e := s.byID[id]
 		if e.Status == StatusOpen && e.LateAlertedAt.IsZero() && !e.DueAt.After(now) {
 			e.LateAlertedAt = now
+			s.counts.add(lateCounts(*e))
 			out = append(out, s.copyOf(e, false))
 		}
 	}

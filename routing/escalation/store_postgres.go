@@ -117,6 +117,11 @@ func (s *PostgresStore) Raise(ctx context.Context, r Raise) (Escalation, Raised,
 	if err != nil {
 		return Escalation{}, 0, err
 	}
+	if how == Created {
+		if err := s.addCounts(ctx, tx, raisedCounts(e)); err != nil {
+			return Escalation{}, 0, err
+		}
+	}
 	return e, how, tx.Commit(ctx)
 }
 
@@ -188,10 +193,18 @@ func (s *PostgresStore) Get(ctx context.Context, id string) (Escalation, error) 
 }
 
 func (s *PostgresStore) Acknowledge(ctx context.Context, id string, staffID int64, name string, at time.Time) (Escalation, bool, error) {
-	e, err := scanEscalation(s.pool.QueryRow(ctx, `UPDATE escalations SET status = 'acknowledged', ack_by = $2, ack_by_name = $3, ack_at = $4
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return Escalation{}, false, err
+	}
+	defer tx.Rollback(ctx)
+	e, err := scanEscalation(tx.QueryRow(ctx, `UPDATE escalations SET status = 'acknowledged', ack_by = $2, ack_by_name = $3, ack_at = $4
 		WHERE id = $1 AND status = 'open' RETURNING `+escalationColumns, id, staffID, name, at))
 	if err == nil {
-		return e, true, nil
+		if err := s.addCounts(ctx, tx, acknowledgedCounts(e)); err != nil {
+			return Escalation{}, false, err
+		}
+		return e, true, tx.Commit(ctx)
 	}
 	if err != errNotFound {
 		return Escalation{}, false, err
@@ -206,6 +219,10 @@ func (s *PostgresStore) Resolve(ctx context.Context, id string, staffID int64, n
 		return Escalation{}, false, err
 	}
 	defer tx.Rollback(ctx)
+	open, err := wasOpen(ctx, tx, id)
+	if err != nil {
+		return Escalation{}, false, err
+	}
 	e, err := scanEscalation(tx.QueryRow(ctx, `UPDATE escalations SET status = 'resolved', resolved_by = $2, resolved_by_name = $3,
 			resolved_at = $4, outcome = $5, ack_by = coalesce(ack_by, $2), ack_by_name = CASE WHEN ack_at IS NULL THEN $3 ELSE ack_by_name END,
 			ack_at = coalesce(ack_at, $4)
@@ -218,6 +235,9 @@ func (s *PostgresStore) Resolve(ctx context.Context, id string, staffID int64, n
 		return Escalation{}, false, err
 	}
 	if err := s.addNote(ctx, tx, id, e.ConversationID, "", note); err != nil {
+		return Escalation{}, false, err
+	}
+	if err := s.addCounts(ctx, tx, resolvedCounts(e, open)); err != nil {
 		return Escalation{}, false, err
 	}
 	return e, true, tx.Commit(ctx)
@@ -264,21 +284,34 @@ func (s *PostgresStore) RaisedBy(ctx context.Context, staffID int64, since time.
 }
 
 func (s *PostgresStore) ClaimLate(ctx context.Context, now time.Time) ([]Escalation, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE escalations SET late_alerted_at = $1
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `UPDATE escalations SET late_alerted_at = $1
 		WHERE status = 'open' AND late_alerted_at IS NULL AND due_at <= $1 RETURNING `+escalationColumns, now)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := []Escalation{}
+	var counts []Count
 	for rows.Next() {
 		e, err := scanEscalation(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
 		out = append(out, e)
+		counts = append(counts, lateCounts(e)...)
 	}
-	return out, rows.Err()
+	if rows.Close(); rows.Err() != nil {
+		return nil, rows.Err()
+	}
+	if err := s.addCounts(ctx, tx, counts); err != nil {
+		return nil, err
+	}
+	return out, tx.Commit(ctx)
 }
 
 func (s *PostgresStore) Watching(ctx context.Context, staffID int64, role chat.Role, at time.Time) error {

@@ -12,7 +12,8 @@ import (
 // addReportSources gives the transparency report the sections of the
 // features that keep anonymous counts: referrals by what happened (cards
 // sent, warm referrals offered, consented, declined, withdrawn, contact
-// confirmed by the partner) and wrap-ups by field and answer.
+// confirmed by the partner), wrap-ups by field and answer, and escalations
+// (reportEscalations).
 func (s *Server) addReportSources() {
 	if s.Report == nil {
 		return
@@ -21,6 +22,9 @@ func (s *Server) addReportSources() {
 		s.Report.AddSource(transparency.EventsSource("referrals", "by_event",
 			[]string{refer.CountCard, refer.CountWarmOffered, refer.CountConsented, refer.CountDeclined, refer.CountWithdrawn, refer.CountContactMade},
 			s.Referrals.Counts))
+	}
+	if s.Escalations != nil {
+		s.Report.AddSource(reportEscalations(s.Escalations))
 	}
 	if w := s.Tools.Wrapups; w != nil {
 		s.Report.AddSource(transparency.FieldsSource("wrapup", func(ctx context.Context, from, to time.Time) ([]transparency.FieldCount, error) {

@@ -15,6 +15,12 @@ function svg(tag, attrs, children) {
 
 // label translates a dimension value; what has no translation is shown as it is.
 function label(section, table, dim, value) {
+  /* feature: esc */
+  if (section === 'escalations') {
+    const own = 'report.escalations_' + table + '_' + value;
+    if (H.t(own) !== own) return H.t(own);
+  }
+  /* /feature: esc */
   let key = null;
   if (dim === 'audience') key = value === 'not_given' ? 'audience.none' : 'audience.' + value;
   else if (dim === 'outcome' && section === 'feedback') key = 'feedback.' + table + '_' + value;

@@ -109,10 +109,11 @@ export function renderSupervision() {
   $('sup-join').hidden = joined;
   $('sup-leave').hidden = !joined;
   if (!supervising) $('sup-take-confirm').hidden = true;
-  // A supervisor who joined writes beside the counsellor, but hands nothing on.
-  if (canWatch() && active && joined && u.watched) {
-    $('c-composer').hidden = false;
-    $('c-watching').hidden = true;
+  // A supervisor who joined writes beside the counsellor, but hands nothing on; one who
+  // left is watching again, without the composer (this view may change with no new pane).
+  if (canWatch() && active && u.watched) {
+    $('c-composer').hidden = !joined;
+    $('c-watching').hidden = joined;
   }
   $('c-transfer').hidden = joined && u.watched;
   $('c-end').hidden = joined && u.watched;
