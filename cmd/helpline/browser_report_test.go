@@ -103,8 +103,9 @@ func TestBrowserAdminAccountsAuditAndReport(t *testing.T) {
 		visible("#audit-filter"),
 		typeInto("#audit-action", "account_*"),
 		click("#audit-search"),
-		chromedp.Sleep(300*time.Millisecond),
-		visible("#audit-entries tr"))
+		// Until the filtered answer is drawn: rows, every one an account_* action.
+		uiWait(`(() => { const rows = [...document.querySelectorAll('#audit-entries tr td:nth-child(3)')];
+			return rows.length > 0 && rows.every((td) => td.textContent.startsWith('account_')); })()`))
 	rows := value(t, page, "audit rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#audit-entries tr')].map(r => r.textContent)`))
 	joined := strings.Join(rows, "\n")
 	if !strings.Contains(joined, "role=supervisor") || strings.Contains(joined, "sign_in") {

@@ -41,9 +41,15 @@ function actorName(id) {
   return a ? a.username : '#' + id;
 }
 
+// asked numbers the loads: an answer that comes after a newer load was
+// asked for (the panel opening, then the filter at once) is dropped.
+let asked = 0;
+
 async function load() {
+  const mine = ++asked;
   try {
     const res = await ctx.api('GET', '/api/admin/audit?' + query());
+    if (mine !== asked) return; // a newer load was asked for meanwhile: its answer wins
     const entries = Array.isArray(res.entries) ? res.entries : [];
     next = res.next_before || null;
     $('audit-entries').replaceChildren(...entries.map((e) => H.el('tr', {}, [

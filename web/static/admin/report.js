@@ -28,9 +28,16 @@ function query() {
   return 'month=' + encodeURIComponent($('report-month').value);
 }
 
+// asked numbers the loads: an answer that comes after a newer load was
+// asked for (the panel opening, then the filter at once) is dropped.
+let asked = 0;
+
 async function load() {
+  const mine = ++asked;
   try {
-    last = await ctx.api('GET', '/api/admin/report?' + query());
+    const got = await ctx.api('GET', '/api/admin/report?' + query());
+    if (mine !== asked) return; // a newer load was asked for meanwhile: its answer wins
+    last = got;
     renderReport($('report'), last);
   } catch (err) {
     if (err.code === 'unauthorized') ctx.signedOut(); else ctx.flash(H.errorKey(err.code));
