@@ -240,8 +240,10 @@ func (s *Service) raise(ctx context.Context, staffID int64, name string, req Req
 	if len(alerted) == 0 {
 		alerted = admins // with no supervisor on shift, the admins on shift hear it
 	}
-	s.push(ctx, event, e, alerted)
+	// The care figures first, so that whoever the alert reaches reads them
+	// with this escalation counted (one small write).
 	s.tellRaised(ctx, e)
+	s.push(ctx, event, e, alerted)
 	return Result{Escalation: e, How: how, NobodyOnShift: nobody}, nil
 }
 
