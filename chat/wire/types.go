@@ -35,4 +35,13 @@ const (
 	FrameUnwatch  = "unwatch"  // supervisors and admins: the end of a watch
 	// FrameTransferTargets (staff) asks who could take a conversation now;
 	// the answer has the same type.
+	// FrameStreams (consoles) says which broadcasts the console wants from
+	// now on (Streams); each named one starts again with a snapshot.
+	FrameStreams = "streams"
+)
+
+// The broadcasts a console may ask for (auth's and streams' "streams").
+const (
+	StreamQueue = "queue" // queue frames
+	StreamTeam  = "team"  // a team frame, then team_changes
 )
