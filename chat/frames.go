@@ -215,12 +215,12 @@ type serverFrame struct {
 	PageSize       *int                `json:"page_size,omitempty"` // queue: the most entries waiting holds
 	ExpiresAt      *time.Time          `json:"expires_at,omitempty"`
 	Wait           *Wait               `json:"wait,omitempty"`
-	Team           *json.RawMessage    `json:"team,omitempty"`       // team: the listed members, already encoded
-	TeamTotal      *int                `json:"team_total,omitempty"` // team, team_changes: on shift in all
-	Version        *int64              `json:"version,omitempty"`    // team, team_changes
-	Added          *[]json.RawMessage  `json:"added,omitempty"`      // team_changes: whole members new to the list
-	Changed        *[]json.RawMessage  `json:"changed,omitempty"`    // team_changes: id and changed fields of others
-	Gone           *[]string           `json:"gone,omitempty"`       // team_changes: ids of members gone
+	Team           *json.RawMessage    `json:"team,omitempty"`         // team: the listed members, already encoded
+	TeamTotal      *int                `json:"team_total,omitempty"`   // team, team_changes: on shift in all
+	TeamVersion    *int64              `json:"team_version,omitempty"` // team, team_changes
+	Added          *[]json.RawMessage  `json:"added,omitempty"`        // team_changes: whole members new to the list
+	Changed        *[]json.RawMessage  `json:"changed,omitempty"`      // team_changes: id and changed fields of others
+	Gone           *[]string           `json:"gone,omitempty"`         // team_changes: ids of members gone
 	Member         *TeamMember         `json:"member,omitempty"`
 	Reason         string              `json:"reason,omitempty"`
 	Notes          *[]NoteView         `json:"notes,omitempty"`

@@ -65,7 +65,7 @@ func (c teamChange) empty() bool { return len(c.added)+len(c.changed)+len(c.gone
 // frame is the team_changes frame of c, encoded once for every console.
 func (c teamChange) frame() serverFrame {
 	return preEncoded(serverFrame{Type: wire.FrameTeamChanges, Added: &c.added, Changed: &c.changed, Gone: &c.gone,
-		TeamTotal: &c.total, Version: &c.version})
+		TeamTotal: &c.total, TeamVersion: &c.version})
 }
 
 // replace makes team the snapshot and returns what changed since the last
@@ -111,7 +111,7 @@ func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error)
 // every console that gets it. Called with mu held.
 func (t *teamCast) set(members map[string]teamEntry, list json.RawMessage, total int) error {
 	raw := json.RawMessage(list)
-	frame, err := json.Marshal(serverFrame{Type: wire.FrameTeam, Team: &raw, TeamTotal: &total, Version: &t.version})
+	frame, err := json.Marshal(serverFrame{Type: wire.FrameTeam, Team: &raw, TeamTotal: &total, TeamVersion: &t.version})
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (t *teamCast) snapshotFrame() serverFrame {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if t.frame == nil {
-			return []byte(`{"type":"team","team":[],"team_total":0,"version":0}`), nil
+			return []byte(`{"type":"team","team":[],"team_total":0,"team_version":0}`), nil
 		}
 		return t.frame, nil
 	}}

@@ -54,7 +54,7 @@ func (c *fakeConsole) write(t *testing.T) {
 		Added   []json.RawMessage `json:"added"`
 		Changed []json.RawMessage `json:"changed"`
 		Gone    []string          `json:"gone"`
-		Version int64             `json:"version"`
+		Version int64             `json:"team_version"`
 		Total   int               `json:"team_total"`
 	}
 	if err := json.Unmarshal(data, &got); err != nil {

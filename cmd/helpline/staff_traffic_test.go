@@ -246,7 +246,7 @@ func (c *countingConsole) apply(f chatclient.Frame, size int) {
 	case "team_changes":
 		c.s.teamBytes += size
 		c.s.teamFrames++
-		c.s.versions[f.Version] = true
+		c.s.versions[f.TeamVersion] = true
 		for _, id := range f.Gone {
 			delete(c.listed, id)
 		}

@@ -14,7 +14,7 @@ function teamMembers(list) {
 export function onTeam(f) {
   S.team = teamMembers(f.team);
   S.teamTotal = Number.isInteger(f.team_total) ? f.team_total : S.team.length;
-  S.teamVersion = Number.isInteger(f.version) ? f.version : null;
+  S.teamVersion = Number.isInteger(f.team_version) ? f.team_version : null;
   S.teamAsked = false;
   teamChanged();
 }
@@ -25,10 +25,10 @@ export function onTeam(f) {
 // version it makes: one our list already includes is skipped, and one that skips a version
 // means we missed something, so we ask for the list again.
 export function onTeamChanges(f) {
-  if (Number.isInteger(f.version) && S.teamVersion !== null) {
-    if (f.version <= S.teamVersion) return;
-    if (f.version > S.teamVersion + 1) { askForTeam(); return; }
-    S.teamVersion = f.version;
+  if (Number.isInteger(f.team_version) && S.teamVersion !== null) {
+    if (f.team_version <= S.teamVersion) return;
+    if (f.team_version > S.teamVersion + 1) { askForTeam(); return; }
+    S.teamVersion = f.team_version;
   }
   const added = teamMembers(f.added);
   const replaced = new Set(Array.isArray(f.gone) ? f.gone : []);
