@@ -1,9 +1,7 @@
 package chat
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -15,8 +13,9 @@ import (
 // its staff the queue and the team. Anything that may have changed the
 // queue or the team marks it dirty (markDirty); one goroutine (run) then
 // reads the waiting list once and sends what changed, paced and throttled.
-// Only that goroutine touches lastQueue, queueDue, teamDue and the seekers'
-// lastWait; team is also read by connections opening (teamFrame).
+// Only that goroutine touches queueDue, teamDue and the seekers' lastWait;
+// queue and team are also read by connections opening (queueSnapshot,
+// teamFrame).
 type broadcaster struct {
 	store  Store
 	router Router
@@ -25,10 +24,10 @@ type broadcaster struct {
 
 	dirty chan struct{}
 
-	// The queue staff were last sent, and when staff may next be sent the
-	// queue and the team.
-	lastQueue         []byte
+	// When consoles may next be sent the queue and the team.
 	queueDue, teamDue throttle
+	// The queue as consoles were last told.
+	queue queueCast
 	// The team as consoles were last told.
 	team teamCast
 	// The clock of the throttles (SetStaffClock).
@@ -175,14 +174,19 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 		return nil // the team snapshot may go stale meanwhile: see teamFrame
 	}
 	clock := b.clock.Load()
-	var queue, team *serverFrame
+	var queue, queueChanges, team *serverFrame
+	var err error
 	if b.queueDue.due(clock, staffQueueEvery, b.markDirty) {
-		if f := queueFrame(waiting); changed(&b.lastQueue, f) {
-			f.encoded = b.lastQueue // just encoded to compare; changed never alters it after
-			queue = &f
+		var c queueChange
+		var whole serverFrame
+		if c, whole, err = b.queue.replace(waiting, clock.Now()); err != nil {
+			return err
+		}
+		if c.changed {
+			f := c.frame()
+			queue, queueChanges = &whole, &f
 		}
 	}
-	var err error
 	if b.teamDue.due(clock, staffTeamEvery, b.markDirty) {
 		var c teamChange
 		// On an error the queue still goes out: it is already marked as sent.
@@ -198,6 +202,9 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 		for _, c := range b.hub.consoles(0) {
 			if queue != nil && c.wants(streamQueue) {
 				c.enqueue(*queue)
+			}
+			if queueChanges != nil && c.wants(streamQueueChanges) {
+				c.enqueue(*queueChanges)
 			}
 			if team != nil && c.wants(streamTeam) {
 				c.enqueue(*team)
@@ -241,16 +248,6 @@ func (b *broadcaster) sendPlaces(ctx context.Context, waiting []Conversation) {
 	}
 }
 
-// changed reports whether f differs from what *last holds, and keeps it.
-func changed(last *[]byte, f serverFrame) bool {
-	b, err := json.Marshal(f)
-	if err != nil || bytes.Equal(b, *last) {
-		return false
-	}
-	*last = b
-	return true
-}
-
 // teamFrame is the team as a console gets it when it connects: this
 // instance's snapshot, which the next team_changes is computed against.
 // The router is asked only when there is no snapshot yet. One gone stale
@@ -273,7 +270,28 @@ func (b *broadcaster) teamFrame(ctx context.Context) (serverFrame, error) {
 	return b.team.snapshotFrame(), nil
 }
 
-// queueFrame is the queue as a console gets it when it connects.
+// queueSnapshot is the queue frame a queue_changes console starts from:
+// this instance's snapshot, read from the store only when there is none
+// yet; one older than a second wakes the refresher (as teamFrame).
+func (b *broadcaster) queueSnapshot(ctx context.Context) (serverFrame, error) {
+	now := b.clock.Load().Now()
+	primed, readAt := b.queue.primedAt()
+	if !primed {
+		waiting, err := b.store.Waiting(ctx)
+		if err != nil {
+			return serverFrame{}, err
+		}
+		if err := b.queue.prime(waiting, now); err != nil {
+			return serverFrame{}, err
+		}
+	} else if now.Sub(readAt) > staffQueueEvery {
+		b.markDirty()
+	}
+	return b.queue.snapshotFrame(), nil
+}
+
+// queueFrame is the queue as a console of the queue stream gets it when
+// it connects.
 func (b *broadcaster) queueFrame(ctx context.Context) (serverFrame, error) {
 	waiting, err := b.store.Waiting(ctx)
 	if err != nil {

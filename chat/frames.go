@@ -215,12 +215,16 @@ type serverFrame struct {
 	PageSize       *int                `json:"page_size,omitempty"` // queue: the most entries waiting holds
 	ExpiresAt      *time.Time          `json:"expires_at,omitempty"`
 	Wait           *Wait               `json:"wait,omitempty"`
-	Team           *json.RawMessage    `json:"team,omitempty"`         // team: the listed members, already encoded
-	TeamTotal      *int                `json:"team_total,omitempty"`   // team, team_changes: on shift in all
-	TeamVersion    *int64              `json:"team_version,omitempty"` // team, team_changes
-	Added          *[]json.RawMessage  `json:"added,omitempty"`        // team_changes: whole members new to the list
-	Changed        *[]json.RawMessage  `json:"changed,omitempty"`      // team_changes: id and changed fields of others
-	Gone           *[]string           `json:"gone,omitempty"`         // team_changes: ids of members gone
+	Team           *json.RawMessage    `json:"team,omitempty"`          // team: the listed members, already encoded
+	TeamTotal      *int                `json:"team_total,omitempty"`    // team, team_changes: on shift in all
+	TeamVersion    *int64              `json:"team_version,omitempty"`  // team, team_changes
+	Entered        *[]json.RawMessage  `json:"entered,omitempty"`       // queue_changes: entries new or changed, whole
+	Left           *[]string           `json:"left,omitempty"`          // queue_changes: ids no longer listed
+	Order          *[]string           `json:"order,omitempty"`         // queue_changes: every listed id, when reordered
+	QueueVersion   *int64              `json:"queue_version,omitempty"` // queue, queue_changes
+	Added          *[]json.RawMessage  `json:"added,omitempty"`         // team_changes: whole members new to the list
+	Changed        *[]json.RawMessage  `json:"changed,omitempty"`       // team_changes: id and changed fields of others
+	Gone           *[]string           `json:"gone,omitempty"`          // team_changes: ids of members gone
 	Member         *TeamMember         `json:"member,omitempty"`
 	Reason         string              `json:"reason,omitempty"`
 	Notes          *[]NoteView         `json:"notes,omitempty"`

@@ -11,8 +11,9 @@ type streamSet uint32
 const (
 	streamQueue streamSet = 1 << iota
 	streamTeam
+	streamQueueChanges // a queue frame, then queue_changes, instead of whole queue frames
 
-	allStreams = streamQueue | streamTeam
+	allStreams = streamQueue | streamTeam // without streams on auth, as before consoles chose
 )
 
 // maxStreamNames bounds the list a client may send.
@@ -34,9 +35,15 @@ func parseStreams(names *[]string) (streamSet, error) {
 			set |= streamQueue
 		case wire.StreamTeam:
 			set |= streamTeam
+		case wire.StreamQueueChanges:
+			set |= streamQueueChanges
 		default:
-			return 0, Errorf(CodeInvalid, "unknown stream %q: use %q or %q", truncate(n, 32), wire.StreamQueue, wire.StreamTeam)
+			return 0, Errorf(CodeInvalid, "unknown stream %q: use %q, %q or %q", truncate(n, 32),
+				wire.StreamQueue, wire.StreamQueueChanges, wire.StreamTeam)
 		}
+	}
+	if set&streamQueueChanges != 0 {
+		set &^= streamQueue // the changes, not whole frames as well
 	}
 	return set, nil
 }
@@ -74,8 +81,15 @@ func (c *Conn) onStreams(f clientFrame) {
 // streams this console wants. The broadcaster lists its consoles after
 // replacing the team snapshot, so nothing between the two is missed.
 func (c *Conn) sendSnapshots() error {
-	if c.wants(streamQueue) {
+	switch {
+	case c.wants(streamQueue):
 		q, err := c.svc.cast.queueFrame(c.ctx)
+		if err != nil {
+			return err
+		}
+		c.enqueue(q)
+	case c.wants(streamQueueChanges):
+		q, err := c.svc.cast.queueSnapshot(c.ctx)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ const (
 	FrameQueue        = "queue"
 	FrameTeam         = "team"
 	FrameTeamChanges  = "team_changes"
+	FrameQueueChanges = "queue_changes"
 	FramePosition     = "position"
 	// FrameTransferTargets answers the client frame of the same name.
 	FrameTransferTargets = "transfer_targets"
@@ -44,4 +45,7 @@ const (
 const (
 	StreamQueue = "queue" // queue frames
 	StreamTeam  = "team"  // a team frame, then team_changes
+	// StreamQueueChanges is a queue frame, then queue_changes (instead of
+	// whole queue frames).
+	StreamQueueChanges = "queue_changes"
 )

@@ -80,8 +80,9 @@ func (m staffTrafficFigures) String() string {
 		m.team, m.team/m.consoles, m.teamFrames, m.versions, m.queue, m.queue/m.consoles, m.queueFrames)
 }
 
-func staffTraffic(t *testing.T, store string, consoles int) staffTrafficFigures {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+func staffTraffic(t testing.TB, store string, consoles int) staffTrafficFigures {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	srv := servertest.Start(t, store)
 	clock := newStaffStepClock()
@@ -131,7 +132,7 @@ func staffTraffic(t *testing.T, store string, consoles int) staffTrafficFigures 
 
 // settle steps the staff clock a second at a time until every console's
 // state satisfies ok.
-func settle(t *testing.T, ctx context.Context, clock *staffStepClock, all []*countingConsole, ok func(consoleState) bool) {
+func settle(t testing.TB, ctx context.Context, clock *staffStepClock, all []*countingConsole, ok func(consoleState) bool) {
 	t.Helper()
 	for step := 0; ; step++ {
 		clock.advance(time.Second)
@@ -174,7 +175,7 @@ type countingConsole struct {
 	listed  map[string]bool
 }
 
-func dialCounting(t *testing.T, ctx context.Context, base, token string) *countingConsole {
+func dialCounting(t testing.TB, ctx context.Context, base, token string) *countingConsole {
 	t.Helper()
 	ws, _, err := websocket.Dial(ctx, chatclient.WSURL(base), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": []string{base}}})
 	if err != nil {
