@@ -8,7 +8,8 @@ import (
 // BenchmarkStaffTraffic is the staff traffic of a large helpline's shift
 // change: 1,000 and 5,000 consoles connecting over a 20-second ramp of the
 // staff clock while a seeker arrives each second (as
-// TestStaffTrafficGrowsLinearlyInTheConsoles, larger). It reports the
+// TestStaffTrafficGrowsLinearlyInTheConsoles, larger), each asking for
+// the streams the web console asks for. It reports the
 // bytes of team, team_changes and queue frames every console received, per
 // console and in all, and how many team changes were encoded (once each,
 // whatever the number of consoles) against how many team frames were
@@ -20,7 +21,7 @@ func BenchmarkStaffTraffic(b *testing.B) {
 		b.Run(fmt.Sprint(consoles), func(b *testing.B) {
 			var m staffTrafficFigures
 			for range b.N {
-				m = staffTraffic(b, "memory", consoles)
+				m = staffTraffic(b, "memory", consoles, webConsoleStreams)
 			}
 			b.ReportMetric(float64(m.team+m.queue)/1e6, "MB-staff-frames")
 			b.ReportMetric(float64(m.team)/float64(consoles), "team-B/console")

@@ -30,31 +30,44 @@ import (
 // the staff clock, one seeker arriving each second.
 const staffRampSeconds = 20
 
-// staffBytesPerConsole bounds what one console may receive in the ramp:
-// one team frame of at most 50 members (~150 bytes each), one queue frame
-// a second of at most 20 entries (~170 bytes each) and the team changes.
-// Measured at about 9 KB team plus 18 KB queue for 240 consoles, and about
-// 3 KB team and 9 KB queue for 60; listing the whole team it was 32 KB of
-// team alone for 240.
+// What one console may receive in the ramp: one team frame of at most 50
+// members (~150 bytes each) and the team's changes; of the queue, as the
+// web console asks for it (queue_changes), one queue frame and an entry
+// and an id per seeker; as whole frames (a console that does not say), one
+// frame a second of up to 20 entries (~170 bytes each). Measured at about
+// 7.8 KB of team and 24 KB of whole queue frames per console for 60 and
+// for 240 consoles; listing the whole team it was 33 KB of team alone for
+// 240.
 const (
-	staffTeamBytesPerConsole  = 12 << 10
-	staffQueueBytesPerConsole = 40 << 10
+	staffTeamBytesPerConsole         = 12 << 10
+	staffQueueChangesBytesPerConsole = 8 << 10
+	staffQueueBytesPerConsole        = 40 << 10
 )
+
+// The streams the web console asks for (console/streams.js).
+const webConsoleStreams = `["queue_changes","team"]`
 
 func TestStaffTrafficGrowsLinearlyInTheConsoles(t *testing.T) {
 	for _, store := range servertest.Stores {
 		t.Run(store, func(t *testing.T) {
-			small := staffTraffic(t, store, 60)
-			large := staffTraffic(t, store, 240)
+			small := staffTraffic(t, store, 60, webConsoleStreams)
+			large := staffTraffic(t, store, 240, webConsoleStreams)
+			whole := staffTraffic(t, store, 240, "") // a console that does not say: whole queue frames
 			t.Logf("60 consoles: %s", small)
 			t.Logf("240 consoles: %s", large)
-			for _, m := range []staffTrafficFigures{small, large} {
+			t.Logf("240 consoles taking whole queue frames: %s", whole)
+			for _, m := range []staffTrafficFigures{small, large, whole} {
 				if per := m.team / m.consoles; per > staffTeamBytesPerConsole {
 					t.Errorf("%d consoles: %d bytes of team frames each, over %d: the team should be listed bounded", m.consoles, per, staffTeamBytesPerConsole)
 				}
-				if per := m.queue / m.consoles; per > staffQueueBytesPerConsole {
-					t.Errorf("%d consoles: %d bytes of queue frames each, over %d", m.consoles, per, staffQueueBytesPerConsole)
+			}
+			for _, m := range []staffTrafficFigures{small, large} {
+				if per := m.queue / m.consoles; per > staffQueueChangesBytesPerConsole {
+					t.Errorf("%d consoles: %d bytes of queue frames each, over %d: an arrival should cost an entry", m.consoles, per, staffQueueChangesBytesPerConsole)
 				}
+			}
+			if per := whole.queue / whole.consoles; per > staffQueueBytesPerConsole {
+				t.Errorf("%d consoles: %d bytes of whole queue frames each, over %d", whole.consoles, per, staffQueueBytesPerConsole)
 			}
 			// Four times the consoles: about four times the bytes (linear),
 			// not sixteen (quadratic). The small run's consoles have fewer
@@ -80,7 +93,9 @@ func (m staffTrafficFigures) String() string {
 		m.team, m.team/m.consoles, m.teamFrames, m.versions, m.queue, m.queue/m.consoles, m.queueFrames)
 }
 
-func staffTraffic(t testing.TB, store string, consoles int) staffTrafficFigures {
+// staffTraffic runs one ramp of consoles that authenticate with streams
+// (a JSON list, or "" to leave it out) and returns what they received.
+func staffTraffic(t testing.TB, store string, consoles int, streams string) staffTrafficFigures {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
@@ -101,7 +116,7 @@ func staffTraffic(t testing.TB, store string, consoles int) staffTrafficFigures 
 	perSecond := (consoles + staffRampSeconds - 1) / staffRampSeconds
 	for second := range staffRampSeconds {
 		for i := second * perSecond; i < min(consoles, (second+1)*perSecond); i++ {
-			all = append(all, dialCounting(t, ctx, srv.URL, tokens[i]))
+			all = append(all, dialCounting(t, ctx, srv.URL, tokens[i], streams))
 		}
 		if _, err := chatclient.StartConversation(ctx, srv.URL, "self", "es", ""); err != nil {
 			t.Fatal(err)
@@ -175,7 +190,7 @@ type countingConsole struct {
 	listed  map[string]bool
 }
 
-func dialCounting(t testing.TB, ctx context.Context, base, token string) *countingConsole {
+func dialCounting(t testing.TB, ctx context.Context, base, token, streams string) *countingConsole {
 	t.Helper()
 	ws, _, err := websocket.Dial(ctx, chatclient.WSURL(base), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": []string{base}}})
 	if err != nil {
@@ -183,7 +198,11 @@ func dialCounting(t testing.TB, ctx context.Context, base, token string) *counti
 	}
 	ws.SetReadLimit(32 << 20)
 	t.Cleanup(func() { ws.CloseNow() })
-	if err := ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"type":"auth","token":%q}`, token)); err != nil {
+	auth := fmt.Appendf(nil, `{"type":"auth","token":%q}`, token)
+	if streams != "" {
+		auth = fmt.Appendf(nil, `{"type":"auth","token":%q,"streams":%s}`, token, streams)
+	}
+	if err := ws.Write(ctx, websocket.MessageText, auth); err != nil {
 		t.Fatal(err)
 	}
 	c := &countingConsole{s: consoleState{versions: map[int64]bool{}}, listed: map[string]bool{}}
@@ -232,7 +251,7 @@ func (c *countingConsole) read(ws *websocket.Conn, ready chan<- error) {
 // everyone, as the server once did) the length of the list.
 func (c *countingConsole) apply(f chatclient.Frame, size int) {
 	switch f.Type {
-	case "queue":
+	case "queue", "queue_changes":
 		c.s.queueBytes += size
 		c.s.queueFrames++
 		c.s.waiting = f.WaitingTotal

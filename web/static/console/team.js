@@ -4,6 +4,7 @@ import { S, me } from './state.js';
 import { $, setPlain } from './util.js';
 import { onMember } from './status.js';
 import { teamChangedUnderTransfer } from './transfer.js';
+import { askForSnapshots } from './streams.js';
 
 function teamMembers(list) {
   return Array.isArray(list) ? list.filter((m) => m && typeof m.id === 'string') : [];
@@ -15,7 +16,7 @@ export function onTeam(f) {
   S.team = teamMembers(f.team);
   S.teamTotal = Number.isInteger(f.team_total) ? f.team_total : S.team.length;
   S.teamVersion = Number.isInteger(f.team_version) ? f.team_version : null;
-  S.teamAsked = false;
+  S.snapshotAsked = false;
   teamChanged();
 }
 
@@ -27,7 +28,7 @@ export function onTeam(f) {
 export function onTeamChanges(f) {
   if (Number.isInteger(f.team_version) && S.teamVersion !== null) {
     if (f.team_version <= S.teamVersion) return;
-    if (f.team_version > S.teamVersion + 1) { askForTeam(); return; }
+    if (f.team_version > S.teamVersion + 1) { askForSnapshots(); return; }
     S.teamVersion = f.team_version;
   }
   const added = teamMembers(f.added);
@@ -39,12 +40,6 @@ export function onTeamChanges(f) {
     .concat(added);
   if (Number.isInteger(f.team_total)) S.teamTotal = f.team_total;
   teamChanged();
-}
-
-// A new `team` frame (and `queue`): once until it comes.
-function askForTeam() {
-  if (S.teamAsked || !S.client) return;
-  S.teamAsked = S.client.control({ type: 'streams', streams: ['queue', 'team'] });
 }
 
 function teamChanged() {
