@@ -316,7 +316,9 @@ type staffStepTimer struct {
 	f  func()
 }
 
-func newStaffStepClock() *staffStepClock { return &staffStepClock{at: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)} }
+func newStaffStepClock() *staffStepClock {
+	return &staffStepClock{at: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+}
 
 func (c *staffStepClock) now() time.Time {
 	c.mu.Lock()
