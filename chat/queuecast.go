@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -61,11 +62,12 @@ func (q *queueCast) replace(waiting []Conversation, now time.Time) (queueChange,
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.readAt, q.primed = now, true
 	c := diffQueue(q.listed, listed, total, q.total)
-	if !c.changed {
+	if !c.changed && q.primed {
+		q.readAt = now
 		return c, serverFrame{}, nil
 	}
+	q.readAt, q.primed = now, true
 	q.version++
 	c.version = q.version
 	if err := q.set(listed, total); err != nil {
@@ -162,6 +164,9 @@ func (q *queueCast) snapshotFrame() serverFrame {
 	return serverFrame{Type: wire.FrameQueue, encode: func() ([]byte, error) {
 		q.mu.Lock()
 		defer q.mu.Unlock()
+		if q.frame == nil {
+			return nil, errors.New("the queue snapshot was given out before it was read")
+		}
 		return q.frame, nil
 	}}
 }

@@ -147,3 +147,27 @@ func TestQueueChangesCarryOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("no change reported as %+v", c)
 	}
 }
+
+// The refresher may read an empty queue before any console asked for it:
+// the snapshot is then that empty queue, not nothing (a console was once
+// sent an empty message).
+func TestQueueSnapshotOfAnEmptyFirstReadIsAQueueFrame(t *testing.T) {
+	var cast queueCast
+	if _, _, err := cast.replace(nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := encodeFrame(cast.snapshotFrame())
+	if err != nil || !json.Valid(data) {
+		t.Fatalf("snapshot %q, %v", data, err)
+	}
+	var v queueView
+	v.apply(t, data)
+	if v.total != 0 || len(v.ids) != 0 {
+		t.Fatalf("snapshot %s, want an empty queue", data)
+	}
+	var team teamCast
+	team.replace(nil, time.Now())
+	if data, err := encodeFrame(team.snapshotFrame()); err != nil || !json.Valid(data) {
+		t.Fatalf("team snapshot %q, %v", data, err)
+	}
+}

@@ -98,10 +98,11 @@ func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error)
 			c.gone = append(c.gone, id)
 		}
 	}
-	t.readAt, t.primed = now, true
-	if c.empty() {
+	if c.empty() && t.primed {
+		t.readAt = now
 		return c, nil
 	}
+	t.readAt, t.primed = now, true
 	t.version++
 	c.version = t.version
 	return c, t.set(members, list, len(team))

@@ -178,6 +178,7 @@ type consoleState struct {
 	teamBytes, queueBytes int
 	teamFrames            int
 	queueFrames           int
+	bad                   string // a frame that was not JSON
 	versions              map[int64]bool
 }
 
@@ -230,6 +231,9 @@ func (c *countingConsole) read(ws *websocket.Conn, ready chan<- error) {
 			if first {
 				ready <- err
 			}
+			c.mu.Lock()
+			c.s.bad = fmt.Sprintf("%q: %v", data, err) // shown when the wait fails
+			c.mu.Unlock()
 			return
 		}
 		if first {
