@@ -1,10 +1,9 @@
 package chat
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"helpline/chat/wire"
@@ -14,8 +13,9 @@ import (
 // its staff the queue and the team. Anything that may have changed the
 // queue or the team marks it dirty (markDirty); one goroutine (run) then
 // reads the waiting list once and sends what changed, paced and throttled.
-// Only that goroutine touches lastQueue, queueDue, teamDue and the seekers'
-// lastWait; team is also read by connections opening (teamFrame).
+// Only that goroutine touches queueDue, teamDue and the seekers' lastWait;
+// queue and team are also read by connections opening (queueSnapshot,
+// teamFrame).
 type broadcaster struct {
 	store  Store
 	router Router
@@ -24,17 +24,34 @@ type broadcaster struct {
 
 	dirty chan struct{}
 
-	// The queue staff were last sent, and when staff may next be sent the
-	// queue and the team.
-	lastQueue         []byte
+	// When consoles may next be sent the queue and the team.
 	queueDue, teamDue throttle
+	// The queue as consoles were last told.
+	queue queueCast
 	// The team as consoles were last told.
 	team teamCast
+	// The clock of the throttles (SetStaffClock).
+	clock atomic.Pointer[StaffClock]
+}
+
+// StaffClock is the time the staff broadcasts are coalesced by: Now, and
+// AfterFunc to run f once d has passed. The default is the real time;
+// tests give a clock they step.
+type StaffClock struct {
+	Now       func() time.Time
+	AfterFunc func(d time.Duration, f func())
 }
 
 func newBroadcaster(store Store, router Router, hub *Hub, log *slog.Logger) *broadcaster {
-	return &broadcaster{store: store, router: router, hub: hub, log: log, dirty: make(chan struct{}, 1)}
+	b := &broadcaster{store: store, router: router, hub: hub, log: log, dirty: make(chan struct{}, 1)}
+	b.clock.Store(&StaffClock{Now: time.Now, AfterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }})
+	return b
 }
+
+// SetStaffClock makes the queue and team broadcasts to consoles keep to
+// clock: at most one of each per period of it. For tests and benchmarks
+// that count what consoles receive without waiting on real seconds.
+func (s *Service) SetStaffClock(clock StaffClock) { s.cast.clock.Store(&clock) }
 
 // markDirty asks for a refresh; it never blocks.
 func (b *broadcaster) markDirty() {
@@ -109,22 +126,24 @@ type throttle struct {
 	scheduled bool
 }
 
-func (t *throttle) due(now time.Time, every time.Duration, recheck func()) bool {
+func (t *throttle) due(clock *StaffClock, every time.Duration, recheck func()) bool {
+	now := clock.Now()
 	if now.Sub(t.last) >= every {
 		t.last, t.scheduled = now, false
 		return true
 	}
 	if !t.scheduled {
 		t.scheduled = true
-		time.AfterFunc(t.last.Add(every).Sub(now), recheck)
+		clock.AfterFunc(t.last.Add(every).Sub(now), recheck)
 	}
 	return false
 }
 
-// How often staff may be sent the queue and the team at most: with
-// hundreds of consoles, resending them on every arrival swamped them.
+// How often consoles may be sent the queue and the team at most: with
+// hundreds of consoles, resending them on every arrival swamped them. A
+// change after a quiet second still goes out at once.
 const (
-	staffQueueEvery = 100 * time.Millisecond
+	staffQueueEvery = time.Second
 	staffTeamEvery  = time.Second
 )
 
@@ -146,38 +165,49 @@ func (b *broadcaster) sendQueueState(ctx context.Context) error {
 	return b.sendStaffState(ctx, waiting)
 }
 
-// sendStaffState sends this instance's staff the queue and what changed in
-// the team, each only when it changed and at most as often as allowed.
-// Every frame is encoded once for all consoles.
+// sendStaffState sends this instance's consoles the queue and what changed
+// in the team, each only when it changed, at most once a second, and only
+// to the consoles that want it. Every frame is encoded once for all of
+// them.
 func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation) error {
 	if len(b.hub.consoles(0)) == 0 {
 		return nil // the team snapshot may go stale meanwhile: see teamFrame
 	}
-	now := time.Now()
-	var frames []serverFrame
-	if b.queueDue.due(now, staffQueueEvery, b.markDirty) {
-		if queue := queueFrame(waiting); changed(&b.lastQueue, queue) {
-			queue.encoded = b.lastQueue // just encoded to compare; changed never alters it after
-			frames = append(frames, queue)
+	clock := b.clock.Load()
+	var queue, queueChanges, team *serverFrame
+	var err error
+	if b.queueDue.due(clock, staffQueueEvery, b.markDirty) {
+		var c queueChange
+		var whole serverFrame
+		if c, whole, err = b.queue.replace(waiting, clock.Now()); err != nil {
+			return err
+		}
+		if c.changed {
+			f := c.frame()
+			queue, queueChanges = &whole, &f
 		}
 	}
-	var err error
-	if b.teamDue.due(now, staffTeamEvery, b.markDirty) {
-		var changes serverFrame
-		var ok bool
+	if b.teamDue.due(clock, staffTeamEvery, b.markDirty) {
+		var c teamChange
 		// On an error the queue still goes out: it is already marked as sent.
-		if changes, ok, err = b.teamChanges(ctx); ok {
-			frames = append(frames, preEncoded(changes))
+		if c, err = b.teamChanges(ctx, clock.Now()); err == nil && !c.empty() {
+			f := c.frame()
+			team = &f
 		}
 	}
 	// Listed only now, after the team snapshot was replaced: a console that
-	// connected meanwhile may already have that snapshot, and then gets
-	// the changes twice, which does no harm; listed before, it could miss
-	// them.
-	if len(frames) > 0 {
+	// connected meanwhile may already have that snapshot, and then ignores
+	// the changes its version includes; listed before, it could miss them.
+	if queue != nil || team != nil {
 		for _, c := range b.hub.consoles(0) {
-			for _, f := range frames {
-				c.enqueue(f)
+			if queue != nil && c.wants(streamQueue) {
+				c.enqueue(*queue)
+			}
+			if queueChanges != nil && c.wants(streamQueueChanges) {
+				c.enqueue(*queueChanges)
+			}
+			if team != nil && c.wants(streamTeam) {
+				c.enqueue(*team)
 			}
 		}
 	}
@@ -185,18 +215,13 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 }
 
 // teamChanges reads the team, makes it the snapshot consoles start from,
-// and returns a team_changes frame of what changed since the last one; ok
-// is false if nothing did.
-func (b *broadcaster) teamChanges(ctx context.Context) (f serverFrame, ok bool, err error) {
+// and returns what changed since the last one.
+func (b *broadcaster) teamChanges(ctx context.Context, now time.Time) (teamChange, error) {
 	team, err := b.router.Team(ctx)
 	if err != nil {
-		return serverFrame{}, false, err
+		return teamChange{}, err
 	}
-	c, err := b.team.replace(team, time.Now())
-	if err != nil || c.empty() {
-		return serverFrame{}, false, err
-	}
-	return serverFrame{Type: wire.FrameTeamChanges, Added: &c.added, Changed: &c.changed, Gone: &c.gone}, true, nil
+	return b.team.replace(team, now)
 }
 
 // sendPlaces tells each waiting seeker connected here their place, when it
@@ -223,38 +248,50 @@ func (b *broadcaster) sendPlaces(ctx context.Context, waiting []Conversation) {
 	}
 }
 
-// changed reports whether f differs from what *last holds, and keeps it.
-func changed(last *[]byte, f serverFrame) bool {
-	b, err := json.Marshal(f)
-	if err != nil || bytes.Equal(b, *last) {
-		return false
-	}
-	*last = b
-	return true
-}
-
-// teamFrame is the whole team as a console gets it when it connects: this
+// teamFrame is the team as a console gets it when it connects: this
 // instance's snapshot, which the next team_changes is computed against.
 // The router is asked only when there is no snapshot yet. One gone stale
 // while no console was connected here is still the right start (the next
 // change corrects it); the refresher is woken to send that change now.
 func (b *broadcaster) teamFrame(ctx context.Context) (serverFrame, error) {
-	list, readAt := b.team.snapshot()
-	if list == nil {
+	now := b.clock.Load().Now()
+	primed, readAt := b.team.primedAt()
+	if !primed {
 		team, err := b.router.Team(ctx)
 		if err != nil {
 			return serverFrame{}, err
 		}
-		if err := b.team.prime(team, time.Now()); err != nil {
+		if err := b.team.prime(team, now); err != nil {
 			return serverFrame{}, err
 		}
-	} else if time.Since(readAt) > staffTeamEvery {
+	} else if now.Sub(readAt) > staffTeamEvery {
 		b.markDirty()
 	}
-	return serverFrame{Type: wire.FrameTeam, Team: &teamList{cast: &b.team}}, nil
+	return b.team.snapshotFrame(), nil
 }
 
-// queueFrame is the queue as a console gets it when it connects.
+// queueSnapshot is the queue frame a queue_changes console starts from:
+// this instance's snapshot, read from the store only when there is none
+// yet; one older than a second wakes the refresher (as teamFrame).
+func (b *broadcaster) queueSnapshot(ctx context.Context) (serverFrame, error) {
+	now := b.clock.Load().Now()
+	primed, readAt := b.queue.primedAt()
+	if !primed {
+		waiting, err := b.store.Waiting(ctx)
+		if err != nil {
+			return serverFrame{}, err
+		}
+		if err := b.queue.prime(waiting, now); err != nil {
+			return serverFrame{}, err
+		}
+	} else if now.Sub(readAt) > staffQueueEvery {
+		b.markDirty()
+	}
+	return b.queue.snapshotFrame(), nil
+}
+
+// queueFrame is the queue as a console of the queue stream gets it when
+// it connects.
 func (b *broadcaster) queueFrame(ctx context.Context) (serverFrame, error) {
 	waiting, err := b.store.Waiting(ctx)
 	if err != nil {

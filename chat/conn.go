@@ -53,6 +53,7 @@ type Conn struct {
 	// observer: a supervisor page's socket (auth with observe): it gets
 	// pushed frames only and does not put its staff member on shift.
 	observer bool
+	streams  atomic.Uint32 // streamSet: the broadcasts this console wants
 	ctx      context.Context
 	cancel   context.CancelFunc
 
@@ -145,15 +146,17 @@ func (s *Service) serveSocket(ws *websocket.Conn) {
 func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
 	ws.SetReadLimit(maxFrameBytes)
 	ctx, cancel := context.WithCancel(context.Background())
-	p, staff, observe, err := s.authenticateSocket(ctx, ws)
+	p, staff, auth, err := s.authenticateSocket(ctx, ws)
 	if err != nil {
 		cancel()
 		return nil
 	}
-	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, observer: observe, ctx: ctx, cancel: cancel,
+	streams, _ := parseStreams(auth.Streams) // validated with the auth frame
+	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, observer: auth.Observe, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueLength(p.Role)),
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
+	c.streams.Store(uint32(streams))
 	return c
 }
 
@@ -181,10 +184,10 @@ func (c *Conn) open() bool {
 	return false
 }
 
-func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, bool, error) {
+func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (Principal, StaffInfo, clientFrame, error) {
 	data, err := readAuthFrame(ctx, ws, s.cfg.AuthTimeout)
 	if err != nil {
-		return Principal{}, StaffInfo{}, false, err
+		return Principal{}, StaffInfo{}, clientFrame{}, err
 	}
 	f, err := decodeClientFrame(data)
 	if err == nil && f.Type != frameAuth {
@@ -193,7 +196,7 @@ func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (P
 	if err != nil {
 		writeFrame(ctx, ws, errorFrame(err, ""))
 		ws.Close(StatusBadToken, "auth required")
-		return Principal{}, StaffInfo{}, false, err
+		return Principal{}, StaffInfo{}, clientFrame{}, err
 	}
 	p, staff, err := s.Authenticate(ctx, f.Token)
 	if err == nil && f.Observe && p.Role != RoleSupervisor && p.Role != RoleAdmin {
@@ -204,9 +207,9 @@ func (s *Service) authenticateSocket(ctx context.Context, ws *websocket.Conn) (P
 	if err != nil {
 		writeFrame(ctx, ws, errorFrame(err, ""))
 		ws.Close(StatusBadToken, "credential invalid or expired")
-		return Principal{}, StaffInfo{}, false, err
+		return Principal{}, StaffInfo{}, clientFrame{}, err
 	}
-	return p, staff, f.Observe, nil
+	return p, staff, f, nil
 }
 
 var errAuthTimeout = errors.New("no auth frame in time")
@@ -293,16 +296,9 @@ func (c *Conn) start() error {
 	}
 	c.sendReady(ready)
 	if c.principal.Role.IsStaff() {
-		q, err := c.svc.cast.queueFrame(c.ctx)
-		if err != nil {
+		if err := c.sendSnapshots(); err != nil {
 			return err
 		}
-		c.enqueue(q)
-		team, err := c.svc.cast.teamFrame(c.ctx)
-		if err != nil {
-			return err
-		}
-		c.enqueue(team)
 	} else {
 		c.svc.markQueueDirty() // so the seeker hears their place at once
 	}
@@ -427,6 +423,18 @@ func (c *Conn) answer(f serverFrame) {
 	}
 }
 
+// encodeFrame is f's JSON: computed once for all its recipients when it
+// was, else now.
+func encodeFrame(f serverFrame) ([]byte, error) {
+	switch {
+	case f.encode != nil:
+		return f.encode()
+	case f.encoded != nil:
+		return f.encoded, nil
+	}
+	return json.Marshal(f)
+}
+
 func (c *Conn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() {
 		c.ws.Close(code, reason)
@@ -435,12 +443,9 @@ func (c *Conn) close(code websocket.StatusCode, reason string) {
 }
 
 func writeFrame(ctx context.Context, ws *websocket.Conn, f serverFrame) error {
-	data := f.encoded
-	if data == nil {
-		var err error
-		if data, err = json.Marshal(f); err != nil {
-			return err
-		}
+	data, err := encodeFrame(f)
+	if err != nil {
+		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()

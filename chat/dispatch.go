@@ -47,6 +47,7 @@ func init() {
 		frameStatus:   {who: staffOnly, validate: validateStatus, handle: (*Conn).onStatus},
 		frameDecline:  {who: staffOnly, validate: needConversation, handle: (*Conn).onDecline},
 		frameTransfer: {who: staffOnly, inConversation: true, validate: validateTransfer, handle: (*Conn).onTransfer},
+		frameStreams:  {who: staffOnly, validate: validateStreams, handle: (*Conn).onStreams},
 		frameWatch:    {who: watchers, validate: needConversation, handle: (*Conn).onWatch},
 		frameUnwatch:  {who: watchers, validate: needConversation, handle: (*Conn).onUnwatch},
 		// Who holds or watches it: the Service says not_found to anyone else.

@@ -34,6 +34,9 @@ type clientFrame struct {
 	// (the supervisor page): not on shift, no queue or team frames, only
 	// pushed frames (PROTOCOL.md "The supervisor page").
 	Observe bool `json:"observe"`
+	// Streams, on auth and in a streams frame: which of the console's
+	// broadcasts (queue, team) it wants; nil on auth means both.
+	Streams *[]string `json:"streams"`
 
 	// Owned by the server: ignored if sent.
 	Sender json.RawMessage `json:"sender"`
@@ -56,6 +59,7 @@ const (
 	frameTransfer = wire.FrameTransfer
 	frameWatch    = wire.FrameWatch
 	frameUnwatch  = wire.FrameUnwatch
+	frameStreams  = wire.FrameStreams
 )
 
 // MaxNoteChars bounds a handover note.
@@ -105,6 +109,9 @@ func needConversation(f clientFrame) error {
 func validateAuth(f clientFrame) error {
 	if f.Token == "" || len(f.Token) > 4096 {
 		return Errorf(CodeInvalid, "auth needs a token")
+	}
+	if f.Streams != nil {
+		return validateStreams(f)
 	}
 	return nil
 }
@@ -208,10 +215,16 @@ type serverFrame struct {
 	PageSize       *int                `json:"page_size,omitempty"` // queue: the most entries waiting holds
 	ExpiresAt      *time.Time          `json:"expires_at,omitempty"`
 	Wait           *Wait               `json:"wait,omitempty"`
-	Team           *teamList           `json:"team,omitempty"`
-	Added          *[]json.RawMessage  `json:"added,omitempty"`   // team_changes: whole members new to the list
-	Changed        *[]json.RawMessage  `json:"changed,omitempty"` // team_changes: id and changed fields of others
-	Gone           *[]string           `json:"gone,omitempty"`    // team_changes: ids of members gone
+	Team           *json.RawMessage    `json:"team,omitempty"`          // team: the listed members, already encoded
+	TeamTotal      *int                `json:"team_total,omitempty"`    // team, team_changes: on shift in all
+	TeamVersion    *int64              `json:"team_version,omitempty"`  // team, team_changes
+	Entered        *[]json.RawMessage  `json:"entered,omitempty"`       // queue_changes: entries new or changed, whole
+	Left           *[]string           `json:"left,omitempty"`          // queue_changes: ids no longer listed
+	Order          *[]string           `json:"order,omitempty"`         // queue_changes: every listed id, when reordered
+	QueueVersion   *int64              `json:"queue_version,omitempty"` // queue, queue_changes
+	Added          *[]json.RawMessage  `json:"added,omitempty"`         // team_changes: whole members new to the list
+	Changed        *[]json.RawMessage  `json:"changed,omitempty"`       // team_changes: id and changed fields of others
+	Gone           *[]string           `json:"gone,omitempty"`          // team_changes: ids of members gone
 	Member         *TeamMember         `json:"member,omitempty"`
 	Reason         string              `json:"reason,omitempty"`
 	Notes          *[]NoteView         `json:"notes,omitempty"`
@@ -222,6 +235,9 @@ type serverFrame struct {
 	// encoded, when set, is this frame already marshalled: a frame sent to
 	// many connections (queue, team) is encoded once, not once per socket.
 	encoded []byte
+	// encode, when set, gives the frame's JSON when it is written (the
+	// team snapshot: see teamCast.snapshotFrame).
+	encode func() ([]byte, error)
 }
 
 // preEncoded returns f with its JSON computed now, for broadcasting.

@@ -7,26 +7,42 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"helpline/chat/wire"
 )
 
 // teamCast is the team as this instance last told its consoles. The queue
-// refresher replaces it and sends every console only what changed
-// (team_changes); a console that connects gets the snapshot whole
-// (teamList), so that its list and the next change start from the same
-// state.
+// refresher replaces it and sends every console that asked for the team
+// only what changed (team_changes), encoded once for all of them; a
+// console that connects (or asks again with streams) gets the snapshot
+// whole, so that its list and the next change start from the same state.
 //
-// A console never needs the whole team again while it stays connected, so
-// there is no periodic full resend: every change after its snapshot reaches
-// it, in order (frames are never dropped; a connection that cannot keep up
-// is closed, and gets a new snapshot when it reconnects), and a change
-// sets values rather than adjusting them, so one that its snapshot already
-// included does no harm when applied again.
+// What a console is told is bounded, whatever the size of the team: the
+// first teamFrameMembers members in the router's order, and how many are
+// on shift in all. Listing everyone made the staff traffic grow with the
+// square of the consoles (each of N consoles connecting got a list of up
+// to N, and each one's arrival went to all the others): 5.9 GB of frames
+// while 5,000 consoles connected. Bounded, each console costs the same
+// however many colleagues it has.
+//
+// Every change carries the version it makes; the snapshot carries the
+// version it is. A console applies changes in order and ignores those its
+// snapshot already includes; one that finds a change missing (a version
+// skipped) asks for the snapshot again. Frames are never dropped on a
+// connection (a connection that cannot keep up is closed), so that is a
+// safety net, not a path the server expects.
 type teamCast struct {
 	mu      sync.Mutex
-	members map[string]teamEntry // by staff id, as last sent
-	list    json.RawMessage      // all of them, in the router's order
+	members map[string]teamEntry // the listed ones, by staff id, as last sent
+	total   int                  // on shift in all
+	version int64                // of the snapshot; each team_changes adds one
+	frame   []byte               // the team frame of this snapshot, encoded once
 	readAt  time.Time            // when the router was last asked
+	primed  bool
 }
+
+// teamFrameMembers bounds the members a console is sent (see teamCast).
+const teamFrameMembers = 50
 
 // teamEntry is one member as last sent: whole, and field by field.
 type teamEntry struct {
@@ -39,24 +55,35 @@ type teamChange struct {
 	added   []json.RawMessage // whole members new to the list
 	changed []json.RawMessage // {"id", and only the fields that changed}
 	gone    []string
+	total   int   // on shift in all, now
+	version int64 // the version these changes make
+	counted bool  // the total changed
 }
 
-func (c teamChange) empty() bool { return len(c.added)+len(c.changed)+len(c.gone) == 0 }
+func (c teamChange) empty() bool { return len(c.added)+len(c.changed)+len(c.gone) == 0 && !c.counted }
+
+// frame is the team_changes frame of c, encoded once for every console.
+func (c teamChange) frame() serverFrame {
+	return preEncoded(serverFrame{Type: wire.FrameTeamChanges, Added: &c.added, Changed: &c.changed, Gone: &c.gone,
+		TeamTotal: &c.total, TeamVersion: &c.version})
+}
 
 // replace makes team the snapshot and returns what changed since the last
-// one. With a busy team most members change every second, but only in a
-// field or two (how many conversations they have): those go alone.
+// one (and a new version, when something did). With a busy team most
+// members change every second, but only in a field or two (how many
+// conversations they have): those go alone.
 func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error) {
-	members, list, err := encodeTeam(team)
+	listed := team[:min(len(team), teamFrameMembers)]
+	members, list, err := encodeTeam(listed)
 	if err != nil {
 		return teamChange{}, err
 	}
 	t.mu.Lock()
-	before := t.members
-	t.members, t.list, t.readAt = members, list, now
-	t.mu.Unlock()
-	c := teamChange{added: []json.RawMessage{}, changed: []json.RawMessage{}, gone: []string{}}
-	for _, m := range team {
+	defer t.mu.Unlock()
+	before, total := t.members, t.total
+	c := teamChange{added: []json.RawMessage{}, changed: []json.RawMessage{}, gone: []string{}, total: len(team),
+		counted: len(team) != total}
+	for _, m := range listed {
 		is, was := members[m.StaffID], before[m.StaffID]
 		switch {
 		case bytes.Equal(is.whole, was.whole):
@@ -71,7 +98,26 @@ func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error)
 			c.gone = append(c.gone, id)
 		}
 	}
-	return c, nil
+	if c.empty() && t.primed {
+		t.readAt = now
+		return c, nil
+	}
+	t.readAt, t.primed = now, true
+	t.version++
+	c.version = t.version
+	return c, t.set(members, list, len(team))
+}
+
+// set makes members the snapshot and encodes its team frame, once for
+// every console that gets it. Called with mu held.
+func (t *teamCast) set(members map[string]teamEntry, list json.RawMessage, total int) error {
+	raw := json.RawMessage(list)
+	frame, err := json.Marshal(serverFrame{Type: wire.FrameTeam, Team: &raw, TeamTotal: &total, TeamVersion: &t.version})
+	if err != nil {
+		return err
+	}
+	t.members, t.total, t.frame = members, total, frame
+	return nil
 }
 
 // fieldChanges is {"id":…} with the fields of now that differ from was
@@ -90,24 +136,25 @@ func fieldChanges(was, now map[string]json.RawMessage) json.RawMessage {
 // prime makes team the snapshot unless there already is one: the first
 // console to connect starts from it, and so does the first team_changes.
 func (t *teamCast) prime(team []TeamMember, now time.Time) error {
-	members, list, err := encodeTeam(team)
+	members, list, err := encodeTeam(team[:min(len(team), teamFrameMembers)])
 	if err != nil {
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.members == nil {
-		t.members, t.list, t.readAt = members, list, now
+	if t.primed {
+		return nil
 	}
-	return nil
+	t.readAt, t.primed = now, true
+	return t.set(members, list, len(team))
 }
 
-// snapshot returns the team list as last sent (nil before the first), and
-// when it was read.
-func (t *teamCast) snapshot() (json.RawMessage, time.Time) {
+// primedAt says whether there is a snapshot, and when the router was last
+// asked for the team.
+func (t *teamCast) primedAt() (bool, time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.list, t.readAt
+	return t.primed, t.readAt
 }
 
 // encodeTeam encodes every member once: the same bytes serve to compare
@@ -133,17 +180,20 @@ func encodeTeam(team []TeamMember) (map[string]teamEntry, json.RawMessage, error
 	return members, append(list, ']'), nil
 }
 
-// teamList is the team in the frame a console gets when it connects. It is
-// read from the snapshot when the frame is written, not when it is queued:
-// the refresher may send a team_changes to the new connection between the
+// snapshotFrame is the team frame a console gets when it connects. It is
+// the snapshot when the frame is written, not when it is queued: the
+// refresher may send a team_changes to the new connection between the
 // two, and a list read before that change but arriving after it would
 // undo it for good. Read at writing, the list includes every change sent
-// before it, and every change after it follows it.
-type teamList struct{ cast *teamCast }
-
-func (l *teamList) MarshalJSON() ([]byte, error) {
-	if list, _ := l.cast.snapshot(); list != nil {
-		return list, nil
-	}
-	return []byte("[]"), nil
+// before it (whose versions it then carries), and every change after it
+// follows it.
+func (t *teamCast) snapshotFrame() serverFrame {
+	return serverFrame{Type: wire.FrameTeam, encode: func() ([]byte, error) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.frame == nil {
+			return []byte(`{"type":"team","team":[],"team_total":0,"team_version":0}`), nil
+		}
+		return t.frame, nil
+	}}
 }

@@ -24,12 +24,17 @@ type fakeConsole struct {
 	// may be queued before, between and after.
 	teamFrame *serverFrame
 	teamQueue bool
+	// The version and total of the team it has, once it has a snapshot.
+	snapshot bool
+	version  int64
+	total    int
 }
 
 // start takes Conn.start's next step.
 func (c *fakeConsole) start(cast *teamCast) {
 	if c.teamFrame == nil {
-		c.teamFrame = &serverFrame{Type: "team", Team: &teamList{cast: cast}}
+		f := cast.snapshotFrame()
+		c.teamFrame = &f
 		return
 	}
 	c.queue = append(c.queue, *c.teamFrame)
@@ -39,7 +44,7 @@ func (c *fakeConsole) start(cast *teamCast) {
 func (c *fakeConsole) write(t *testing.T) {
 	f := c.queue[0]
 	c.queue = c.queue[1:]
-	data, err := json.Marshal(f) // what writeFrame does, when the frame is written
+	data, err := encodeFrame(f) // what writeFrame does, when the frame is written
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,17 +54,29 @@ func (c *fakeConsole) write(t *testing.T) {
 		Added   []json.RawMessage `json:"added"`
 		Changed []json.RawMessage `json:"changed"`
 		Gone    []string          `json:"gone"`
+		Version int64             `json:"team_version"`
+		Total   int               `json:"team_total"`
 	}
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatalf("%s: %v", data, err)
 	}
 	switch got.Type {
 	case "team":
+		c.snapshot, c.version, c.total = true, got.Version, got.Total
 		c.team = map[string]map[string]string{}
 		for _, m := range got.Team {
 			c.team[memberID(t, m)] = fieldsOf(t, m)
 		}
 	case "team_changes":
+		// As the console does: before the snapshot, or included in it, a
+		// change is ignored; a version skipped would need a new snapshot.
+		if !c.snapshot || got.Version <= c.version {
+			return
+		}
+		if got.Version != c.version+1 {
+			t.Fatalf("team_changes version %d after %d: a change went missing", got.Version, c.version)
+		}
+		c.version, c.total = got.Version, got.Total
 		for _, id := range got.Gone {
 			delete(c.team, id)
 		}
@@ -141,7 +158,7 @@ func TestTeamChangesAfterAnySnapshotGiveTheTeam(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !ch.empty() {
-					f := serverFrame{Type: "team_changes", Added: &ch.added, Changed: &ch.changed, Gone: &ch.gone}
+					f := ch.frame()
 					for _, c := range consoles {
 						c.queue = append(c.queue, f)
 					}
@@ -183,10 +200,10 @@ func TestTeamFrameWrittenAfterAChangeIncludesIt(t *testing.T) {
 	now := time.Now()
 	cast.prime(nil, now)
 	c := &fakeConsole{team: map[string]map[string]string{}}
-	teamFrame := serverFrame{Type: "team", Team: &teamList{cast: &cast}} // read from the snapshot here…
+	teamFrame := cast.snapshotFrame() // read from the snapshot here…
 	ana := []TeamMember{{ID: 1, StaffID: "1", DisplayName: "Ana", Status: "available"}}
 	ch, _ := cast.replace(ana, now)
-	c.queue = append(c.queue, serverFrame{Type: "team_changes", Added: &ch.added, Changed: &ch.changed, Gone: &ch.gone}, teamFrame) // …queued after the change
+	c.queue = append(c.queue, ch.frame(), teamFrame) // …queued after the change
 	c.write(t)
 	c.write(t)
 	if !sameTeam(c.team, encodedTeam(t, ana)) {

@@ -105,9 +105,15 @@ type Frame struct {
 	ExpiresAt      time.Time       `json:"expires_at"`
 	Wait           *Wait           `json:"wait"`
 	Team           []TeamMember    `json:"team"`
-	Added          []TeamMember    `json:"added"`   // team_changes
-	Changed        []TeamChange    `json:"changed"` // team_changes
-	Gone           []string        `json:"gone"`    // team_changes
+	Added          []TeamMember    `json:"added"`         // team_changes
+	Changed        []TeamChange    `json:"changed"`       // team_changes
+	Gone           []string        `json:"gone"`          // team_changes
+	TeamTotal      int             `json:"team_total"`    // team, team_changes: on shift in all
+	TeamVersion    int64           `json:"team_version"`  // team, team_changes
+	Entered        []QueueEntry    `json:"entered"`       // queue_changes
+	Left           []string        `json:"left"`          // queue_changes
+	Order          []string        `json:"order"`         // queue_changes
+	QueueVersion   int64           `json:"queue_version"` // queue, queue_changes
 	Member         *TeamMember     `json:"member"`
 	Reason         string          `json:"reason"`
 	Notes          []Note          `json:"notes"`

@@ -15,6 +15,7 @@ const (
 	FrameQueue        = "queue"
 	FrameTeam         = "team"
 	FrameTeamChanges  = "team_changes"
+	FrameQueueChanges = "queue_changes"
 	FramePosition     = "position"
 	// FrameTransferTargets answers the client frame of the same name.
 	FrameTransferTargets = "transfer_targets"
@@ -35,4 +36,16 @@ const (
 	FrameUnwatch  = "unwatch"  // supervisors and admins: the end of a watch
 	// FrameTransferTargets (staff) asks who could take a conversation now;
 	// the answer has the same type.
+	// FrameStreams (consoles) says which broadcasts the console wants from
+	// now on (Streams); each named one starts again with a snapshot.
+	FrameStreams = "streams"
+)
+
+// The broadcasts a console may ask for (auth's and streams' "streams").
+const (
+	StreamQueue = "queue" // queue frames
+	StreamTeam  = "team"  // a team frame, then team_changes
+	// StreamQueueChanges is a queue frame, then queue_changes (instead of
+	// whole queue frames).
+	StreamQueueChanges = "queue_changes"
 )

@@ -6,7 +6,8 @@
 import H from './common.js';
 import { S, ui, peek, allStates, resetState, conversations, isAccepting, isMyName } from './console/state.js';
 import { $, flash, updateTitle } from './console/util.js';
-import { onQueue, onOffer, onAcceptError, wireQueue } from './console/queue.js';
+import { onQueue, onQueueChanges, onOffer, onAcceptError, wireQueue } from './console/queue.js';
+import { STREAMS } from './console/streams.js';
 import { onTeam, onTeamChanges, renderTeam } from './console/team.js';
 import { onMember, wireStatus } from './console/status.js';
 import { closeTransferForm, onTransferTargets, onTransferError, wireTransfer } from './console/transfer.js';
@@ -116,13 +117,14 @@ function startSession(sess) {
     selfName: sess.staff && sess.staff.display_name,
     token: () => S.session.token,
     reconnectOnNormalClose: () => true, // the console always wants to be connected
+    streams: STREAMS, // the queue as changes, and the team
     // Follow only what is given to us, or what we asked to watch: a conversation frame about
     // one that has just been handed on (ours no more) must not start a sync.
     admit: (c) => !!peek(c.id).watchPendingAt || (c.status === 'active' && (isAccepting(c.id) || isMyName(c.counselor_name))),
     on: {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending,
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
-      typing: onTyping, queue: onQueue, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
+      typing: onTyping, queue: onQueue, queue_changes: onQueueChanges, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
       notes: onNotes, transfer_targets: onTransferTargets,
       watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision

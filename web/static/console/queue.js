@@ -5,6 +5,7 @@ import { $, setPlain, audienceKey, flash, clearFlash, updateTitle, nextId } from
 import { soundOn, setSound, tone, notify, askToNotify } from '../lib/alert.js';
 import { renderTabs } from './conversations.js';
 import { riskMarker } from './riskflags.js';
+import { askForSnapshots } from './streams.js';
 
 const HANDED_BACK_QUIET = 10000; // a conversation we sent back to the queue is not "someone new"
 
@@ -36,11 +37,44 @@ function waitingRow(id, buttons) {
   ]);
 }
 
+function entries(list) {
+  return Array.isArray(list) ? list.filter((q) => q && typeof q.conversation_id === 'string') : [];
+}
+
+// The queue whole: when the socket opens (and when we ask again), with its version.
 export function onQueue(f) {
+  const list = entries(f.waiting);
+  S.queueVersion = Number.isInteger(f.queue_version) ? f.queue_version : null;
+  S.snapshotAsked = false;
+  queueNow(list, Number.isInteger(f.waiting_total) ? f.waiting_total : list.length,
+    Number.isInteger(f.page_size) && f.page_size > 0 ? f.page_size : list.length);
+}
+
+// After that what changed: the ids that left, the entries that entered or changed (whole),
+// and the order of all listed when it is not ours with the newcomers last. A change our list
+// already includes is skipped; one that skips a version means we missed one: ask again.
+export function onQueueChanges(f) {
+  if (S.queueVersion === null || !Number.isInteger(f.queue_version) || f.queue_version <= S.queueVersion) return;
+  if (f.queue_version > S.queueVersion + 1) { askForSnapshots(); return; }
+  S.queueVersion = f.queue_version;
+  const left = new Set(Array.isArray(f.left) ? f.left : []);
+  let list = S.queue.filter((q) => !left.has(q.conversation_id));
+  for (const e of entries(f.entered)) {
+    const i = list.findIndex((q) => q.conversation_id === e.conversation_id);
+    if (i >= 0) list[i] = e; else list.push(e);
+  }
+  if (Array.isArray(f.order)) {
+    const at = new Map(f.order.map((id, i) => [id, i]));
+    list = list.filter((q) => at.has(q.conversation_id)).sort((a, b) => at.get(a.conversation_id) - at.get(b.conversation_id));
+  }
+  queueNow(list, Number.isInteger(f.waiting_total) ? f.waiting_total : list.length, S.queuePageSize || list.length);
+}
+
+function queueNow(list, total, pageSize) {
   const before = new Set(S.queue.map((q) => q.conversation_id));
-  S.queue = Array.isArray(f.waiting) ? f.waiting.filter((q) => q && typeof q.conversation_id === 'string') : [];
-  S.queueTotal = Number.isInteger(f.waiting_total) ? f.waiting_total : S.queue.length;
-  S.queuePageSize = Number.isInteger(f.page_size) && f.page_size > 0 ? f.page_size : S.queue.length;
+  S.queue = list;
+  S.queueTotal = total;
+  S.queuePageSize = pageSize;
   const now = Date.now();
   // With the whole queue in view, an offer for something no longer waiting is gone. Queue
   // and offer frames travel separately, so a queue frame may be a moment older than an

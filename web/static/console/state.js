@@ -15,6 +15,10 @@ export const S = {
   queueTotal: 0,
   queuePageSize: 0, // the most entries a queue frame holds (the server's page_size)
   team: [], // TeamMember list: the last `team` frame with the `team_changes` since
+  teamTotal: 0, // how many are on shift in all: the server lists only the first 50
+  teamVersion: null, // the version of that list (team_changes), null before the first
+  queueVersion: null, // the version of the queue list (queue_changes), null before the first
+  snapshotAsked: false, // a new `queue` and `team` were asked for and have not come
 };
 
 export const ACCEPT_WAIT = 10000; // an accept without an answer this long no longer blocks its button
@@ -70,7 +74,7 @@ export function leave(id) {
 
 export function resetState() {
   convs.clear();
-  Object.assign(S, { openId: null, member: null, queue: [], queueTotal: 0, queuePageSize: 0, team: [] });
+  Object.assign(S, { openId: null, member: null, queue: [], queueTotal: 0, queuePageSize: 0, team: [], teamTotal: 0, teamVersion: null, queueVersion: null, snapshotAsked: false });
 }
 
 export function me() { return (S.session && S.session.staff) || {}; }

@@ -4,21 +4,33 @@ import { S, me } from './state.js';
 import { $, setPlain } from './util.js';
 import { onMember } from './status.js';
 import { teamChangedUnderTransfer } from './transfer.js';
+import { askForSnapshots } from './streams.js';
 
 function teamMembers(list) {
   return Array.isArray(list) ? list.filter((m) => m && typeof m.id === 'string') : [];
 }
 
-// The whole team: sent once when the socket opens.
+// The team as the server lists it: at most the first 50 on shift (team_total says how many in
+// all), and the version of that list. Sent when the socket opens, and again when we ask.
 export function onTeam(f) {
   S.team = teamMembers(f.team);
+  S.teamTotal = Number.isInteger(f.team_total) ? f.team_total : S.team.length;
+  S.teamVersion = Number.isInteger(f.team_version) ? f.team_version : null;
+  S.snapshotAsked = false;
   teamChanged();
 }
 
 // After that only what changed: members new to the list (whole), the changed fields of others
 // (with their id), and the ids of those gone. A change for someone not on our list is dropped:
-// it came before our `team` frame, or their removal follows it.
+// it came before our `team` frame, or their removal follows it. Each change carries the
+// version it makes: one our list already includes is skipped, and one that skips a version
+// means we missed something, so we ask for the list again.
 export function onTeamChanges(f) {
+  if (Number.isInteger(f.team_version) && S.teamVersion !== null) {
+    if (f.team_version <= S.teamVersion) return;
+    if (f.team_version > S.teamVersion + 1) { askForSnapshots(); return; }
+    S.teamVersion = f.team_version;
+  }
   const added = teamMembers(f.added);
   const replaced = new Set(Array.isArray(f.gone) ? f.gone : []);
   added.forEach((m) => replaced.add(m.id));
@@ -26,6 +38,7 @@ export function onTeamChanges(f) {
   S.team = S.team.filter((m) => !replaced.has(m.id))
     .map((m) => (changes.has(m.id) ? Object.assign({}, m, changes.get(m.id)) : m))
     .concat(added);
+  if (Number.isInteger(f.team_total)) S.teamTotal = f.team_total;
   teamChanged();
 }
 
@@ -68,4 +81,17 @@ export function renderTeam() {
       if (young) H.setText(li.querySelector('.team-young'), 'console.team_young'); else H.clearText(li.querySelector('.team-young'));
     });
   $('team-empty').hidden = list.length > 0;
+  renderTeamMore(list.length);
+}
+
+// "N more on shift", under the list, when the server lists only the first of a large team.
+function renderTeamMore(listed) {
+  let more = $('team-more');
+  if (!more) {
+    more = H.el('p', { id: 'team-more', class: 'muted' });
+    $('team').after(more);
+  }
+  const hidden = (S.teamTotal || 0) - listed;
+  if (hidden > 0) H.setText(more, 'staff.team_more', { count: hidden }); else H.clearText(more);
+  more.hidden = !(hidden > 0);
 }

@@ -26,6 +26,7 @@ export class ChatClient {
       onFatal: (c) => this._emit('fatal', c),
       reconnectOnNormalClose: opts.reconnectOnNormalClose,
       observe: !!opts.observe, // the supervisor page: pushed frames only, not on shift
+      streams: opts.streams, // a console: the broadcasts it wants (PROTOCOL.md §3.1)
     });
   }
 

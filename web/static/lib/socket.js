@@ -65,7 +65,8 @@ export class Socket {
     }
     this.ws = ws;
     this._timeout('open', OPEN_WAIT, () => this._dead());
-    ws.onopen = () => ws.send(JSON.stringify(this.opts.observe ? { type: 'auth', token: this.opts.token(), observe: true } : { type: 'auth', token: this.opts.token() }));
+    ws.onopen = () => ws.send(JSON.stringify(this.opts.observe ? { type: 'auth', token: this.opts.token(), observe: true }
+      : this.opts.streams ? { type: 'auth', token: this.opts.token(), streams: this.opts.streams } : { type: 'auth', token: this.opts.token() }));
     ws.onmessage = (ev) => this._receive(ev.data);
     ws.onclose = (ev) => this._closed(ev.code);
     // onerror is always followed by onclose, which does the work.
