@@ -31,11 +31,10 @@ import (
 // or callers of AppendBatch at once) always get through.
 const optimisticAttempts = 2
 
-// appendDB is where appends run: the pool (each statement commits on its
-// own) or a transaction.
+// appendDB is where appends run: the pool (a batch of statements sent at
+// once is one transaction, committed at its end) or a transaction.
 type appendDB interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // convSeen is a conversation as the store last saw it.
@@ -423,15 +422,28 @@ const appendSQL = `WITH input AS (
 SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
 
-// commitPlan runs the plan's statement, on the pool on its own, so that it
-// commits as it completes (before PostgreSQL answers "ready"), or in a
-// transaction, and returns the
+// commitPlan runs the plan's statement, on the pool, where it commits as
+// it completes (before PostgreSQL answers "ready"), or in a transaction,
+// and returns the
 // conversations written to. Every conversation it locked is remembered as
 // it was found.
 func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) (map[string]bool, error) {
 	r := &p.rows
-	rows, err := db.Query(ctx, appendSQL, r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body,
+	pb := &pgx.Batch{}
+	// The statement's generic plan, always: PostgreSQL otherwise keeps
+	// planning it afresh for small batches (it judges a plan for one
+	// conversation cheaper than the generic one), which costs more than
+	// running it. Local to this transaction, so the connection goes back
+	// to the pool as it came.
+	pb.Queue(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
+	pb.Queue(appendSQL, r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body,
 		p.expect.conv, p.expect.before, p.expect.after, now, s.origin)
+	br := db.SendBatch(ctx, pb)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
@@ -449,9 +461,12 @@ func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPl
 		}
 		all = append(all, f)
 	}
-	// Close reads up to "ready for query": only then is the commit known.
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Close reads up to "ready for query": only then is the commit known.
+	if err := br.Close(); err != nil {
 		return nil, err
 	}
 	applied := make(map[string]bool, len(all))
