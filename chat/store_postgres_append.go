@@ -404,13 +404,14 @@ const appendSQL = `WITH input AS (
 ), locked AS (
 	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id, v.last_seq FROM conversations v
 	WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR UPDATE
+), refused AS (
+	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
+	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
+	UNION
+	SELECT i.c FROM input i JOIN messages m ON m.conversation_id = i.c AND m.sender = i.s AND m.client_id = i.ci
 ), ok AS (
 	SELECT l.id, e.after FROM locked l JOIN expect e ON e.c = l.id
-	WHERE l.last_seq = e.before AND l.status <> 'ended'
-		AND NOT EXISTS (SELECT 1 FROM input i WHERE i.c = l.id AND i.s = 'counselor'
-			AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id)))
-		AND NOT EXISTS (SELECT 1 FROM input i JOIN messages m ON m.conversation_id = i.c AND m.sender = i.s AND m.client_id = i.ci
-			WHERE i.c = l.id)
+	WHERE l.last_seq = e.before AND l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
 ), up AS (
 	UPDATE conversations v SET last_seq = ok.after FROM ok WHERE v.id = ok.id RETURNING v.id, v.last_seq
 ), ins AS (
