@@ -2,12 +2,14 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Appending on PostgreSQL. A message's body is sealed bound to its
@@ -19,9 +21,10 @@ import (
 // meanwhile, by this instance or another) and that every sender may still
 // write, and only for those inserts the messages, moves last_seq and
 // notifies, committing as it returns: one round trip for the whole batch.
-// A conversation that is not as remembered, or that a retried client id
-// already holds, is left untouched by that statement and done again from a
-// fresh read. Nothing is stored twice or out of order, nothing skips a
+// A conversation that is not as remembered is left untouched by that
+// statement and done again from a fresh read; a retried client id already
+// stored fails the statement (unique index), and the batch is done again
+// from a fresh read, which finds it. Nothing is stored twice or out of order, nothing skips a
 // number, and a caller is answered only after its message is committed.
 
 // optimisticAttempts is how often a batch is numbered without holding a
@@ -114,6 +117,13 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 		p := s.planAppends(batch, todo, results, states, existing, now)
 		if len(p.expect.conv) > 0 {
 			applied, err := s.commitPlan(ctx, s.pool, p, now)
+			if isUniqueViolation(err) {
+				// A retried client id is already stored (the statement
+				// does not look: a retry is rare, and the unique index
+				// refuses it anyway, before anything is committed). The
+				// fresh read of the next attempt finds it.
+				applied, err = map[string]bool{}, nil
+			}
 			if err != nil {
 				failAll(results, todo, err)
 				break
@@ -155,6 +165,11 @@ func (s *PostgresStore) appendLocked(ctx context.Context, batch []Append, todo [
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 func failAll(results []AppendResult, todo []int, err error) {
@@ -392,8 +407,11 @@ func (p *appendPlan) redo(batch []Append, todo []int, results []AppendResult) []
 // appendSQL is the one statement of a batch (see the top of this file).
 // The conversations are locked in id order, as everywhere, so that
 // batches cannot deadlock; a conversation that is not as expected, or
-// whose sender may no longer write, or that already holds one of the
-// client ids, gets nothing. It returns every conversation locked, with
+// whose sender may no longer write, gets nothing. A client id already
+// stored is refused by the unique index, failing the whole statement:
+// AppendBatch then reads and redoes the batch. (Looking for them here cost
+// a join with messages whose plan PostgreSQL could not be trusted with:
+// planned while the table was small, it scanned every message per batch.) It returns every conversation locked, with
 // whether it was written to.
 const appendSQL = `WITH input AS (
 	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
@@ -407,8 +425,6 @@ const appendSQL = `WITH input AS (
 ), refused AS (
 	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
 	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
-	UNION
-	SELECT i.c FROM input i JOIN messages m ON m.conversation_id = i.c AND m.sender = i.s AND m.client_id = i.ci
 ), ok AS (
 	SELECT l.id, e.after FROM locked l JOIN expect e ON e.c = l.id
 	WHERE l.last_seq = e.before AND l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
