@@ -23,6 +23,9 @@ type Event struct {
 	Reason         string        `json:"r,omitempty"`
 	Until          time.Time     `json:"u,omitempty"`
 	Push           *Push         `json:"p,omitempty"`
+	// Writer, on EventMessages from a store's own notification, names the
+	// store instance that committed the messages (see NotifyOrigin).
+	Writer string `json:"w,omitempty"`
 }
 
 // EventType names an Event.

@@ -102,16 +102,18 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 	}
 }
 
-// decodeNotification reads a store notification ("<id>:<seq>") or a
+// decodeNotification reads a store notification ("<id>:<seq>", or
+// "<id>:<seq>:<writer>" naming the store that wrote them) or a
 // JSON-encoded Event.
 func decodeNotification(fromStore bool, payload string) (Event, bool) {
 	if fromStore {
-		id, seq, ok := strings.Cut(payload, ":")
+		id, rest, ok := strings.Cut(payload, ":")
+		seq, writer, _ := strings.Cut(rest, ":")
 		n, err := strconv.ParseInt(seq, 10, 64)
 		if !ok || err != nil || !isUUID(id) {
 			return Event{}, false
 		}
-		return Event{Type: EventMessages, ConversationID: id, Seq: n}, true
+		return Event{Type: EventMessages, ConversationID: id, Seq: n, Writer: writer}, true
 	}
 	e, err := decodeEvent(payload)
 	if err != nil || e.Type == "" {

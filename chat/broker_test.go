@@ -145,6 +145,7 @@ func everyField(typ chat.EventType) chat.Event {
 		},
 		Reason: "missed_offers",
 		Until:  at.Add(30 * time.Second),
+		Writer: "3f9a0c1d2e4b5a60",
 		Push: &chat.Push{
 			To: chat.Recipients{Staff: []int64{7, 9}, Roles: []chat.Role{chat.RoleSupervisor}, StaffOf: "0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64",
 				SeekerOf: "0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64"},

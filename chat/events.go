@@ -27,6 +27,14 @@ func (s *Service) handleEvent(ctx context.Context, e Event) {
 }
 
 func (s *Service) onMessages(_ context.Context, e Event) {
+	if e.Writer != "" && e.Writer == s.writerOrigin {
+		// Written through this instance's own store: the writer and
+		// changedState hand those messages to the hub themselves, after
+		// the commit. Heard first (the listener often wins that race),
+		// the notification would send every subscriber to the store for a
+		// message that is about to be in the ring.
+		return
+	}
 	if r := s.hub.room(e.ConversationID); r != nil && r.announce(e.Seq) {
 		r.wake()
 	}

@@ -99,6 +99,11 @@ type Service struct {
 	router Router
 	seen   *observer // nil without Config.SeekerTexts
 
+	// writerOrigin is what the store's own notifications carry to name
+	// it (NotifyOrigin), so that this instance skips the messages it
+	// publishes itself; empty when the store notifies no one.
+	writerOrigin string
+
 	sendLimit *Limiter // per conversation and side
 
 	watchTracker atomic.Pointer[watchTrackerBox] // SetWatchTracker
@@ -132,6 +137,9 @@ func NewService(cfg Config) *Service {
 		s.seen.offer(stored)
 	})
 	s.writer.metrics = cfg.Metrics
+	if o, ok := cfg.Store.(interface{ NotifyOrigin() string }); ok {
+		s.writerOrigin = o.NotifyOrigin()
+	}
 	return s
 }
 

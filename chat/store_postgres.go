@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +24,8 @@ type PostgresStore struct {
 	seal   *Sealer
 	now    Clock
 	coarse RegionCoarsener
+	origin string    // names this store in its notifications (NotifyOrigin)
+	seen   seenCache // conversations as last seen, to number batches by (store_postgres_append.go)
 }
 
 // NewPostgresStore returns a store on pool; the schema must be migrated.
@@ -30,8 +33,13 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 	if now == nil {
 		now = time.Now
 	}
-	return &PostgresStore{pool: PostgresPool{Pool: pool}, seal: seal, now: now}
+	return &PostgresStore{pool: PostgresPool{Pool: pool}, seal: seal, now: now, origin: strings.ReplaceAll(NewID(), "-", "")[:16]}
 }
+
+// NotifyOrigin is the random name this store gives itself in the
+// notifications of the messages it commits ("<id>:<seq>:<origin>"), so
+// that the instance that wrote them can tell its own.
+func (s *PostgresStore) NotifyOrigin() string { return s.origin }
 
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
 	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
@@ -147,12 +155,13 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 		VALUES ($1, $2, 'system', $3, $4, $5, $6, $7)`, m.ConversationID, m.Seq, m.Kind, m.Name, keyID, sealed, now); err != nil {
 		return Conversation{}, Message{}, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify(`+notifyChannelSQL+`, $1)`, c.ID+":"+strconv.FormatInt(seq, 10)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify(`+notifyChannelSQL+`, $1)`, c.ID+":"+strconv.FormatInt(seq, 10)+":"+s.origin); err != nil {
 		return Conversation{}, Message{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return Conversation{}, Message{}, unavailable(err)
 	}
+	s.seen.put(c.ID, convSeen{status: c.Status, counselor: c.CounselorID, joined: c.JoinedID, lastSeq: c.LastSeq})
 	return c, m, nil
 }
 

@@ -10,11 +10,16 @@ import (
 // a worker takes whatever requests are waiting (up to maxBatch), stores them
 // in one transaction, hands the stored messages to onStored (the hub), then
 // answers each caller. Under light load a batch is one message and adds no
-// delay; under heavy load batches grow on their own.
+// delay; under heavy load batches grow on their own (group commit).
+//
+// Each conversation belongs to one worker (by a hash of its id): two
+// workers' batches never hold the same conversation, so they never wait
+// for each other's row locks, and a conversation's messages are stored in
+// the order they reached the writer.
 type Writer struct {
 	store    Store
 	onStored func([]Message)
-	reqs     chan *appendReq
+	reqs     []chan *appendReq // one per worker
 	wg       sync.WaitGroup
 	metrics  *Metrics // may be nil
 }
@@ -31,10 +36,12 @@ const maxBatch = 256
 
 // NewWriter starts workers store-writing goroutines; Close stops them.
 func NewWriter(store Store, workers int, onStored func([]Message)) *Writer {
-	w := &Writer{store: store, onStored: onStored, reqs: make(chan *appendReq, 4*maxBatch)}
-	for range workers {
+	w := &Writer{store: store, onStored: onStored}
+	for range max(workers, 1) {
+		reqs := make(chan *appendReq, 4*maxBatch)
+		w.reqs = append(w.reqs, reqs)
 		w.wg.Add(1)
-		go w.work()
+		go w.work(reqs)
 	}
 	return w
 }
@@ -44,7 +51,7 @@ func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
 	r := reqPool.Get().(*appendReq)
 	r.ctx, r.a = ctx, a
 	select {
-	case w.reqs <- r:
+	case w.reqs[shard(a.ConversationID, len(w.reqs))] <- r:
 	case <-ctx.Done():
 		reqPool.Put(r)
 		return AppendResult{Err: Errorf(CodeUnavailable, "not stored: the request was cancelled")}
@@ -58,21 +65,32 @@ func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
 
 // Close stops the workers after the requests already queued.
 func (w *Writer) Close() {
-	close(w.reqs)
+	for _, reqs := range w.reqs {
+		close(reqs)
+	}
 	w.wg.Wait()
 }
 
-func (w *Writer) work() {
+// shard is the worker of a conversation (FNV-1a of its id).
+func shard(conversationID string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(conversationID); i++ {
+		h = (h ^ uint32(conversationID[i])) * 16777619
+	}
+	return int(h % uint32(n))
+}
+
+func (w *Writer) work(reqs chan *appendReq) {
 	defer w.wg.Done()
 	batch := make([]*appendReq, 0, maxBatch)
 	appends := make([]Append, 0, maxBatch)
 	stored := make([]Message, 0, maxBatch)
-	for first := range w.reqs {
+	for first := range reqs {
 		batch = append(batch[:0], first)
 	fill:
 		for len(batch) < maxBatch {
 			select {
-			case r, ok := <-w.reqs:
+			case r, ok := <-reqs:
 				if !ok {
 					break fill
 				}
