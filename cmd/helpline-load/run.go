@@ -34,6 +34,7 @@ type runner struct {
 	latency, stormLatency, ack, assign samples
 	latencyTo                          [2]samples // steady latency by receiving side
 	traffic                            *traffic
+	consoleTraffic                     *traffic // what the counsellors' consoles received
 
 	mu      sync.Mutex
 	clients []*client
@@ -74,6 +75,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if o.Target == TargetRelay {
+		return runRelay(ctx, o)
+	}
 	nw, err := newNetwork(ctx, o.URL, o.LocalAddrs)
 	if err != nil {
 		return Report{}, err
@@ -85,7 +89,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &runner{o: o, nw: nw, ctx: ctx, reg: registry{byID: map[string]*conversation{}}, traffic: newTraffic(),
-		notBefore: time.Now().Add(-time.Second)}
+		consoleTraffic: newTraffic(), notBefore: time.Now().Add(-time.Second)}
 	rep := newReport(o)
 	defer r.stopAll()
 
@@ -104,12 +108,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	pinger := time.NewTicker(5 * time.Second)
 	defer pinger.Stop()
 	go r.ping(ctx, pinger.C)
-	if err := r.connectConsoles(ctx, &rep, tokens); err != nil {
+	var during []string // consoles that connect while seekers arrive
+	if o.Pairs {
+		during = tokens
+	} else if err := r.connectConsoles(ctx, &rep, tokens); err != nil {
 		return rep, err
 	}
 
 	// 2. Seekers arrive at a bounded rate; counsellors accept them.
-	half := r.ramp(ctx, &rep, mon)
+	half := r.ramp(ctx, &rep, mon, during)
 	if ctx.Err() != nil {
 		r.account(&rep, nil)
 		rep.finish()
@@ -124,7 +131,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// 3. Steady messaging.
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
-	r.steady(ctx, sendCtx, &rep, mon, established, metricsConnected)
+	r.steady(ctx, sendCtx, &rep, mon, established, metricsConnected, r.sendLoop)
 
 	// 4. Reconnect storm.
 	if o.Storm && ctx.Err() == nil {
