@@ -232,7 +232,10 @@ func (r *runner) relaySendLoop(ctx context.Context, p *peer) {
 		conv.sent[p.side] = append(conv.sent[p.side], msgRec{sentAt: sentAt})
 		conv.mu.Unlock()
 		r.count.sent.Add(1)
-		if err := p.write(ctx, messageBody(conv.idx, p.side, n, sentAt, r.o.BodyBytes)); err != nil && ctx.Err() == nil {
+		// Written on the run's context, not ctx: a write that the end of
+		// the steady phase interrupted would close the socket, and lose
+		// the sender its own copy of a message the other side got.
+		if err := p.write(r.ctx, messageBody(conv.idx, p.side, n, sentAt, r.o.BodyBytes)); err != nil && ctx.Err() == nil {
 			r.count.note("relay: sending failed: %v", err)
 		}
 		t.Reset(r.nextInterval())

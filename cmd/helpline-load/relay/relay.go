@@ -31,6 +31,11 @@ const queueLen = 256
 
 // Relay is an http.Handler serving the protocol above.
 type Relay struct {
+	// Copies, when set, says how many times to write data to one member
+	// (sender: the member that sent it); nil writes each once. It lets the
+	// generator's tests lose or repeat a message on purpose.
+	Copies func(data []byte, sender bool) int
+
 	mu    sync.Mutex
 	rooms map[string]map[*member]struct{}
 }
@@ -76,7 +81,7 @@ func (rl *Relay) serveWS(w http.ResponseWriter, r *http.Request) {
 			ws.CloseNow()
 			return
 		}
-		rl.broadcast(room, data)
+		rl.broadcast(room, m, data)
 	}
 }
 
@@ -100,14 +105,20 @@ func (rl *Relay) leave(room string, m *member) {
 
 // broadcast queues data for every member of room, under the lock so that
 // every member sees the room's messages in the same order.
-func (rl *Relay) broadcast(room string, data []byte) {
+func (rl *Relay) broadcast(room string, from *member, data []byte) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	for m := range rl.rooms[room] {
-		select {
-		case m.out <- data:
-		default:
-			go m.ws.Close(websocket.StatusPolicyViolation, "too slow")
+		n := 1
+		if rl.Copies != nil {
+			n = rl.Copies(data, m == from)
+		}
+		for range n {
+			select {
+			case m.out <- data:
+			default:
+				go m.ws.Close(websocket.StatusPolicyViolation, "too slow")
+			}
 		}
 	}
 }
