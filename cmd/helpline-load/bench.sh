@@ -114,11 +114,11 @@ name=$store-$seekers
 if [[ -n $pairs ]]; then
   name=$store-pairs-$seekers
   wait_quiet
-  start "$out/relay-pairs-$seekers.log" "$out/helpline-load" relay -addr "$addr"
+  start "$out/relay-$name.log" "$out/helpline-load" relay -addr "$addr"
   echo "load average before the relay run: $(cut -d' ' -f1-3 /proc/loadavg); relay and generator at nice $nice"
   relay_ok=0
   nice -n "$nice" "$out/helpline-load" --pairs --target relay --url "http://$addr" --label relay --seekers "$seekers" \
-    --server-pid $pid --json "$out/relay-pairs-$seekers.json" "$@" || relay_ok=$?
+    --server-pid $pid --json "$out/relay-$name.json" "$@" || relay_ok=$?
   stop
   extra+=(--pairs)
 fi
@@ -132,7 +132,7 @@ nice -n "$nice" "$out/helpline-load" --url "http://$addr" --admin "$admin" --lab
 stop
 if [[ -n $pairs ]]; then
   echo
-  "$out/helpline-load" compare "$out/relay-pairs-$seekers.json" "$out/$name.json"
+  "$out/helpline-load" compare "$out/relay-$name.json" "$out/$name.json"
   [[ $relay_ok == 0 ]] || ok=$relay_ok
 fi
 exit $ok
