@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,9 @@ func TestPairsServer(t *testing.T) {
 			if rep.Phases.SignIn <= 0 {
 				t.Errorf("sign-in took %v s: want it measured", rep.Phases.SignIn)
 			}
+			if store == "postgres" {
+				livePostgresAttribution(t)
+			}
 		})
 	}
 }
@@ -219,5 +223,39 @@ func TestPostgresReport(t *testing.T) {
 	pg := postgresReport(before, after, 2*time.Second)
 	if pg.CPUSteadySeconds != 6 || pg.CPUSteadyCores != 3 || len(pg.Processes) != 2 || pg.Processes[0].PID != 3 || pg.Processes[1].Cores != 1 {
 		t.Errorf("postgresReport = %+v", pg)
+	}
+}
+
+func TestPostgresAttribution(t *testing.T) {
+	table := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+		"   0: 0100007F:9E5A 0100007F:1538 01 00000000:00000000 00:00000000 00000000   106        0 6830 1 0 100 0 0 10 0\n" +
+		"   1: 0100007F:23E7 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 2 0 100 0 0 10 0\n"
+	ports := tcpPorts(table, map[string]bool{"6830": true})
+	if len(ports) != 1 || !ports[0x9E5A] {
+		t.Fatalf("tcpPorts = %v, want only %d", ports, 0x9E5A)
+	}
+	pg := &PostgresReport{Processes: []PostgresProcess{
+		{Title: "postgres: 15/main: postgres test 127.0.0.1(40538) idle", CPUSeconds: 2},
+		{Title: "postgres: 15/main: postgres test 127.0.0.1(41000) INSERT", CPUSeconds: 4},
+		{Title: "postgres: 15/main: walwriter", CPUSeconds: 1},
+	}}
+	pg.attribute(ports, 2)
+	if !pg.Attributed || pg.ServerBackendsCores != 1 || pg.OtherBackendsCores != 2 || pg.BackgroundCores != 0.5 || pg.Processes[0].Kind != pgServer {
+		t.Errorf("attribute: %+v", pg)
+	}
+}
+
+// livePostgresAttribution checks, on a real database, that the backends of
+// this process's server are told apart from everyone else's.
+func livePostgresAttribution(t *testing.T) {
+	ports := socketPorts(os.Getpid())
+	n := 0
+	for _, p := range postgresProcesses() {
+		if pgKind(p.title, ports) == pgServer {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no postgres backend found for this process's connections (its ports %v)", ports)
 	}
 }

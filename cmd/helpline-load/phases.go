@@ -212,6 +212,7 @@ func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor,
 	gen2, srv2, pg2 := selfCPU(), mon.sample(), postgresProcesses()
 	if o.PostgresCPU {
 		rep.Postgres = postgresReport(pg1, pg2, time.Since(steadyStart))
+		rep.Postgres.attribute(socketPorts(o.ServerPID), time.Since(steadyStart).Seconds())
 	}
 	if m := r.scrape(ctx); m != nil && rep.Runtime != nil {
 		if n := m["helpline_store_batch_messages_count"] - metricsConnected["helpline_store_batch_messages_count"]; n > 0 {

@@ -161,6 +161,9 @@ type Headline struct {
 	PostgresCores     float64 `json:"postgres_cores"`
 	TotalCores        float64 `json:"total_cores"`
 	CoresPer1000      float64 `json:"cores_per_1000_messages_per_second"`
+	// Without other clients' backends (when the server's could be told
+	// apart): server + its backends + PostgreSQL's background processes.
+	OwnCoresPer1000 float64 `json:"own_cores_per_1000_messages_per_second,omitempty"`
 }
 
 func (r *Report) headline() {
@@ -171,6 +174,9 @@ func (r *Report) headline() {
 	h.TotalCores = round2(h.ServerCores + h.PostgresCores)
 	if h.MessagesPerSecond > 0 {
 		h.CoresPer1000 = round2(h.TotalCores / (h.MessagesPerSecond / 1000))
+		if pg := r.Postgres; pg != nil && pg.Attributed {
+			h.OwnCoresPer1000 = round2((h.ServerCores + pg.ServerBackendsCores + pg.BackgroundCores) / (h.MessagesPerSecond / 1000))
+		}
 	}
 	r.Headline = h
 	r.StaffFrames.RampBytes = staffBytes(r.StaffFrames.Ramp)
@@ -183,6 +189,11 @@ type PostgresReport struct {
 	CPUSteadySeconds float64           `json:"cpu_steady_seconds"`
 	CPUSteadyCores   float64           `json:"cpu_steady_cores"`
 	Processes        []PostgresProcess `json:"processes"` // each that used any CPU, busiest first
+	// The same CPU by whose it was (pgowner.go), when the server's pid was known.
+	Attributed          bool    `json:"attributed"`
+	ServerBackendsCores float64 `json:"server_backends_cores"` // backends of the measured server's connections
+	BackgroundCores     float64 `json:"background_cores"`      // postmaster, checkpointer, WAL writer …, shared by every client
+	OtherBackendsCores  float64 `json:"other_backends_cores"`  // other clients' backends: not the server's doing
 }
 
 // PostgresProcess is one postgres process's CPU in the steady phase.
@@ -191,6 +202,7 @@ type PostgresProcess struct {
 	Title      string  `json:"title"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 	Cores      float64 `json:"cores"`
+	Kind       string  `json:"kind"` // server, background or other
 }
 
 // StormReport is the reconnect storm: every client dropped at once.
@@ -243,6 +255,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	h := r.Headline
 	row("HEADLINE", "%.2f cores per 1,000 messages/s (server %.2f + PostgreSQL %.2f = %.2f cores at %.0f messages/s, steady phase)",
 		h.CoresPer1000, h.ServerCores, h.PostgresCores, h.TotalCores, h.MessagesPerSecond)
+	if h.OwnCoresPer1000 > 0 {
+		row("  without others", "%.2f cores per 1,000 messages/s (other clients' postgres backends left out)", h.OwnCoresPer1000)
+	}
 	row("settings", "%s%d seekers, capacity %d, %s routing, arrivals %.0f/s, %gs steady, each side every %gs ± %gs, %d-byte bodies, storm %v",
 		pairsLabel(s), s.Seekers, s.CounselorCapacity, s.Routing, s.ArrivalRate, s.Duration, s.Interval, s.Jitter, s.BodyBytes, s.Storm)
 	c := r.Connections
@@ -302,8 +317,12 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	if pg := r.Postgres; pg != nil {
 		row("PostgreSQL CPU", "steady %.1f s = %.2f cores (every postgres process on the machine)", pg.CPUSteadySeconds, pg.CPUSteadyCores)
+		if pg.Attributed {
+			row("  by whose", "%.2f cores in the server's backends, %.2f in background processes, %.2f in other clients' backends",
+				pg.ServerBackendsCores, pg.BackgroundCores, pg.OtherBackendsCores)
+		}
 		for _, p := range pg.Processes {
-			row("  postgres", "pid %d: %.2f s = %.2f cores  %.70s", p.PID, p.CPUSeconds, p.Cores, p.Title)
+			row("  postgres", "pid %d (%s): %.2f s = %.2f cores  %.70s", p.PID, p.Kind, p.CPUSeconds, p.Cores, p.Title)
 		}
 	}
 	g := r.Generator
