@@ -48,6 +48,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runCompare(args[1:], stdout, stderr)
 		}
 	}
+	return runLoad(ctx, args, stdout, stderr)
+}
+
+// runLoad is one load run with the flags in args.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := DefaultOptions()
 	fs := flag.NewFlagSet("helpline-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -82,21 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *pairs {
-		given := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-		p := PairsDefaults(o)
-		for name, set := range map[string]func(){
-			"counselor-capacity": func() { o.CounselorCapacity = p.CounselorCapacity },
-			"interval":           func() { o.Interval = p.Interval },
-			"jitter":             func() { o.Jitter = p.Jitter },
-			"duration":           func() { o.Duration = p.Duration },
-			"body-bytes":         func() { o.BodyBytes = p.BodyBytes },
-		} {
-			if !given[name] {
-				set()
-			}
-		}
-		o.Pairs = true
+		o = withPairs(fs, o)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "helpline-load: unexpected arguments %q\n", fs.Args())
@@ -144,4 +135,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// withPairs turns on the paired workload: PairsDefaults for every setting
+// not given on the command line.
+func withPairs(fs *flag.FlagSet, o Options) Options {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	p := PairsDefaults(o)
+	for name, set := range map[string]func(){
+		"counselor-capacity": func() { o.CounselorCapacity = p.CounselorCapacity },
+		"interval":           func() { o.Interval = p.Interval },
+		"jitter":             func() { o.Jitter = p.Jitter },
+		"duration":           func() { o.Duration = p.Duration },
+		"body-bytes":         func() { o.BodyBytes = p.BodyBytes },
+	} {
+		if !given[name] {
+			set()
+		}
+	}
+	o.Pairs = true
+	return o
 }

@@ -282,16 +282,7 @@ func (r *Report) WriteTable(w io.Writer) {
 			row(fc.name, "%s", frameList(fc.counts))
 		}
 	}
-	sf := r.StaffFrames
-	row("console frames", "staff frames (%s) %s during the ramp, %s in the steady phase", staffList(), size(sf.RampBytes), size(sf.SteadyBytes))
-	for _, fc := range []struct {
-		name   string
-		counts []FrameCount
-	}{{"  in ramp", sf.Ramp}, {"  in steady", sf.Steady}} {
-		if len(fc.counts) > 0 {
-			row(fc.name, "%s", frameList(fc.counts))
-		}
-	}
+	r.writeStaffFrames(row)
 	if st := r.Storm; st != nil {
 		row("storm", "%d clients dropped at once; %d/%d conversations resumed, all within %.2f s (client p50 %.0f ms, p99 %.0f ms); %d in flight, %d resent, %d failed attempts",
 			st.Clients, st.Resumed, st.Conversations, st.AllResumedSeconds, st.Client.P50, st.Client.P99, st.InFlight, st.Resent, st.FailedAttempts)
@@ -315,16 +306,7 @@ func (r *Report) WriteTable(w io.Writer) {
 			mib(rt.LiveHeapBaselineKiB), mib(rt.LiveHeapConnectedKiB), mib(rt.StacksBaselineKiB), mib(rt.StacksConnectedKiB), rt.Goroutines,
 			rt.PerConnectionKiB, rt.BatchMean, rt.SlowClosed, rt.Refused)
 	}
-	if pg := r.Postgres; pg != nil {
-		row("PostgreSQL CPU", "steady %.1f s = %.2f cores (every postgres process on the machine)", pg.CPUSteadySeconds, pg.CPUSteadyCores)
-		if pg.Attributed {
-			row("  by whose", "%.2f cores in the server's backends, %.2f in background processes, %.2f in other clients' backends",
-				pg.ServerBackendsCores, pg.BackgroundCores, pg.OtherBackendsCores)
-		}
-		for _, p := range pg.Processes {
-			row("  postgres", "pid %d (%s): %.2f s = %.2f cores  %.70s", p.PID, p.Kind, p.CPUSeconds, p.Cores, p.Title)
-		}
-	}
+	r.writePostgres(row)
 	g := r.Generator
 	row("generator CPU", "%.1f s in all; steady %.1f s = %.2f cores", g.CPUSeconds, g.CPUSteadySeconds, g.CPUSteadyCores)
 	p := r.Phases
@@ -339,6 +321,32 @@ func (r *Report) WriteTable(w io.Writer) {
 		row("result", "FAILED: %s", strings.Join(r.Failures, "; "))
 	}
 	tw.Flush()
+}
+
+func (r *Report) writeStaffFrames(row func(k, format string, args ...any)) {
+	sf := r.StaffFrames
+	row("console frames", "staff frames (%s) %s during the ramp, %s in the steady phase", staffList(), size(sf.RampBytes), size(sf.SteadyBytes))
+	for _, fc := range []struct {
+		name   string
+		counts []FrameCount
+	}{{"  in ramp", sf.Ramp}, {"  in steady", sf.Steady}} {
+		if len(fc.counts) > 0 {
+			row(fc.name, "%s", frameList(fc.counts))
+		}
+	}
+}
+
+func (r *Report) writePostgres(row func(k, format string, args ...any)) {
+	if pg := r.Postgres; pg != nil {
+		row("PostgreSQL CPU", "steady %.1f s = %.2f cores (every postgres process on the machine)", pg.CPUSteadySeconds, pg.CPUSteadyCores)
+		if pg.Attributed {
+			row("  by whose", "%.2f cores in the server's backends, %.2f in background processes, %.2f in other clients' backends",
+				pg.ServerBackendsCores, pg.BackgroundCores, pg.OtherBackendsCores)
+		}
+		for _, p := range pg.Processes {
+			row("  postgres", "pid %d (%s): %.2f s = %.2f cores  %.70s", p.PID, p.Kind, p.CPUSeconds, p.Cores, p.Title)
+		}
+	}
 }
 
 func frameList(counts []FrameCount) string {

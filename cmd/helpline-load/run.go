@@ -108,10 +108,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	pinger := time.NewTicker(5 * time.Second)
 	defer pinger.Stop()
 	go r.ping(ctx, pinger.C)
-	var during []string // consoles that connect while seekers arrive
-	if o.Pairs {
-		during = tokens
-	} else if err := r.connectConsoles(ctx, &rep, tokens); err != nil {
+	during, err := r.consolesFirst(ctx, &rep, tokens)
+	if err != nil {
 		return rep, err
 	}
 
@@ -154,6 +152,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// 8. Close everything and account.
 	r.close(ctx, &rep, mon, start, established)
 	return rep, nil
+}
+
+// consolesFirst connects the consoles before any seeker arrives, except in
+// the pairs workload: then it returns them, to connect during the ramp.
+func (r *runner) consolesFirst(ctx context.Context, rep *Report, tokens []string) (during []string, err error) {
+	if r.o.Pairs {
+		return tokens, nil
+	}
+	return nil, r.connectConsoles(ctx, rep, tokens)
 }
 
 // arrive is one help-seeker: start a conversation over HTTP, then connect.
