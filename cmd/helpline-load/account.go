@@ -105,6 +105,7 @@ func (r *runner) countConnections(rep *Report, established []*conversation) {
 	rep.Connections.Connects = c.connects.Load()
 	rep.Connections.FailedAttempts = c.connectFailures.Load()
 	rep.Connections.UnexpectedDrops = c.unexpectedDrops.Load()
+	rep.Connections.FramesBeforeReady = c.beforeReady.Load()
 	rep.Conversations.Started = rep.Connections.Seekers
 	rep.Conversations.Established = len(established)
 	for _, conv := range r.reg.all() {
@@ -143,6 +144,9 @@ func (r *runner) judge(rep *Report, t tally) {
 	rep.Problems = append(rep.Problems, t.lostNotes...)
 	if c.foreign.Load() > 0 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d frames about conversations or messages this run did not make", c.foreign.Load()))
+	}
+	if n := c.beforeReady.Load(); n > 0 {
+		rep.fail("%d frames came before ready (PROTOCOL.md §3.1: ready is always the first frame)", n)
 	}
 	if n := c.arrivalFailures.Load(); n > 0 {
 		rep.fail("%d seekers could not start a conversation", n)

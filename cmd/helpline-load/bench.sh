@@ -7,6 +7,13 @@
 #
 #   cmd/helpline-load/bench.sh memory 1000 --interval 1s --storm
 #   cmd/helpline-load/bench.sh postgres 10000 --interval 10s --jitter 2s --counselor-capacity 20 --storm
+#   cmd/helpline-load/bench.sh pairs postgres 1000
+#
+# "pairs" runs the paired workload (helpline-load --pairs: one counsellor per
+# conversation, consoles connecting while seekers arrive) twice in the same
+# invocation: first against the reference relay (`helpline-load relay`, its
+# own process), then against helpline on the store, and prints helpline's
+# ratios to the relay (`helpline-load compare`).
 #
 # Anything after the store and the number of conversations goes to
 # helpline-load (see `helpline-load -h`). Environment:
@@ -21,7 +28,12 @@
 #   HELPLINE_ROUTING    offer (default, as the server) or pick
 #   HELPLINE_*          any other server setting is passed through
 set -euo pipefail
-store=${1:?usage: bench.sh memory|postgres CONVERSATIONS [helpline-load flags]}
+pairs=
+if [[ ${1:-} == pairs ]]; then
+  pairs=1
+  shift
+fi
+store=${1:?usage: bench.sh [pairs] memory|postgres CONVERSATIONS [helpline-load flags]}
 seekers=${2:?usage: bench.sh memory|postgres CONVERSATIONS [helpline-load flags]}
 shift 2
 cd "$(dirname "$0")/../.."
@@ -61,27 +73,66 @@ memory)
 esac
 
 quiet=${BENCH_QUIET:-1.0}
-for _ in $(seq 120); do
-  awk -v q="$quiet" '{exit !($1 < q)}' /proc/loadavg && break
-  sleep 1
-done
+wait_quiet() {
+  for _ in $(seq 120); do
+    awk -v q="$quiet" '{exit !($1 < q)}' /proc/loadavg && break
+    sleep 1
+  done
+}
 
 # Every connection is a file descriptor: 10,000 conversations need ~11,000
 # (the hard limit may be lower in a container; then take what there is).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "open file limit: $(ulimit -n)"
-log="$out/server-$store-$seekers.log"
-start=$(date +%s%N)
 nice=${BENCH_NICE:--10}
-env "${env[@]}" nice -n "$nice" "$out/helpline" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
-  kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.005
-done
-echo "server ($store, $routing routing) answered /healthz $(( ($(date +%s%N) - start) / 1000000 )) ms after exec; pid $pid; log $log"
-echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); server and generator at nice $nice"
+pid=
+trap '[[ -n $pid ]] && { kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; }' EXIT
 
+# start LOG COMMAND…: runs COMMAND in the background as $pid and waits until
+# http://$addr/healthz answers.
+start() {
+  local log=$1
+  shift
+  local t0
+  t0=$(date +%s%N)
+  nice -n "$nice" "$@" >"$log" 2>&1 &
+  pid=$!
+  until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
+    kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 0.005
+  done
+  echo "$(basename "${@: -1}") answered /healthz $(( ($(date +%s%N) - t0) / 1000000 )) ms after exec; pid $pid; log $log"
+}
+
+stop() {
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  pid=
+}
+
+name=$store-$seekers
+if [[ -n $pairs ]]; then
+  name=$store-pairs-$seekers
+  wait_quiet
+  start "$out/relay-$name.log" "$out/helpline-load" relay -addr "$addr"
+  echo "load average before the relay run: $(cut -d' ' -f1-3 /proc/loadavg); relay and generator at nice $nice"
+  relay_ok=0
+  nice -n "$nice" "$out/helpline-load" --pairs --target relay --url "http://$addr" --label relay --seekers "$seekers" \
+    --server-pid $pid --json "$out/relay-$name.json" "$@" || relay_ok=$?
+  stop
+  extra+=(--pairs)
+fi
+
+wait_quiet
+start "$out/server-$name.log" env "${env[@]}" "$out/helpline"
+echo "server ($store, $routing routing); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); server and generator at nice $nice"
+ok=0
 nice -n "$nice" "$out/helpline-load" --url "http://$addr" --admin "$admin" --label "$store" --routing "$routing" \
-  --seekers "$seekers" --server-pid $pid --metrics-url "http://$metrics/metrics" --json "$out/$store-$seekers.json" "${extra[@]}" "$@"
+  --seekers "$seekers" --server-pid $pid --metrics-url "http://$metrics/metrics" --json "$out/$name.json" "${extra[@]}" "$@" || ok=$?
+stop
+if [[ -n $pairs ]]; then
+  echo
+  "$out/helpline-load" compare "$out/relay-$name.json" "$out/$name.json"
+  [[ $relay_ok == 0 ]] || ok=$relay_ok
+fi
+exit $ok

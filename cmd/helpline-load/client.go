@@ -166,8 +166,16 @@ func (c *client) connect(ctx context.Context) (*websocket.Conn, chatclient.Frame
 			ws.CloseNow()
 			return nil, chatclient.Frame{}, fmt.Errorf("invalid JSON from server: %w", err)
 		}
+		c.r.countFrame(c, f.Type, len(data))
 		if f.Type == "ready" {
 			return ws, f, nil
+		}
+		if f.Type != "error" {
+			// PROTOCOL.md §3.1: ready is always the first frame. A console
+			// that is offered a conversation before it knows what it holds
+			// (the bug this catches) cannot tell the offer from a stale one.
+			c.r.count.beforeReady.Add(1)
+			c.r.count.note("%s got a %q frame before ready", c.side.sender(), f.Type)
 		}
 		// An error frame before ready: the close that follows says why.
 	}

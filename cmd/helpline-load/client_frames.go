@@ -102,7 +102,7 @@ func (c *client) read(ctx context.Context, ws *websocket.Conn) error {
 			return err
 		}
 		t := frameType(data)
-		c.r.traffic.add(t, len(data))
+		c.r.countFrame(c, t, len(data))
 		if !c.wants(t) {
 			continue // not decoded at all: the generator shares the cores with the server
 		}
@@ -111,6 +111,15 @@ func (c *client) read(ctx context.Context, ws *websocket.Conn) error {
 			return fmt.Errorf("invalid JSON from server: %w", err)
 		}
 		c.handle(ctx, &f)
+	}
+}
+
+// countFrame counts a frame c received, by type, and separately when c is
+// a console.
+func (r *runner) countFrame(c *client, t string, n int) {
+	r.traffic.add(t, n)
+	if c.side == counselorSide && r.consoleTraffic != nil {
+		r.consoleTraffic.add(t, n)
 	}
 }
 

@@ -11,6 +11,12 @@
 //
 //	helpline-load --url http://127.0.0.1:8080 --admin admin:PASSWORD --seekers 1000 --server-pid $(pgrep -n helpline)
 //
+// With --pairs it runs the paired workload of BENCHMARKS.md ("Pairs"); with
+// --target relay the same workload against the reference relay, which
+// `helpline-load relay -addr 127.0.0.1:8291` serves (package relay);
+// `helpline-load compare RELAY.json OTHER.json…` prints each run's ratios to
+// the relay's.
+//
 // The exit status is 1 when any message was lost or duplicated, a
 // conversation did not resume after the storm, or the run could not be
 // carried out. See BENCHMARKS.md at the repository root.
@@ -34,6 +40,19 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "relay":
+			return runRelayServer(ctx, args[1:], stdout, stderr)
+		case "compare":
+			return runCompare(args[1:], stdout, stderr)
+		}
+	}
+	return runLoad(ctx, args, stdout, stderr)
+}
+
+// runLoad is one load run with the flags in args.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := DefaultOptions()
 	fs := flag.NewFlagSet("helpline-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -59,10 +78,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.QueueRounds, "queue-rounds", o.QueueRounds, "with --waiting: end this many conversations one by one, measuring the offer each time")
 	fs.IntVar(&o.LocalAddrs, "local-addrs", o.LocalAddrs, "spread client source addresses over this many of 127.0.0.2… (0: let the kernel choose)")
 	fs.StringVar(&o.RunID, "run-id", "", "names the counsellor accounts load-c-<run-id>-<n> (default random)")
+	pairs := fs.Bool("pairs", false, "the paired workload: one counsellor per conversation, consoles connecting while seekers arrive; "+
+		"sets --counselor-capacity 1, --interval 2s, --jitter 400ms, --duration 30s, --body-bytes 200 unless given")
+	fs.StringVar(&o.Target, "target", TargetHelpline, "what --url serves: helpline, or relay (`helpline-load relay`, with --pairs)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to this file (- for standard output)")
 	quiet := fs.Bool("quiet", false, "no progress lines on standard error")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *pairs {
+		o = withPairs(fs, o)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "helpline-load: unexpected arguments %q\n", fs.Args())
@@ -110,4 +135,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// withPairs turns on the paired workload: PairsDefaults for every setting
+// not given on the command line.
+func withPairs(fs *flag.FlagSet, o Options) Options {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	p := PairsDefaults(o)
+	for name, set := range map[string]func(){
+		"counselor-capacity": func() { o.CounselorCapacity = p.CounselorCapacity },
+		"interval":           func() { o.Interval = p.Interval },
+		"jitter":             func() { o.Jitter = p.Jitter },
+		"duration":           func() { o.Duration = p.Duration },
+		"body-bytes":         func() { o.BodyBytes = p.BodyBytes },
+	} {
+		if !given[name] {
+			set()
+		}
+	}
+	o.Pairs = true
+	return o
 }

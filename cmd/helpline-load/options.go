@@ -34,6 +34,28 @@ type Options struct {
 	Accounts          AccountMaker  // makes the counsellor accounts (default: admin API with Admin)
 	Log               io.Writer     // progress lines (default: discarded)
 	OnPhase           func(string)  // called at "ramp" (arrivals begin), "connected" (all established, before messaging) and "steady" (its end)
+	// Pairs is the paired workload (BENCHMARKS.md, "Pairs"): one counsellor
+	// per conversation (capacity 1), and each console connects during the
+	// ramp, just before its seeker arrives, instead of all before it.
+	Pairs  bool
+	Target string // TargetHelpline (default) or TargetRelay: the reference relay of package relay (pairs only)
+}
+
+// Targets: what --url serves.
+const (
+	TargetHelpline = "helpline"
+	TargetRelay    = "relay"
+)
+
+// PairsDefaults are the workload of the paired mode: each side of each
+// conversation sends 200 bytes every 2 s ± 20 %, measured for 30 s.
+func PairsDefaults(o Options) Options {
+	o.Pairs = true
+	o.CounselorCapacity = 1
+	o.Interval, o.Jitter = 2*time.Second, 400*time.Millisecond
+	o.Duration = 30 * time.Second
+	o.BodyBytes = 200
+	return o
 }
 
 // DefaultOptions are the flags' defaults.
@@ -69,7 +91,16 @@ func (o Options) check() error {
 	if o.Duration <= 0 {
 		errs = append(errs, errors.New("--duration must be positive"))
 	}
-	if o.Accounts == nil && o.Admin == "" {
+	if o.Target != "" && o.Target != TargetHelpline && o.Target != TargetRelay {
+		errs = append(errs, errors.New("--target must be helpline or relay"))
+	}
+	if o.Target == TargetRelay && (!o.Pairs || o.Storm || o.Waiting > 0) {
+		errs = append(errs, errors.New("--target relay runs the --pairs workload only (no storm, no waiting queue)"))
+	}
+	if o.Pairs && o.CounselorCapacity != 1 {
+		errs = append(errs, errors.New("--pairs holds one conversation per counsellor: --counselor-capacity must be 1"))
+	}
+	if o.Accounts == nil && o.Admin == "" && o.Target != TargetRelay {
 		errs = append(errs, errors.New("--admin user:password is needed to create counsellor accounts"))
 	}
 	return errors.Join(errs...)

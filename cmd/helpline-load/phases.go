@@ -71,11 +71,7 @@ func (r *runner) connectConsoles(ctx context.Context, rep *Report, tokens []stri
 	t0 := time.Now()
 	var counselors []*client
 	for _, tok := range tokens {
-		c := newClient(r, counselorSide, tok, r.o.CounselorCapacity)
-		counselors = append(counselors, c)
-		r.addClient(c)
-		r.readers.Add(1)
-		go c.loop(ctx)
+		counselors = append(counselors, r.startConsole(ctx, tok))
 	}
 	if !r.waitUntil(ctx, 60*time.Second, "counsellors connected", func() (int64, int64) {
 		n := 0
@@ -92,23 +88,40 @@ func (r *runner) connectConsoles(ctx context.Context, rep *Report, tokens []stri
 	return nil
 }
 
+// startConsole opens one counsellor's console.
+func (r *runner) startConsole(ctx context.Context, token string) *client {
+	c := newClient(r, counselorSide, token, r.o.CounselorCapacity)
+	r.addClient(c)
+	r.readers.Add(1)
+	go c.loop(ctx)
+	return c
+}
+
 // ramp lets the seekers arrive at o.ArrivalRate and waits until their
-// conversations are established (or o.AssignTimeout passes).
-func (r *runner) ramp(ctx context.Context, rep *Report, mon *monitor) halfway {
+// conversations are established (or o.AssignTimeout passes). The consoles
+// of during connect meanwhile, the i-th just before the i-th seeker
+// arrives: a console that connects while offers are being made must still
+// get its ready frame first.
+func (r *runner) ramp(ctx context.Context, rep *Report, mon *monitor, during []string) halfway {
 	o := r.o
 	if o.OnPhase != nil {
 		o.OnPhase("ramp")
 	}
 	t0 := time.Now()
-	r.logf("%d seekers arriving at %.0f/s", o.Seekers, o.ArrivalRate)
+	r.logf("%d seekers arriving at %.0f/s, %d consoles connecting among them", o.Seekers, o.ArrivalRate, len(during))
 	go func() {
-		for i := range o.Seekers {
+		for i := range max(o.Seekers, len(during)) {
 			sleep(ctx, time.Until(t0.Add(time.Duration(float64(i)/o.ArrivalRate*float64(time.Second)))))
 			if ctx.Err() != nil {
 				return
 			}
-			r.arrivals.Add(1)
-			go r.arrive(ctx, i)
+			if i < len(during) {
+				r.startConsole(ctx, during[i])
+			}
+			if i < o.Seekers {
+				r.arrivals.Add(1)
+				go r.arrive(ctx, i)
+			}
 		}
 	}()
 	var half halfway
@@ -121,6 +134,7 @@ func (r *runner) ramp(ctx context.Context, rep *Report, mon *monitor) halfway {
 	})
 	r.arrivals.Wait()
 	rep.Phases.Ramp = secs(time.Since(t0))
+	rep.StaffFrames.Ramp = r.consoleTraffic.counts()
 	if !allIn {
 		rep.fail("only %d of %d conversations were assigned and synced within %s", r.count.established.Load(), o.Seekers, o.AssignTimeout)
 		r.describeStuck()
@@ -174,17 +188,18 @@ func runtimeReport(base, connected map[string]float64, open int) *RuntimeReport 
 
 // steady has both sides of every established conversation send for
 // o.Duration (until sendCtx ends), and measures that phase.
-func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor, established []*conversation, metricsConnected map[string]float64) {
+func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor, established []*conversation, metricsConnected map[string]float64,
+	sendLoop func(ctx context.Context, conv *conversation, s sideID)) {
 	o := r.o
-	gen1, srv1, pg1 := selfCPU(), mon.sample(), postgresCPU()
+	gen1, srv1, pg1 := selfCPU(), mon.sample(), postgresProcesses()
 	steadyStart := time.Now()
-	traffic0 := r.traffic.counts()
+	traffic0, console0 := r.traffic.counts(), r.consoleTraffic.counts()
 	r.phase.Store(phaseSteady)
 	r.logf("steady phase: %d conversations, %s", len(established), o.Duration)
 	for _, conv := range established {
 		for _, s := range []sideID{seekerSide, counselorSide} {
 			r.senders.Add(1)
-			go r.sendLoop(sendCtx, conv, s)
+			go sendLoop(sendCtx, conv, s)
 		}
 	}
 	sleep(ctx, o.Duration)
@@ -193,9 +208,11 @@ func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor,
 	}
 	steadyEnd := time.Now()
 	rep.ReceivedSteady = subtract(r.traffic.counts(), traffic0)
-	gen2, srv2, pg2 := selfCPU(), mon.sample(), postgresCPU()
+	rep.StaffFrames.Steady = subtract(r.consoleTraffic.counts(), console0)
+	gen2, srv2, pg2 := selfCPU(), mon.sample(), postgresProcesses()
 	if o.PostgresCPU {
-		rep.Postgres = &PostgresReport{CPUSteadySeconds: secs(pg2 - pg1), CPUSteadyCores: round2((pg2 - pg1).Seconds() / time.Since(steadyStart).Seconds())}
+		rep.Postgres = postgresReport(pg1, pg2, time.Since(steadyStart))
+		rep.Postgres.attribute(socketPorts(o.ServerPID), time.Since(steadyStart).Seconds())
 	}
 	if m := r.scrape(ctx); m != nil && rep.Runtime != nil {
 		if n := m["helpline_store_batch_messages_count"] - metricsConnected["helpline_store_batch_messages_count"]; n > 0 {
@@ -209,6 +226,7 @@ func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor,
 	rep.Generator.CPUSteadySeconds = secs(gen2 - gen1)
 	rep.Server.CPUSteadyCores = round2((srv2.CPU - srv1.CPU).Seconds() / elapsed.Seconds())
 	rep.Generator.CPUSteadyCores = round2((gen2 - gen1).Seconds() / elapsed.Seconds())
+	rep.headline()
 }
 
 // stormPhase drops every connection at once, fails the run unless every

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,14 +67,20 @@ func loadAverage() string {
 	return strings.Join(f[:min(3, len(f))], " ")
 }
 
-// postgresCPU sums the CPU time of every process named postgres: the
-// database on this machine, other users' work on it included.
-func postgresCPU() time.Duration {
+// pgProcess is one postgres process and the CPU it had used.
+type pgProcess struct {
+	title string // its command line: "postgres: walwriter", "postgres: postgres test 127.0.0.1(5555) idle"
+	cpu   time.Duration
+}
+
+// postgresProcesses reads the CPU time of every process named postgres:
+// the database on this machine, other users' work on it included.
+func postgresProcesses() map[int]pgProcess {
+	out := map[int]pgProcess{}
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return out
 	}
-	var total time.Duration
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(d.Name())
 		if err != nil {
@@ -82,11 +90,37 @@ func postgresCPU() time.Duration {
 		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
 			continue
 		}
-		if s, err := readProc(pid); err == nil {
-			total += s.CPU
+		s, err := readProc(pid)
+		if err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		title := strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))
+		out[pid] = pgProcess{title: title, cpu: s.CPU}
+	}
+	return out
+}
+
+// postgresReport is what every postgres process used between two readings
+// elapsed apart; a process that started in between counts from zero.
+func postgresReport(before, after map[int]pgProcess, elapsed time.Duration) *PostgresReport {
+	rep := &PostgresReport{}
+	var total time.Duration
+	for pid, p := range after {
+		used := p.cpu
+		if b, ok := before[pid]; ok && b.title != "" {
+			used -= b.cpu
+		}
+		total += used
+		if used > 0 {
+			rep.Processes = append(rep.Processes, PostgresProcess{PID: pid, Title: p.title, CPUSeconds: secs(used),
+				Cores: round2(used.Seconds() / elapsed.Seconds())})
 		}
 	}
-	return total
+	slices.SortFunc(rep.Processes, func(a, b PostgresProcess) int { return cmp.Compare(b.CPUSeconds, a.CPUSeconds) })
+	rep.CPUSteadySeconds = secs(total)
+	rep.CPUSteadyCores = round2(total.Seconds() / elapsed.Seconds())
+	return rep
 }
 
 // selfCPU is the generator's own user + system CPU time.

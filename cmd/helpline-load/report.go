@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +34,9 @@ type Report struct {
 		Connects        int64 `json:"connects"` // successful WebSocket sign-ins, reconnects included
 		FailedAttempts  int64 `json:"failed_attempts"`
 		UnexpectedDrops int64 `json:"unexpected_drops"` // closed by the server or the network, not by the storm
+		// Frames other than error that came before ready (an offer, say):
+		// PROTOCOL.md §3.1 says ready is always first. Fails the run.
+		FramesBeforeReady int64 `json:"frames_before_ready"`
 	} `json:"connections"`
 	Conversations struct {
 		Started         int   `json:"started"`
@@ -67,6 +71,8 @@ type Report struct {
 	Assignment         Percentiles    `json:"assignment"`             // seeker's arrival → told a counsellor took it
 	Received           []FrameCount   `json:"frames_received"`        // by the clients, per frame type, whole run
 	ReceivedSteady     []FrameCount   `json:"frames_received_steady"` // the same, steady phase only
+	StaffFrames        StaffFrames    `json:"staff_frames"`           // what the consoles received
+	Headline           Headline       `json:"headline"`
 	Runtime            *RuntimeReport `json:"server_runtime,omitempty"`
 	Storm              *StormReport   `json:"storm,omitempty"`
 	Queue              *QueueReport   `json:"queue,omitempty"`
@@ -91,7 +97,9 @@ type Report struct {
 		CPUSteadyCores   float64 `json:"cpu_steady_cores"`
 	} `json:"generator"`
 	Phases struct {
-		SignIn   float64 `json:"sign_in"` // accounts made and signed in
+		// Accounts made and signed in (argon2id hashing), all of it before
+		// the first WebSocket: outside every window measured below.
+		SignIn   float64 `json:"sign_in"`
 		Consoles float64 `json:"consoles"`
 		Ramp     float64 `json:"ramp"` // arrivals until all established
 		Steady   float64 `json:"steady"`
@@ -116,13 +124,85 @@ type Settings struct {
 	Jitter            float64 `json:"jitter_seconds"`
 	BodyBytes         int     `json:"body_bytes"`
 	Storm             bool    `json:"storm"`
+	Pairs             bool    `json:"pairs"`
+	Target            string  `json:"target"`
+}
+
+// StaffFrames are the frames the counsellors' consoles received, per type,
+// while they connected and seekers arrived (the ramp) and in the steady
+// phase; the bytes are those of the staff types (staffFrameTypes) alone.
+type StaffFrames struct {
+	Ramp        []FrameCount `json:"ramp"`
+	Steady      []FrameCount `json:"steady"`
+	RampBytes   int64        `json:"ramp_staff_bytes"`
+	SteadyBytes int64        `json:"steady_staff_bytes"`
+}
+
+// staffFrameTypes are the frames about the team and the queue rather than
+// one's own conversations: what grows with the number of consoles.
+var staffFrameTypes = map[string]bool{"team": true, "team_changes": true, "queue": true, "offer": true, "status": true, "position": true, "other": true}
+
+func staffBytes(fc []FrameCount) int64 {
+	var n int64
+	for _, f := range fc {
+		if staffFrameTypes[f.Type] {
+			n += f.Bytes
+		}
+	}
+	return n
+}
+
+// Headline is the steady phase's cost: the CPU of the server and (with
+// --postgres-cpu) of every postgres process, in cores, per 1,000 messages
+// a second received.
+type Headline struct {
+	MessagesPerSecond float64 `json:"messages_per_second"`
+	ServerCores       float64 `json:"server_cores"`
+	PostgresCores     float64 `json:"postgres_cores"`
+	TotalCores        float64 `json:"total_cores"`
+	CoresPer1000      float64 `json:"cores_per_1000_messages_per_second"`
+	// Without other clients' backends (when the server's could be told
+	// apart): server + its backends + PostgreSQL's background processes.
+	OwnCoresPer1000 float64 `json:"own_cores_per_1000_messages_per_second,omitempty"`
+}
+
+func (r *Report) headline() {
+	h := Headline{MessagesPerSecond: r.Messages.PerSecond, ServerCores: r.Server.CPUSteadyCores}
+	if r.Postgres != nil {
+		h.PostgresCores = r.Postgres.CPUSteadyCores
+	}
+	h.TotalCores = round2(h.ServerCores + h.PostgresCores)
+	if h.MessagesPerSecond > 0 {
+		h.CoresPer1000 = round2(h.TotalCores / (h.MessagesPerSecond / 1000))
+		if pg := r.Postgres; pg != nil && pg.Attributed {
+			h.OwnCoresPer1000 = round2((h.ServerCores + pg.ServerBackendsCores + pg.BackgroundCores) / (h.MessagesPerSecond / 1000))
+		}
+	}
+	r.Headline = h
+	r.StaffFrames.RampBytes = staffBytes(r.StaffFrames.Ramp)
+	r.StaffFrames.SteadyBytes = staffBytes(r.StaffFrames.Steady)
 }
 
 // PostgresReport is the CPU of every postgres process on the machine in the
 // steady phase (other users of the database included).
 type PostgresReport struct {
-	CPUSteadySeconds float64 `json:"cpu_steady_seconds"`
-	CPUSteadyCores   float64 `json:"cpu_steady_cores"`
+	CPUSteadySeconds float64           `json:"cpu_steady_seconds"`
+	CPUSteadyCores   float64           `json:"cpu_steady_cores"`
+	Processes        []PostgresProcess `json:"processes"` // each that used any CPU, busiest first
+	// The same CPU by whose it was (pgowner.go), when the server's pid was known.
+	Attributed          bool    `json:"attributed"`
+	ServerBackendsCores float64 `json:"server_backends_cores"` // backends of the measured server's connections
+	BackgroundCores     float64 `json:"background_cores"`      // postmaster, checkpointer, WAL writer …, shared by every client
+	OtherBackendsCores  float64 `json:"other_backends_cores"`  // other clients' backends: not the server's doing
+}
+
+// PostgresProcess is one postgres process's CPU in the steady phase.
+type PostgresProcess struct {
+	PID        int     `json:"pid"`
+	Title      string  `json:"title"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Cores      float64 `json:"cores"`
+	Kind       string  `json:"kind"` // server, background or other
 }
 
 // StormReport is the reconnect storm: every client dropped at once.
@@ -142,7 +222,8 @@ type StormReport struct {
 func newReport(o Options) Report {
 	r := Report{RunID: o.RunID, Label: o.Label, Started: time.Now().UTC().Truncate(time.Second), Failures: []string{}, Problems: []string{},
 		Settings: Settings{URL: o.URL, Seekers: o.Seekers, CounselorCapacity: o.CounselorCapacity, Routing: o.Routing, ArrivalRate: o.ArrivalRate,
-			Duration: o.Duration.Seconds(), Interval: o.Interval.Seconds(), Jitter: o.Jitter.Seconds(), BodyBytes: o.BodyBytes, Storm: o.Storm}}
+			Duration: o.Duration.Seconds(), Interval: o.Interval.Seconds(), Jitter: o.Jitter.Seconds(), BodyBytes: o.BodyBytes, Storm: o.Storm,
+			Pairs: o.Pairs, Target: cmp.Or(o.Target, TargetHelpline)}}
 	r.Server.PID = o.ServerPID
 	return r
 }
@@ -171,11 +252,17 @@ func (r *Report) WriteTable(w io.Writer) {
 	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
 	row("run", "%s%s  %s  (%d CPUs, GOMAXPROCS %d, %s; load average %s before, %s after)", r.RunID, label, r.Started.Format(time.RFC3339),
 		r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.GoVersion, r.Machine.LoadBefore, r.Machine.LoadAfter)
-	row("settings", "%d seekers, capacity %d, %s routing, arrivals %.0f/s, %gs steady, each side every %gs ± %gs, %d-byte bodies, storm %v",
-		s.Seekers, s.CounselorCapacity, s.Routing, s.ArrivalRate, s.Duration, s.Interval, s.Jitter, s.BodyBytes, s.Storm)
+	h := r.Headline
+	row("HEADLINE", "%.2f cores per 1,000 messages/s (server %.2f + PostgreSQL %.2f = %.2f cores at %.0f messages/s, steady phase)",
+		h.CoresPer1000, h.ServerCores, h.PostgresCores, h.TotalCores, h.MessagesPerSecond)
+	if h.OwnCoresPer1000 > 0 {
+		row("  without others", "%.2f cores per 1,000 messages/s (other clients' postgres backends left out)", h.OwnCoresPer1000)
+	}
+	row("settings", "%s%d seekers, capacity %d, %s routing, arrivals %.0f/s, %gs steady, each side every %gs ± %gs, %d-byte bodies, storm %v",
+		pairsLabel(s), s.Seekers, s.CounselorCapacity, s.Routing, s.ArrivalRate, s.Duration, s.Interval, s.Jitter, s.BodyBytes, s.Storm)
 	c := r.Connections
-	row("connections", "%d (%d seekers + %d counsellors); open at steady %d, peak %d; %d WebSocket connects, %d failed attempts, %d unexpected drops",
-		c.Total, c.Seekers, c.Counselors, c.Open, c.Peak, c.Connects, c.FailedAttempts, c.UnexpectedDrops)
+	row("connections", "%d (%d seekers + %d counsellors); open at steady %d, peak %d; %d WebSocket connects, %d failed attempts, %d unexpected drops, %d frames before ready",
+		c.Total, c.Seekers, c.Counselors, c.Open, c.Peak, c.Connects, c.FailedAttempts, c.UnexpectedDrops, c.FramesBeforeReady)
 	v := r.Conversations
 	row("conversations", "%d started, %d established, %d ended; %d accept conflicts", v.Started, v.Established, v.Ended, v.AcceptConflicts)
 	m := r.Messages
@@ -192,13 +279,10 @@ func (r *Report) WriteTable(w io.Writer) {
 		counts []FrameCount
 	}{{"frames in", r.Received}, {"  in steady", r.ReceivedSteady}} {
 		if len(fc.counts) > 0 {
-			var parts []string
-			for _, f := range fc.counts {
-				parts = append(parts, fmt.Sprintf("%s %d (%s)", f.Type, f.Frames, size(f.Bytes)))
-			}
-			row(fc.name, "%s", strings.Join(parts, ", "))
+			row(fc.name, "%s", frameList(fc.counts))
 		}
 	}
+	r.writeStaffFrames(row)
 	if st := r.Storm; st != nil {
 		row("storm", "%d clients dropped at once; %d/%d conversations resumed, all within %.2f s (client p50 %.0f ms, p99 %.0f ms); %d in flight, %d resent, %d failed attempts",
 			st.Clients, st.Resumed, st.Conversations, st.AllResumedSeconds, st.Client.P50, st.Client.P99, st.InFlight, st.Resent, st.FailedAttempts)
@@ -222,13 +306,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			mib(rt.LiveHeapBaselineKiB), mib(rt.LiveHeapConnectedKiB), mib(rt.StacksBaselineKiB), mib(rt.StacksConnectedKiB), rt.Goroutines,
 			rt.PerConnectionKiB, rt.BatchMean, rt.SlowClosed, rt.Refused)
 	}
-	if pg := r.Postgres; pg != nil {
-		row("PostgreSQL CPU", "steady %.1f s = %.2f cores (every postgres process on the machine)", pg.CPUSteadySeconds, pg.CPUSteadyCores)
-	}
+	r.writePostgres(row)
 	g := r.Generator
 	row("generator CPU", "%.1f s in all; steady %.1f s = %.2f cores", g.CPUSeconds, g.CPUSteadySeconds, g.CPUSteadyCores)
 	p := r.Phases
-	row("phases", "sign-in %.1f s, consoles %.1f s, ramp %.1f s, steady %.1f s, drain %.1f s, queue %.1f s, end %.1f s",
+	row("phases", "sign-in %.1f s (accounts and sign-ins, before any WebSocket: outside the measure windows), consoles %.1f s, ramp %.1f s, steady %.1f s, drain %.1f s, queue %.1f s, end %.1f s",
 		p.SignIn, p.Consoles, p.Ramp, p.Steady, p.Drain, p.Queue, p.End)
 	for _, pr := range r.Problems {
 		row("problem", "%s", pr)
@@ -239,6 +321,57 @@ func (r *Report) WriteTable(w io.Writer) {
 		row("result", "FAILED: %s", strings.Join(r.Failures, "; "))
 	}
 	tw.Flush()
+}
+
+func (r *Report) writeStaffFrames(row func(k, format string, args ...any)) {
+	sf := r.StaffFrames
+	row("console frames", "staff frames (%s) %s during the ramp, %s in the steady phase", staffList(), size(sf.RampBytes), size(sf.SteadyBytes))
+	for _, fc := range []struct {
+		name   string
+		counts []FrameCount
+	}{{"  in ramp", sf.Ramp}, {"  in steady", sf.Steady}} {
+		if len(fc.counts) > 0 {
+			row(fc.name, "%s", frameList(fc.counts))
+		}
+	}
+}
+
+func (r *Report) writePostgres(row func(k, format string, args ...any)) {
+	if pg := r.Postgres; pg != nil {
+		row("PostgreSQL CPU", "steady %.1f s = %.2f cores (every postgres process on the machine)", pg.CPUSteadySeconds, pg.CPUSteadyCores)
+		if pg.Attributed {
+			row("  by whose", "%.2f cores in the server's backends, %.2f in background processes, %.2f in other clients' backends",
+				pg.ServerBackendsCores, pg.BackgroundCores, pg.OtherBackendsCores)
+		}
+		for _, p := range pg.Processes {
+			row("  postgres", "pid %d (%s): %.2f s = %.2f cores  %.70s", p.PID, p.Kind, p.CPUSeconds, p.Cores, p.Title)
+		}
+	}
+}
+
+func frameList(counts []FrameCount) string {
+	var parts []string
+	for _, f := range counts {
+		parts = append(parts, fmt.Sprintf("%s %d (%s)", f.Type, f.Frames, size(f.Bytes)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func staffList() string {
+	var names []string
+	for _, t := range frameTypes {
+		if staffFrameTypes[t] {
+			names = append(names, t)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func pairsLabel(s Settings) string {
+	if !s.Pairs {
+		return ""
+	}
+	return "pairs against " + s.Target + ": "
 }
 
 func pct(p Percentiles, p95 bool) string {

@@ -34,6 +34,7 @@ type runner struct {
 	latency, stormLatency, ack, assign samples
 	latencyTo                          [2]samples // steady latency by receiving side
 	traffic                            *traffic
+	consoleTraffic                     *traffic // what the counsellors' consoles received
 
 	mu      sync.Mutex
 	clients []*client
@@ -74,6 +75,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if o.Target == TargetRelay {
+		return runRelay(ctx, o)
+	}
 	nw, err := newNetwork(ctx, o.URL, o.LocalAddrs)
 	if err != nil {
 		return Report{}, err
@@ -85,7 +89,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := &runner{o: o, nw: nw, ctx: ctx, reg: registry{byID: map[string]*conversation{}}, traffic: newTraffic(),
-		notBefore: time.Now().Add(-time.Second)}
+		consoleTraffic: newTraffic(), notBefore: time.Now().Add(-time.Second)}
 	rep := newReport(o)
 	defer r.stopAll()
 
@@ -104,12 +108,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	pinger := time.NewTicker(5 * time.Second)
 	defer pinger.Stop()
 	go r.ping(ctx, pinger.C)
-	if err := r.connectConsoles(ctx, &rep, tokens); err != nil {
+	during, err := r.consolesFirst(ctx, &rep, tokens)
+	if err != nil {
 		return rep, err
 	}
 
 	// 2. Seekers arrive at a bounded rate; counsellors accept them.
-	half := r.ramp(ctx, &rep, mon)
+	half := r.ramp(ctx, &rep, mon, during)
 	if ctx.Err() != nil {
 		r.account(&rep, nil)
 		rep.finish()
@@ -124,7 +129,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// 3. Steady messaging.
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
-	r.steady(ctx, sendCtx, &rep, mon, established, metricsConnected)
+	r.steady(ctx, sendCtx, &rep, mon, established, metricsConnected, r.sendLoop)
 
 	// 4. Reconnect storm.
 	if o.Storm && ctx.Err() == nil {
@@ -147,6 +152,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// 8. Close everything and account.
 	r.close(ctx, &rep, mon, start, established)
 	return rep, nil
+}
+
+// consolesFirst connects the consoles before any seeker arrives, except in
+// the pairs workload: then it returns them, to connect during the ramp.
+func (r *runner) consolesFirst(ctx context.Context, rep *Report, tokens []string) (during []string, err error) {
+	if r.o.Pairs {
+		return tokens, nil
+	}
+	return nil, r.connectConsoles(ctx, rep, tokens)
 }
 
 // arrive is one help-seeker: start a conversation over HTTP, then connect.

@@ -179,6 +179,7 @@ type counters struct {
 	arrivals, arrivalFailures atomic.Int64
 	connects, connectFailures atomic.Int64
 	unexpectedDrops           atomic.Int64
+	beforeReady               atomic.Int64 // frames (other than error) a client got before ready: a protocol violation
 	established, endedSides   atomic.Int64
 	endedAway                 atomic.Int64 // a counsellor was away when it ended and was refused its tail
 	lateRefusals              atomic.Int64 // a repeat of an already acknowledged send refused (harmless)
