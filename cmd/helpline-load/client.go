@@ -139,6 +139,21 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// authFrame is the client's auth frame. A console asks for the broadcasts
+// the web console asks for (queue changes and the team), so that the staff
+// traffic measured is a real console's; one that picks from the queue
+// needs whole queue frames instead (PROTOCOL.md 3.1, "Streams").
+func (c *client) authFrame() []byte {
+	if c.side != counselorSide {
+		return []byte(`{"type":"auth","token":"` + c.token + `"}`)
+	}
+	queue := "queue_changes"
+	if c.r.o.Routing == RoutingPick {
+		queue = "queue"
+	}
+	return []byte(`{"type":"auth","token":"` + c.token + `","streams":["` + queue + `","team"]}`)
+}
+
 // connect dials, authenticates and returns the ready frame.
 func (c *client) connect(ctx context.Context) (*websocket.Conn, chatclient.Frame, error) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -151,7 +166,7 @@ func (c *client) connect(ctx context.Context) (*websocket.Conn, chatclient.Frame
 		return nil, chatclient.Frame{}, err
 	}
 	ws.SetReadLimit(readLimit)
-	if err := ws.Write(dctx, websocket.MessageText, []byte(`{"type":"auth","token":"`+c.token+`"}`)); err != nil {
+	if err := ws.Write(dctx, websocket.MessageText, c.authFrame()); err != nil {
 		ws.CloseNow()
 		return nil, chatclient.Frame{}, err
 	}
