@@ -103,6 +103,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "helpline-load: warning: open file limit is %d, a run this size needs about %d\n", got, need)
 	}
 
+	return runAndReport(ctx, o, *jsonFile, stdout, stderr)
+}
+
+// runAndReport runs the load, prints its report (and writes it as JSON to
+// jsonFile, when given) and returns the exit code: 1 when the run failed.
+func runAndReport(ctx context.Context, o Options, jsonFile string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := Run(ctx, o)
 	if err != nil {
@@ -115,10 +121,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rep.WriteTable(stdout)
 	fmt.Fprintf(stdout, "(run took %s)\n", time.Since(start).Round(time.Second))
-	if *jsonFile != "" {
+	if jsonFile != "" {
 		w := stdout
-		if *jsonFile != "-" {
-			f, err := os.Create(*jsonFile)
+		if jsonFile != "-" {
+			f, err := os.Create(jsonFile)
 			if err != nil {
 				fmt.Fprintf(stderr, "helpline-load: %v\n", err)
 				return 1

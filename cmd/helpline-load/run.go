@@ -126,32 +126,40 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		o.OnPhase("connected")
 	}
 
+	r.afterRamp(ctx, &rep, mon, start, established, metricsConnected)
+	return rep, nil
+}
+
+// afterRamp runs the phases once every conversation is established:
+// steady messaging, the storm, the drain, the queue, the ends, and the
+// accounting.
+func (r *runner) afterRamp(ctx context.Context, rep *Report, mon *monitor, start usage, established []*conversation, metricsConnected map[string]float64) {
+	o := r.o
 	// 3. Steady messaging.
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
-	r.steady(ctx, sendCtx, &rep, mon, established, metricsConnected, r.sendLoop)
+	r.steady(ctx, sendCtx, rep, mon, established, metricsConnected, r.sendLoop)
 
 	// 4. Reconnect storm.
 	if o.Storm && ctx.Err() == nil {
-		r.stormPhase(ctx, &rep, established)
+		r.stormPhase(ctx, rep, established)
 	}
 	stopSending()
 	r.senders.Wait()
 
 	// 5. Drain: every message sent is acknowledged and received.
-	r.drain(ctx, &rep)
+	r.drain(ctx, rep)
 
 	// 6. Optionally: a long queue, and how fast offers and places move.
 	if o.Waiting > 0 && ctx.Err() == nil {
-		r.queuePhase(ctx, &rep, established)
+		r.queuePhase(ctx, rep, established)
 	}
 
 	// 7. Seekers end their conversations; both sides see the end.
-	r.endConversations(ctx, &rep)
+	r.endConversations(ctx, rep)
 
 	// 8. Close everything and account.
-	r.close(ctx, &rep, mon, start, established)
-	return rep, nil
+	r.close(ctx, rep, mon, start, established)
 }
 
 // consolesFirst connects the consoles before any seeker arrives, except in

@@ -143,7 +143,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	// Heartbeats come several times within the shortest grace time, so a
 	// connected person is never taken for gone.
 	heartbeat := min(max(min(cfg.CounselorGrace, cfg.SeekerGrace)/4, 100*time.Millisecond), 10*time.Second)
-	maxQueue := cfg.MaxQueue
 	// The supervisor page: the switchboard's pauses and the breaks, shared
 	// on PostgreSQL; the router reads the one and feeds the other.
 	pauses, breaks := supervisionStores(s.pool)
@@ -154,11 +153,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	}
 	router := routing.New(routing.Config{Heartbeat: heartbeat, Mode: cfg.Routing, OfferTimeout: cfg.OfferTimeout,
 		Misses: routing.MissPolicy{MaxMisses: cfg.MaxMisses}, CounselorGrace: cfg.CounselorGrace, SeekerGrace: cfg.SeekerGrace,
-		Hours: cfg.Hours, MaxQueue: maxQueue, RequireCounselor: cfg.RequireCounselor, Log: log,
+		Hours: cfg.Hours, MaxQueue: cfg.MaxQueue, RequireCounselor: cfg.RequireCounselor, Log: log,
 		Paused: s.Switchboard, OnStatus: onStatus}, st.routes, chatStore)
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	registry := s.openMetrics()
 	// Risk flags: the observer chat tells of stored seeker text.
 	s.RiskFlags = riskflag.New(riskflag.Config{Matcher: riskflag.NewMatcher(riskLists), Store: st.riskFlags, Log: log})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
@@ -185,6 +182,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 		}
 	}
 	return s, nil
+}
+
+// openMetrics makes the Prometheus registry, with the Go runtime's and
+// the process's collectors, and serves it as s.Metrics.
+func (s *Server) openMetrics() *prometheus.Registry {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.Metrics = promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+	return registry
 }
 
 // loadDemo makes the demo accounts and loads the fictional sample
