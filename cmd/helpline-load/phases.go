@@ -124,14 +124,7 @@ func (r *runner) ramp(ctx context.Context, rep *Report, mon *monitor, during []s
 			}
 		}
 	}()
-	var half halfway
-	allIn := r.waitUntil(ctx, o.AssignTimeout, "conversations established", func() (int64, int64) {
-		n := r.count.established.Load()
-		if half.open == 0 && n >= int64(o.Seekers/2) {
-			half = halfway{sample: mon.sample(), open: r.count.open.Load()}
-		}
-		return n, int64(o.Seekers) - r.count.arrivalFailures.Load()
-	})
+	allIn, half := r.awaitEstablished(ctx, mon, "conversations established")
 	r.arrivals.Wait()
 	rep.Phases.Ramp = secs(time.Since(t0))
 	rep.StaffFrames.Ramp = r.consoleTraffic.counts()
@@ -319,4 +312,19 @@ func (r *runner) close(ctx context.Context, rep *Report, mon *monitor, start usa
 	rep.Machine.LoadAfter = loadAverage()
 	r.account(rep, established)
 	rep.finish()
+}
+
+// awaitEstablished waits until every arrival is established (or failed,
+// or the assign timeout passes), taking the halfway sample on the way, and
+// says whether all got in.
+func (r *runner) awaitEstablished(ctx context.Context, mon *monitor, what string) (allIn bool, half halfway) {
+	o := r.o
+	allIn = r.waitUntil(ctx, o.AssignTimeout, what, func() (int64, int64) {
+		n := r.count.established.Load()
+		if half.open == 0 && n >= int64(o.Seekers/2) {
+			half = halfway{sample: mon.sample(), open: r.count.open.Load()}
+		}
+		return n, int64(o.Seekers) - r.count.arrivalFailures.Load()
+	})
+	return allIn, half
 }

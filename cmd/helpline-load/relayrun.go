@@ -99,14 +99,7 @@ func (r *runner) relayRamp(ctx context.Context, rep *Report, mon *monitor) ([]*p
 			go r.relayArrive(ctx, peers[2*i+int(counselorSide)], peers[2*i+int(seekerSide)])
 		}
 	}()
-	var half halfway
-	allIn := r.waitUntil(ctx, o.AssignTimeout, "pairs connected", func() (int64, int64) {
-		n := r.count.established.Load()
-		if half.open == 0 && n >= int64(o.Seekers/2) {
-			half = halfway{sample: mon.sample(), open: r.count.open.Load()}
-		}
-		return n, int64(o.Seekers) - r.count.arrivalFailures.Load()
-	})
+	allIn, half := r.awaitEstablished(ctx, mon, "pairs connected")
 	r.arrivals.Wait()
 	rep.Phases.Ramp = secs(time.Since(t0))
 	if !allIn {
