@@ -96,9 +96,16 @@ func textOf(sel string) chromedp.Action[string] {
 }
 
 // chooseLanguage picks a language from the page's own switcher.
+// chooseLanguage picks a language in the page's switcher. The switcher is in
+// the HTML from the start but gets its options (and its change handler) only
+// once the page has loaded its configuration: a choice made before that is
+// silently lost, so wait for the option first.
 func chooseLanguage(lang string) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('lang-switch');
-		s.value = '` + lang + `'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+	return chromedp.Steps(
+		chromedp.Poll[chromedp.Void](`!!document.querySelector('#lang-switch option[value="`+lang+`"]')`,
+			chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('lang-switch');
+		s.value = '`+lang+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
 }
 
 const countMessages = `document.querySelectorAll('#messages li.msg').length`
