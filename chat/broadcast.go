@@ -30,6 +30,8 @@ type broadcaster struct {
 	queue queueCast
 	// The team as consoles were last told.
 	team teamCast
+	// Which queue_changes consoles see the list, which only the total.
+	views queueViews
 	// The clock of the throttles (SetStaffClock).
 	clock atomic.Pointer[StaffClock]
 }
@@ -176,7 +178,8 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 	clock := b.clock.Load()
 	var queue, queueChanges, team *serverFrame
 	var err error
-	if b.queueDue.due(clock, staffQueueEvery, b.markDirty) {
+	queueRead := b.queueDue.due(clock, staffQueueEvery, b.markDirty)
+	if queueRead {
 		var c queueChange
 		var whole serverFrame
 		if c, whole, err = b.queue.replace(waiting, clock.Now()); err != nil {
@@ -187,7 +190,8 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 			queue, queueChanges = &whole, &f
 		}
 	}
-	if b.teamDue.due(clock, staffTeamEvery, b.markDirty) {
+	teamRead := b.teamDue.due(clock, staffTeamEvery, b.markDirty)
+	if teamRead {
 		var c teamChange
 		// On an error the queue still goes out: it is already marked as sent.
 		if c, err = b.teamChanges(ctx, clock.Now()); err == nil && !c.empty() {
@@ -198,20 +202,27 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 	// Listed only now, after the team snapshot was replaced: a console that
 	// connected meanwhile may already have that snapshot, and then ignores
 	// the changes its version includes; listed before, it could miss them.
-	if queue != nil || team != nil {
-		for _, c := range b.hub.consoles(0) {
-			if queue != nil && c.wants(streamQueue) {
-				c.enqueue(*queue)
-			}
-			if queueChanges != nil && c.wants(streamQueueChanges) {
-				c.enqueue(*queueChanges)
-			}
-			if team != nil && c.wants(streamTeam) {
-				c.enqueue(*team)
-			}
-		}
+	// A team read may have changed who is at capacity, hence whose queue
+	// view, even when neither the queue nor the listed team changed.
+	if queue != nil || team != nil || (teamRead && err == nil) {
+		b.sendToConsoles(b.hub.consoles(0), queue, queueChanges, team)
 	}
 	return err
+}
+
+// sendToConsoles queues each console the frames of its streams: whole
+// queue frames, its view of the queue's changes (queueViews) and the
+// team's changes.
+func (b *broadcaster) sendToConsoles(consoles []*Conn, queue, queueChanges, team *serverFrame) {
+	for _, c := range consoles {
+		if queue != nil && c.wants(streamQueue) {
+			c.enqueue(*queue)
+		}
+		if team != nil && c.wants(streamTeam) {
+			c.enqueue(*team)
+		}
+	}
+	b.views.send(consoles, queueChanges, b.queue.snapshotFrame, b.queue.waitingTotal())
 }
 
 // teamChanges reads the team, makes it the snapshot consoles start from,
@@ -221,6 +232,7 @@ func (b *broadcaster) teamChanges(ctx context.Context, now time.Time) (teamChang
 	if err != nil {
 		return teamChange{}, err
 	}
+	b.views.setFull(team)
 	return b.team.replace(team, now)
 }
 

@@ -152,6 +152,13 @@ func (q *queueCast) set(listed []queueItem, total int) error {
 	return nil
 }
 
+// waitingTotal is how many wait, as consoles were last told.
+func (q *queueCast) waitingTotal() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.total
+}
+
 func (q *queueCast) primedAt() (bool, time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -93,7 +93,7 @@ func (c *Conn) sendSnapshots() error {
 		if err != nil {
 			return err
 		}
-		c.enqueue(q)
+		c.svc.cast.views.start(c, q, c.svc.cast.queue.waitingTotal()) // or only the total, at capacity
 	}
 	if c.wants(streamTeam) {
 		team, err := c.svc.cast.teamFrame(c.ctx)

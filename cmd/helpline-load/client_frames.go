@@ -144,7 +144,7 @@ func (c *client) wants(t string) bool {
 	switch t {
 	case "queue":
 		return c.side == counselorSide && c.r.o.Routing == RoutingPick && c.active < c.capacity
-	case "team", "team_changes", "queue_changes", "typing", "pong", "status", "notes":
+	case "team", "team_changes", "queue_changes", "queue_total", "typing", "pong", "status", "notes":
 		return false
 	}
 	return true // unknown types included (t is "" if the sniffing failed)

@@ -140,7 +140,7 @@ type StaffFrames struct {
 
 // staffFrameTypes are the frames about the team and the queue rather than
 // one's own conversations: what grows with the number of consoles.
-var staffFrameTypes = map[string]bool{"team": true, "team_changes": true, "queue": true, "queue_changes": true, "offer": true, "status": true, "position": true, "other": true}
+var staffFrameTypes = map[string]bool{"team": true, "team_changes": true, "queue": true, "queue_changes": true, "queue_total": true, "offer": true, "status": true, "position": true, "other": true}
 
 func staffBytes(fc []FrameCount) int64 {
 	var n int64

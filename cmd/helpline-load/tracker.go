@@ -214,7 +214,7 @@ type traffic struct {
 	kinds map[string]*[2]atomic.Int64 // frames, bytes; fixed after newTraffic
 }
 
-var frameTypes = []string{"message", "ack", "synced", "conversation", "queue", "queue_changes", "team", "team_changes", "position", "offer", "status",
+var frameTypes = []string{"message", "ack", "synced", "conversation", "queue", "queue_changes", "queue_total", "team", "team_changes", "position", "offer", "status",
 	"ready", "error", "pong", "typing", "notes", "other"}
 
 func newTraffic() *traffic {

@@ -179,6 +179,8 @@ type consoleState struct {
 	teamFrames            int
 	queueFrames           int
 	bad                   string // a frame that was not JSON
+	lastQueue             string // the type of the last queue, queue_changes or queue_total frame
+	queueListed           int    // entries in the last queue frame
 	versions              map[int64]bool
 }
 
@@ -255,10 +257,14 @@ func (c *countingConsole) read(ws *websocket.Conn, ready chan<- error) {
 // everyone, as the server once did) the length of the list.
 func (c *countingConsole) apply(f chatclient.Frame, size int) {
 	switch f.Type {
-	case "queue", "queue_changes":
+	case "queue", "queue_changes", "queue_total":
 		c.s.queueBytes += size
 		c.s.queueFrames++
 		c.s.waiting = f.WaitingTotal
+		c.s.lastQueue = f.Type
+		if f.Type == "queue" {
+			c.s.queueListed = len(f.Waiting)
+		}
 	case "team":
 		c.s.teamBytes += size
 		c.s.teamFrames++

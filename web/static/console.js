@@ -6,7 +6,7 @@
 import H from './common.js';
 import { S, ui, peek, allStates, resetState, conversations, isAccepting, isMyName } from './console/state.js';
 import { $, flash, updateTitle } from './console/util.js';
-import { onQueue, onQueueChanges, onOffer, onAcceptError, wireQueue } from './console/queue.js';
+import { onQueue, onQueueChanges, onQueueTotal, onOffer, onAcceptError, wireQueue } from './console/queue.js';
 import { STREAMS } from './console/streams.js';
 import { onTeam, onTeamChanges, renderTeam } from './console/team.js';
 import { onMember, wireStatus } from './console/status.js';
@@ -124,7 +124,7 @@ function startSession(sess) {
     on: {
       ready: onReady, conversation: onConversation, message: onMessage, pending: onPending,
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
-      typing: onTyping, queue: onQueue, queue_changes: onQueueChanges, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
+      typing: onTyping, queue: onQueue, queue_changes: onQueueChanges, queue_total: onQueueTotal, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
       notes: onNotes, transfer_targets: onTransferTargets,
       watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision

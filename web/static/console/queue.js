@@ -44,6 +44,7 @@ function entries(list) {
 // The queue whole: when the socket opens (and when we ask again), with its version.
 export function onQueue(f) {
   const list = entries(f.waiting);
+  S.queueCounted = false;
   S.queueVersion = Number.isInteger(f.queue_version) ? f.queue_version : null;
   S.snapshotAsked = false;
   queueNow(list, Number.isInteger(f.waiting_total) ? f.waiting_total : list.length,
@@ -68,6 +69,17 @@ export function onQueueChanges(f) {
     list = list.filter((q) => at.has(q.conversation_id)).sort((a, b) => at.get(a.conversation_id) - at.get(b.conversation_id));
   }
   queueNow(list, Number.isInteger(f.waiting_total) ? f.waiting_total : list.length, S.queuePageSize || list.length);
+}
+
+// While we are at capacity the server sends only how many wait (we could not accept one), and
+// the list again, as a `queue` frame, once we have room. Changes to the list we no longer
+// have are ignored until then (no version).
+export function onQueueTotal(f) {
+  S.queue = [];
+  S.queueTotal = Number.isInteger(f.waiting_total) ? f.waiting_total : 0;
+  S.queueVersion = null;
+  S.queueCounted = true;
+  renderQueue();
 }
 
 function queueNow(list, total, pageSize) {
@@ -157,11 +169,12 @@ export function renderQueue() {
       const accept = li.querySelector('button.accept');
       if (accept) accept.disabled = full || isAccepting(q.conversation_id);
     });
-  $('queue-empty').hidden = S.queue.length > 0;
-  $('queue-full').hidden = !(full && S.queue.length);
+  $('queue-empty').hidden = S.queue.length > 0 || S.queueTotal > 0;
+  $('queue-full').hidden = !(full && S.queueTotal > 0);
   const more = $('queue-more');
   const hidden = S.queueTotal - S.queue.length;
-  if (hidden > 0) H.setText(more, 'console.queue_more', { count: hidden }); else H.clearText(more);
+  // Only the number while we are at capacity: "N waiting"; else those past the listed ones.
+  if (hidden > 0) H.setText(more, S.queueCounted ? 'console.queue_waiting' : 'console.queue_more', { count: hidden }); else H.clearText(more);
   more.hidden = !(hidden > 0);
 }
 

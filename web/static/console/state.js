@@ -18,6 +18,7 @@ export const S = {
   teamTotal: 0, // how many are on shift in all: the server lists only the first 50
   teamVersion: null, // the version of that list (team_changes), null before the first
   queueVersion: null, // the version of the queue list (queue_changes), null before the first
+  queueCounted: false, // at capacity: the server sends only how many wait (queue_total), no list
   snapshotAsked: false, // a new `queue` and `team` were asked for and have not come
 };
 
@@ -74,7 +75,7 @@ export function leave(id) {
 
 export function resetState() {
   convs.clear();
-  Object.assign(S, { openId: null, member: null, queue: [], queueTotal: 0, queuePageSize: 0, team: [], teamTotal: 0, teamVersion: null, queueVersion: null, snapshotAsked: false });
+  Object.assign(S, { openId: null, member: null, queue: [], queueTotal: 0, queuePageSize: 0, team: [], teamTotal: 0, teamVersion: null, queueVersion: null, queueCounted: false, snapshotAsked: false });
 }
 
 export function me() { return (S.session && S.session.staff) || {}; }
