@@ -15,7 +15,7 @@ import (
 // for those that asked for queue_changes: a queue frame when they connect,
 // then only what changed. A console that takes whole queue frames (the
 // queue stream, as every console did before) gets one a second while the
-// queue changes, up to 50 entries each; with queue_changes an arrival
+// queue changes, up to queueFrameEntries entries each; with queue_changes an arrival
 // costs it one entry and a departure one id.
 //
 // Versions work as the team's (teamCast): each change makes the next

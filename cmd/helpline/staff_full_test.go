@@ -47,6 +47,8 @@ func TestConsolesAtCapacityAreToldOnlyHowManyWait(t *testing.T) {
 				settle(t, ctx, clock, all, func(s consoleState) bool { return s.waiting == second+1 })
 			}
 			after := queueBytes(all)
+			t.Logf("%d consoles at capacity, %d arrivals: console 0 got %d bytes of queue frames (%d a second)",
+				consoles, arrivals, after[0]-before[0], (after[0]-before[0])/arrivals)
 			for i := range all {
 				if per := (after[i] - before[i]) / arrivals; per > fullQueueBytesPerSecond {
 					t.Errorf("console %d, at capacity: %d bytes of queue frames a second while seekers arrived, over %d: it should be told only how many wait",

@@ -119,8 +119,8 @@ func TestQueueFrameSaysItsPageSize(t *testing.T) {
 		var q struct {
 			PageSize int `json:"page_size"`
 		}
-		if err := json.Unmarshal(f.Raw, &q); err != nil || q.PageSize != 50 {
-			t.Fatalf("queue frame %s: page_size %d, want 50", f.Raw, q.PageSize)
+		if err := json.Unmarshal(f.Raw, &q); err != nil || q.PageSize != 20 {
+			t.Fatalf("queue frame %s: page_size %d, want 20", f.Raw, q.PageSize)
 		}
 	})
 }
