@@ -30,3 +30,20 @@ func TestStoreNotificationDecodesEveryConversation(t *testing.T) {
 		}
 	}
 }
+
+// Bodies already stored are sealed bound to exactly these bytes.
+func TestMessageAADIsUnchanged(t *testing.T) {
+	for _, c := range []struct {
+		id   string
+		seq  int64
+		want string
+	}{
+		{"0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64", 1, "msg:0b9d6a52-3c1f-4d7e-9a55-2f0c8e1b7a64:1"},
+		{"c", 9223372036854775807, "msg:c:9223372036854775807"},
+		{"", 0, "msg::0"},
+	} {
+		if got := string(messageAAD(c.id, c.seq)); got != c.want {
+			t.Fatalf("messageAAD(%q, %d) = %q, want %q", c.id, c.seq, got, c.want)
+		}
+	}
+}

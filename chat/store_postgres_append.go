@@ -216,10 +216,10 @@ func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []A
 	}
 	pb := &pgx.Batch{}
 	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), last_seq FROM conversations
-		WHERE id = ANY($1::text[]::uuid[])`+locking, read)
+		WHERE id = ANY($1::text[]::uuid[])`+locking, textArray(read))
 	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
 		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
-		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, dupConv, dupSender, dupClient)
+		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, textArray(dupConv), textArray(dupSender), textArray(dupClient))
 	br := db.SendBatch(ctx, pb)
 	defer br.Close()
 	if err := readStates(br, states); err != nil {
@@ -281,9 +281,9 @@ func (s *PostgresStore) readExisting(br pgx.BatchResults) (map[clientKey]Message
 // messageRows are the columns of the messages to insert, one slice each
 // (for unnest).
 type messageRows struct {
-	conv, sender, kind, name, client, key []string
+	conv, sender, kind, name, client, key textArray
 	seq, senderID                         []int64
-	body                                  [][]byte
+	body                                  byteaArray
 }
 
 func (r *messageRows) add(m Message, keyID string, sealed []byte) {
@@ -294,7 +294,7 @@ func (r *messageRows) add(m Message, keyID string, sealed []byte) {
 // expectations are, per conversation written to, the last_seq it must
 // still have and the one it gets.
 type expectations struct {
-	conv          []string
+	conv          textArray
 	before, after []int64
 }
 
