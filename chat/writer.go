@@ -12,11 +12,11 @@ import (
 // answers each caller. Under light load a batch is one message and adds no
 // delay; under heavy load batches grow on their own (group commit).
 //
-// With more than one worker (defaultWriteWorkers), each conversation
-// belongs to one worker (by a hash of its id): two
-// workers' batches never hold the same conversation, so they never wait
-// for each other's row locks, and a conversation's messages are stored in
-// the order they reached the writer.
+// With more than one worker (see defaultWriteWorkers), each conversation
+// belongs to one worker (by a hash of its id): two workers' batches never
+// hold the same conversation, so they never wait for each other's row
+// locks, and a conversation's messages are stored in the order they
+// reached the writer.
 type Writer struct {
 	store    Store
 	onStored func([]Message)
