@@ -94,30 +94,48 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 		if err != nil {
 			return err
 		}
-		if e, ok := decodeNotification(n.Channel == messages, n.Payload); ok {
-			handle(e)
-		} else {
+		events, ok := decodeNotification(n.Channel == messages, n.Payload)
+		if !ok {
 			b.log.Warn("ignoring a malformed notification", "channel", n.Channel)
+		}
+		for _, e := range events {
+			handle(e)
 		}
 	}
 }
 
-// decodeNotification reads a store notification ("<id>:<seq>", or
-// "<id>:<seq>:<writer>" naming the store that wrote them) or a
-// JSON-encoded Event.
-func decodeNotification(fromStore bool, payload string) (Event, bool) {
+// decodeNotification reads a store notification (see notifyChannelSQL:
+// "<id>:<seq>[,<id>:<seq>]…:<writer>", one event per conversation, or the
+// older "<id>:<seq>") or a JSON-encoded Event. A malformed payload gives no
+// event at all.
+func decodeNotification(fromStore bool, payload string) ([]Event, bool) {
 	if fromStore {
-		id, rest, ok := strings.Cut(payload, ":")
-		seq, writer, _ := strings.Cut(rest, ":")
-		n, err := strconv.ParseInt(seq, 10, 64)
-		if !ok || err != nil || !isUUID(id) {
-			return Event{}, false
-		}
-		return Event{Type: EventMessages, ConversationID: id, Seq: n, Writer: writer}, true
+		return decodeStoreNotification(payload)
 	}
 	e, err := decodeEvent(payload)
 	if err != nil || e.Type == "" {
-		return Event{}, false
+		return nil, false
 	}
-	return e, true
+	return []Event{e}, true
+}
+
+func decodeStoreNotification(payload string) ([]Event, bool) {
+	n := strings.Count(payload, ",") + 1
+	events := make([]Event, 0, n)
+	for i := range n {
+		entry, rest, _ := strings.Cut(payload, ",")
+		payload = rest
+		id, rest, ok := strings.Cut(entry, ":")
+		seq, writer, hasWriter := strings.Cut(rest, ":")
+		s, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || !isUUID(id) || (hasWriter && i < n-1) {
+			return nil, false
+		}
+		events = append(events, Event{Type: EventMessages, ConversationID: id, Seq: s, Writer: writer})
+	}
+	// The writer is named once, after the last conversation: it wrote them all.
+	for i := range events {
+		events[i].Writer = events[n-1].Writer
+	}
+	return events, true
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -96,8 +97,12 @@ func idSealed(table, dataColumn, kind string) SealedColumn {
 func IDAAD(kind, id string) []byte { return []byte(kind + ":" + id) }
 
 // messageAAD binds a message body to its conversation and sequence number.
+// Built by hand ("msg:<id>:<seq>"): it is made for every message stored
+// and read, and fmt boxed both arguments on the heap.
 func messageAAD(conversationID string, seq int64) []byte {
-	return fmt.Appendf(nil, "msg:%s:%d", conversationID, seq)
+	b := make([]byte, 0, len("msg:")+len(conversationID)+1+20)
+	b = append(append(append(b, "msg:"...), conversationID...), ':')
+	return strconv.AppendInt(b, seq, 10)
 }
 
 // noteAAD binds a handover note to its conversation, author and time.

@@ -58,7 +58,7 @@ type Config struct {
 	BlockPause     time.Duration
 	Languages      map[string]bool // languages a seeker may choose
 	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
-	WriteWorkers   int             // concurrent store batches (default 4)
+	WriteWorkers   int             // concurrent store batches (default defaultWriteWorkers)
 	Metrics        *Metrics        // nil: not exported
 	// HTTPS says the service is reached over HTTPS even when requests
 	// arrive as plain HTTP (a proxy ends TLS): the page's own origin is then
@@ -163,7 +163,7 @@ func withDefaults(cfg Config) Config {
 		cfg.AuthTimeout = authTimeout
 	}
 	if cfg.WriteWorkers == 0 {
-		cfg.WriteWorkers = 4
+		cfg.WriteWorkers = defaultWriteWorkers
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -20,7 +20,8 @@ import (
 // each is still exactly as remembered (same last_seq: nothing was written
 // meanwhile, by this instance or another) and that every sender may still
 // write, and only for those inserts the messages, moves last_seq and
-// notifies, committing as it returns: one round trip for the whole batch.
+// notifies (one notification per notifyPerPayloadSQL conversations, not one
+// each), committing as it returns: one round trip for the whole batch.
 // A conversation that is not as remembered is left untouched by that
 // statement and done again from a fresh read; a retried client id already
 // stored fails the statement (unique index), and the batch is done again
@@ -215,10 +216,10 @@ func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []A
 	}
 	pb := &pgx.Batch{}
 	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), last_seq FROM conversations
-		WHERE id = ANY($1::text[]::uuid[])`+locking, read)
+		WHERE id = ANY($1::text[]::uuid[])`+locking, textArray(read))
 	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
 		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
-		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, dupConv, dupSender, dupClient)
+		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, textArray(dupConv), textArray(dupSender), textArray(dupClient))
 	br := db.SendBatch(ctx, pb)
 	defer br.Close()
 	if err := readStates(br, states); err != nil {
@@ -280,9 +281,9 @@ func (s *PostgresStore) readExisting(br pgx.BatchResults) (map[clientKey]Message
 // messageRows are the columns of the messages to insert, one slice each
 // (for unnest).
 type messageRows struct {
-	conv, sender, kind, name, client, key []string
+	conv, sender, kind, name, client, key textArray
 	seq, senderID                         []int64
-	body                                  [][]byte
+	body                                  byteaArray
 }
 
 func (r *messageRows) add(m Message, keyID string, sealed []byte) {
@@ -293,7 +294,7 @@ func (r *messageRows) add(m Message, keyID string, sealed []byte) {
 // expectations are, per conversation written to, the last_seq it must
 // still have and the one it gets.
 type expectations struct {
-	conv          []string
+	conv          textArray
 	before, after []int64
 }
 
@@ -433,8 +434,12 @@ const appendSQL = `WITH input AS (
 ), ins AS (
 	INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
 	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN up ON up.id = i.c
+), chunked AS (
+	SELECT up.id, up.last_seq, (row_number() OVER (ORDER BY up.id) - 1) / ` + notifyPerPayloadSQL + ` AS chunk FROM up
 ), told AS (
-	SELECT count(pg_notify(` + notifyChannelSQL + `, up.id::text || ':' || up.last_seq || ':' || $14)) AS n FROM up
+	SELECT count(pg_notify(` + notifyChannelSQL + `, p.payload)) AS n FROM (
+		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
+	) p
 )
 SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`

@@ -12,10 +12,22 @@ import (
 // notifyChannelSQL names the PostgreSQL channel on which a committed batch
 // announces "conversation X now has messages up to seq N", so that other
 // instances can deliver them to their own clients. Payload:
-// "<conversation id>:<seq>:<writing store>" (NotifyOrigin). NOTIFY channels are database-wide, so the name
-// includes the schema: deployments (or tests) sharing a database in
-// separate schemas never hear each other.
+// "<conversation id>:<seq>[,<conversation id>:<seq>]…:<writing store>"
+// (NotifyOrigin): a batch sends one notification for up to
+// notifyPerPayloadSQL conversations, since each notification costs the
+// committing transaction, PostgreSQL's queue and every listener the same
+// whatever it carries. A single conversation is the format of the releases
+// before (which read a longer payload as malformed, logged and ignored:
+// in a rolling upgrade, instances still on them miss the announcements of
+// larger batches until they are replaced). NOTIFY channels are
+// database-wide, so the name includes the schema: deployments (or tests)
+// sharing a database in separate schemas never hear each other.
 const notifyChannelSQL = `'helpline_m_' || left(md5(current_schema()), 16)`
+
+// notifyPerPayloadSQL keeps a payload under NOTIFY's 8,000 bytes with room to
+// spare: 120 × (36-byte id + ':' + a 19-digit seq + ',') + the store's
+// name is 6,857 bytes at most.
+const notifyPerPayloadSQL = "120"
 
 const messageColumns = `conversation_id::text, seq, sender, coalesce(sender_id, 0), kind, name, coalesce(client_id, ''), key_id, body, sent_at`
 
