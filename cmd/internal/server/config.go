@@ -96,6 +96,10 @@ type Config struct {
 	// for pages with JavaScript, and the wait for pages without.
 	FloodBits int
 	FloodWait time.Duration
+
+	// StoreWriters is how many batches of messages are stored at once
+	// (HELPLINE_STORE_WRITERS; see chat.Writer).
+	StoreWriters int
 }
 
 // DemoAddr is where the server listens without DATABASE_URL and without
@@ -173,6 +177,7 @@ var Settings = []Setting{
 	{"HELPLINE_EDITS_CHECK", "2s", "how often each instance checks for a new version of the wrap-up form or of a risk phrase list that an admin saved on another instance (the instance where it is saved uses it at once)"},
 	{"HELPLINE_FLOOD_BITS", "16", "the flood waiting step, when a supervisor switches it on: proof-of-work difficulty for the page with JavaScript, in leading zero bits of SHA-256 (each bit doubles the work; 16 is about 65,000 hashes, a second or two on a phone)"},
 	{"HELPLINE_FLOOD_WAIT", "20s", "the flood waiting step for the page without JavaScript: how long its ticket takes to mature before a conversation can start (at most 5m)"},
+	{"HELPLINE_STORE_WRITERS", "1", "how many batches of messages are stored at once (1 to 16); each gathers every message that arrived while the one before was committing (group commit); more than one helps only if commits are slow for reasons other than the database's notification lock (see BENCHMARKS.md)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
@@ -227,6 +232,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.readCare(&c)
 	c.EditsCheck = e.duration("HELPLINE_EDITS_CHECK")
 	e.readFlood(&c)
+	if c.StoreWriters = e.whole("HELPLINE_STORE_WRITERS", 1); c.StoreWriters > 16 {
+		e.fail(fmt.Errorf("HELPLINE_STORE_WRITERS=%d: want 1 to 16", c.StoreWriters))
+	}
 	e.checkRequired(c)
 	return c, errors.Join(e.errs...)
 }

@@ -160,7 +160,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.RiskFlags = riskflag.New(riskflag.Config{Matcher: riskflag.NewMatcher(riskLists), Store: st.riskFlags, Log: log})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, BlockPause: cfg.BlockPause, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat,
-		SeekerTexts: s.RiskFlags})
+		SeekerTexts: s.RiskFlags, WriteWorkers: cfg.StoreWriters})
 	router.SetChat(s.Chat)
 	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
