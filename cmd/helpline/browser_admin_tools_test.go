@@ -54,6 +54,7 @@ func TestBrowserAdminAddsASharedAnswerACounsellorInserts(t *testing.T) {
 	title := map[string]string{"es": "Línea de guardia regional", "en": "Regional duty line"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)
@@ -129,6 +130,7 @@ func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
 	label := map[string]string{"es": "Profesional que consulta", "en": "A professional asking for advice"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)
@@ -229,6 +231,7 @@ func TestBrowserAdminAddsARiskPhrase(t *testing.T) {
 	phrase := map[string]string{"es": "junto a la puerta del colegio", "en": "by the school gate"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)

@@ -29,6 +29,7 @@ func TestBrowserCare(t *testing.T) {
 	}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			w := want[lang]
 			ctx := testCtx(t)

@@ -21,6 +21,7 @@ func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
 	heading := map[string]string{"es": "Ahora mismo muchas personas intentan contactar con nosotros", "en": "Many people are trying to reach us right now"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_FLOOD_BITS": "12"}})
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()

@@ -22,6 +22,7 @@ func TestBrowserSupervisorJoinsAndLeavesInBothLanguages(t *testing.T) {
 	browser := mustBrowser(t)
 	for _, lang := range []string{"es", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, uiStores[lang])
 			tr := uiTexts(t, srv, lang)
 			counsellorPassword := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)

@@ -25,6 +25,7 @@ func TestBrowserNoJSWarmReferralAndFeedbackInBothLanguages(t *testing.T) {
 	}
 	for lang, store := range map[string]string{"es": "postgres", "en": "memory"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s", "HELPLINE_REFERRAL_INTERVAL": "0s"}})
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()

@@ -129,6 +129,7 @@ var nojsIntro = map[string]string{"es": "Puedes hablar con nosotros", "en": "You
 func TestBrowserNoJSWholeConversationInBothLanguages(t *testing.T) {
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			exitTo := servertest.Start(t, "memory")
 			exitURL := exitTo.URL + "/healthz"
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s", "HELPLINE_EXIT_URL": exitURL}})

@@ -21,6 +21,7 @@ func TestBrowserReportShowsEscalations(t *testing.T) {
 	heading := map[string]string{"es": "Avisos a supervisión, por motivo", "en": "Escalations to a supervisor, by reason"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_PUBLIC_REPORT": "true"}})
 			ctx := testCtx(t)
 			counselor, ctoken := mustCounselor(t, ctx, srv, "alex", 12)

@@ -21,6 +21,7 @@ func TestBrowserSeekerFeedback(t *testing.T) {
 	sent := map[string]string{"es": "Gracias", "en": "Thank you"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			seeker := tab(t, mustBrowser(t))
 			browse(t, seeker, "seeker starts a conversation and ends it",

@@ -20,6 +20,7 @@ func TestBrowserRiskFlagInTheQueueAndTheConversation(t *testing.T) {
 	other := map[string]string{"es": "en", "en": "es"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			ctx := testCtx(t)
 			password := srv.MustAccount(t, "lucia", "Lucía", chat.RoleCounselor, 2)

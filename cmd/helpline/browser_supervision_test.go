@@ -21,6 +21,7 @@ func TestBrowserSupervisionInBothLanguages(t *testing.T) {
 	browser := mustBrowser(t)
 	for _, lang := range []string{"es", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, uiStores[lang])
 			tr := uiTexts(t, srv, lang)
 			ctx := testCtx(t)

@@ -19,8 +19,9 @@ import (
 // These tests walk the real pages in Debian's headless Chromium, driven from
 // Go with chromedp, against the real server.
 
-// mustBrowser starts a headless Chromium for the test, or skips (fails, with
-// HELPLINE_REQUIRE_BROWSER=1) when there is none.
+// mustBrowser gives the test a browser of its own (a separate browser
+// context in the package's one headless Chromium, see browser_shared_test.go),
+// or skips (fails, with HELPLINE_REQUIRE_BROWSER=1) when there is no Chromium.
 func mustBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -31,26 +32,7 @@ func mustBrowser(t *testing.T) context.Context {
 		migrationstest.Skipped("browser", "chromium not found on PATH; install it (apt-get install chromium) to run them; HELPLINE_REQUIRE_BROWSER=1 makes this a failure")
 		t.Skip("chromium not installed: skipping browser test")
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(420, 900), // a phone-sized window
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return browser
+	return isolated(t, path)
 }
 
 // tab opens a tab with storage of its own, as a separate person's browser.
@@ -95,17 +77,27 @@ func textOf(sel string) chromedp.Action[string] {
 	return chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)
 }
 
-// chooseLanguage picks a language from the page's own switcher.
-// chooseLanguage picks a language in the page's switcher. The switcher is in
-// the HTML from the start but gets its options (and its change handler) only
-// once the page has loaded its configuration: a choice made before that is
-// silently lost, so wait for the option first.
+// chooseLanguage picks a language in the page's switcher, as a person
+// would, and waits until the page has switched. The switcher is in the HTML
+// from the start but gets its options (and its change handler) only once the
+// page has loaded its configuration: a choice made before that is silently
+// lost, so wait for the option first. The switch itself is asynchronous (the
+// page fetches the language's texts, then translates and redraws): a step
+// taken before it ends can click where a button was before the redraw, or
+// start a conversation in the old language, even when the page was in that
+// language already (choosing it again redraws too). The page saves the
+// choice just before it translates, in the same task, so the saved choice
+// (cleared first) and the page's lang attribute together say it is done.
 func chooseLanguage(lang string) chromedp.Action[chromedp.Void] {
+	saved := `localStorage.getItem('helpline.lang') === '"` + lang + `"'`
 	return chromedp.Steps(
 		chromedp.Poll[chromedp.Void](`!!document.querySelector('#lang-switch option[value="`+lang+`"]')`,
 			chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('lang-switch');
-		s.value = '`+lang+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+		localStorage.removeItem('helpline.lang');
+		s.value = '`+lang+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+		chromedp.Poll[chromedp.Void](saved+` && document.documentElement.lang === '`+lang+`'`,
+			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
 }
 
 const countMessages = `document.querySelectorAll('#messages li.msg').length`
@@ -114,6 +106,7 @@ func TestBrowserFullConversationInBothLanguages(t *testing.T) {
 	intro := map[string]string{"es": "Puedes hablar con nosotros", "en": "You can talk to us"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			password := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)
 			browser := mustBrowser(t)

@@ -26,6 +26,7 @@ func TestBrowserPreparedAnswerAndWrapupAfterTheSeekerLeft(t *testing.T) {
 	filled := map[string][2]string{"es": {"Lima", "Centro Norte"}, "en": {"Leeds", "North Centre"}}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			password := srv.MustAccount(t, "lucia", "Lucía", chat.RoleCounselor, 2)
