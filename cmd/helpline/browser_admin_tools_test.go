@@ -50,6 +50,7 @@ func slowCtx(t *testing.T) context.Context {
 }
 
 func TestBrowserAdminAddsASharedAnswerACounsellorInserts(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	body := map[string]string{"es": "Aquí tienes la línea de {{region}} para cuando la necesites.", "en": "Here is the line for {{region}} whenever you need it."}
 	title := map[string]string{"es": "Línea de guardia regional", "en": "Regional duty line"}
 	for lang, store := range uiStores {
@@ -127,6 +128,7 @@ func TestBrowserAdminAddsASharedAnswerACounsellorInserts(t *testing.T) {
 }
 
 func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	label := map[string]string{"es": "Profesional que consulta", "en": "A professional asking for advice"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
@@ -228,6 +230,7 @@ func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
 }
 
 func TestBrowserAdminAddsARiskPhrase(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	phrase := map[string]string{"es": "junto a la puerta del colegio", "en": "by the school gate"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {

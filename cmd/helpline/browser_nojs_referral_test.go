@@ -19,6 +19,7 @@ import (
 // exactly what would be sent, says yes, withdraws before delivery (nothing
 // is sent), then ends the conversation and answers the feedback questions.
 func TestBrowserNoJSWarmReferralAndFeedbackInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	words := map[string]struct{ title, withdrawn, sent string }{
 		"es": {"¿Quieres que avisemos a este servicio", "Retirado: no se envió nada.", "Gracias."},
 		"en": {"Would you like us to tell this service", "Withdrawn: nothing was sent.", "Thank you."},

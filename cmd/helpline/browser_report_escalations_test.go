@@ -16,6 +16,7 @@ import (
 // in time, one asking for advice suppressed), the public one with last
 // month's.
 func TestBrowserReportShowsEscalations(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	reason := map[string]string{"es": "La persona podía hacerse daño", "en": "The person may harm themselves"}
 	inTime := map[string]string{"es": "A tiempo", "en": "In time"}
 	heading := map[string]string{"es": "Avisos a supervisión, por motivo", "en": "Escalations to a supervisor, by reason"}

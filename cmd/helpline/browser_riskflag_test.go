@@ -16,6 +16,7 @@ import (
 // there again; switching language translates the category. Spanish on the
 // memory store, English on PostgreSQL.
 func TestBrowserRiskFlagInTheQueueAndTheConversation(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	words := map[string]string{"es": "estoy a solas con una niña", "en": "alone with a child"}
 	other := map[string]string{"es": "en", "en": "es"}
 	for lang, store := range uiStores {

@@ -157,6 +157,7 @@ func uiSignIn(t *testing.T, ctx context.Context, srv *servertest.Server, lang, u
 }
 
 func TestBrowserSeekerWaitsWithPlaceEstimateAndReading(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
 			t.Parallel() // each language has a server of its own
@@ -220,6 +221,7 @@ func TestBrowserSeekerWaitsWithPlaceEstimateAndReading(t *testing.T) {
 }
 
 func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	now := time.Now().UTC()
 	// Today and tomorrow, so that a run across midnight stays closed.
 	holidays := now.Format(time.DateOnly) + "," + now.Add(24*time.Hour).Format(time.DateOnly)
@@ -282,6 +284,7 @@ func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
 }
 
 func TestBrowserConsoleOfferStatusCapacityAndTeam(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
 			t.Parallel() // each language has a server of its own
@@ -385,6 +388,7 @@ func TestBrowserConsoleOfferStatusCapacityAndTeam(t *testing.T) {
 }
 
 func TestBrowserTransferToColleagueAndBackToQueue(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
 			t.Parallel() // each language has a server of its own
@@ -482,6 +486,7 @@ func TestBrowserTransferToColleagueAndBackToQueue(t *testing.T) {
 }
 
 func TestBrowserSupervisorWatchesAndDeletionClearsTheConsole(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	const lang = "es"
 	srv := servertest.Start(t, uiStores[lang])
 	tr := uiTexts(t, srv, lang)

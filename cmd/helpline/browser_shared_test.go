@@ -10,6 +10,14 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// Every TestBrowser test calls t.Parallel. A browser test spends most of
+// its time waiting (for the page, the server, the other tab), so two side
+// by side (go test's -parallel defaults to the number of cores) take little
+// more than one. Go runs parallel tests once the sequential ones are done,
+// so the package's load-sensitive tests never share the machine with them.
+// Each test has servers, ports and browser contexts of its own, and none
+// sets environment variables.
+//
 // One headless Chromium serves every browser test of the package. Starting
 // one takes seconds on a busy machine, and most tests used to start one or
 // two of their own. A test is still isolated from the others: mustBrowser

@@ -36,10 +36,13 @@ func mustBrowser(t *testing.T) context.Context {
 }
 
 // tab opens a tab with storage of its own, as a separate person's browser.
+// Its time limit only stops a hung test: it covers the tab's whole life, and
+// with browser tests side by side on a busy machine a long walk can need
+// more than a minute.
 func tab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	return ctx
 }
@@ -103,6 +106,7 @@ func chooseLanguage(lang string) chromedp.Action[chromedp.Void] {
 const countMessages = `document.querySelectorAll('#messages li.msg').length`
 
 func TestBrowserFullConversationInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	intro := map[string]string{"es": "Puedes hablar con nosotros", "en": "You can talk to us"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
@@ -177,6 +181,7 @@ func TestBrowserFullConversationInBothLanguages(t *testing.T) {
 }
 
 func TestBrowserQuickExitLeavesNoTrace(t *testing.T) {
+	t.Parallel()                            // browser tests run side by side: see browser_shared_test.go
 	exitTo := servertest.Start(t, "memory") // a neutral page to land on
 	exitURL := exitTo.URL + "/healthz"
 	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_EXIT_URL": exitURL}})
