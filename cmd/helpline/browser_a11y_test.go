@@ -29,6 +29,7 @@ import (
 // page. A violation of impact critical, serious or moderate fails the test
 // with the rule, the elements and the rule's help page.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	began := time.Now()
 	browser := mustBrowser(t)
 	// The walks are independent (a server and tabs each): side by side in

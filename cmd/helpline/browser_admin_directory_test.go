@@ -14,6 +14,7 @@ import (
 // service with when it was last verified, in Spanish and then English, and
 // retires one, and configures the partner of a service taking warm referrals.
 func TestBrowserAdminImportsTheSampleDirectory(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	password := srv.MustAccount(t, "root", "Root", chat.RoleAdmin, 1)
 	browser := mustBrowser(t)

@@ -50,10 +50,12 @@ func slowCtx(t *testing.T) context.Context {
 }
 
 func TestBrowserAdminAddsASharedAnswerACounsellorInserts(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	body := map[string]string{"es": "Aquí tienes la línea de {{region}} para cuando la necesites.", "en": "Here is the line for {{region}} whenever you need it."}
 	title := map[string]string{"es": "Línea de guardia regional", "en": "Regional duty line"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)
@@ -126,9 +128,11 @@ func TestBrowserAdminAddsASharedAnswerACounsellorInserts(t *testing.T) {
 }
 
 func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	label := map[string]string{"es": "Profesional que consulta", "en": "A professional asking for advice"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)
@@ -226,9 +230,11 @@ func TestBrowserAdminChangesTheWrapupForm(t *testing.T) {
 }
 
 func TestBrowserAdminAddsARiskPhrase(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	phrase := map[string]string{"es": "junto a la puerta del colegio", "en": "by the school gate"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			ctx := slowCtx(t)

@@ -16,6 +16,7 @@ import (
 // Spanish) says so calmly, and starting again from that browser shows the
 // pause with its end time instead of a new conversation.
 func TestBrowserBlockedSeekerIsPausedCalmly(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	password := srv.MustAccount(t, "bea", "Bea", chat.RoleCounselor, 2)
 	browser := mustBrowser(t)

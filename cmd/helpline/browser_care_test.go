@@ -22,6 +22,7 @@ import (
 // it reaches the supervisor's page, the supervisor picks it up, and the
 // counsellor's console says who. Spanish runs on memory, English on PostgreSQL.
 func TestBrowserCare(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	want := map[string]struct{ suggestion, past, debrief, ack, badge string }{
 		"es": {"¿Quieres tomarte una pausa breve?", "más de las 5 h 00 min recomendadas", "Hablar después", "lo ha atendido", "Pasado el límite diario"},
@@ -29,6 +30,7 @@ func TestBrowserCare(t *testing.T) {
 	}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			w := want[lang]
 			ctx := testCtx(t)

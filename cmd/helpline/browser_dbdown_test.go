@@ -15,6 +15,7 @@ import (
 // starts and the counsellor is signed in once the database is back, without
 // anyone pressing a button again.
 func TestBrowserPagesKeepTryingWhileTheDatabaseIsAway(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	_, url := migrationstest.MustOpen(t)
 	proxy, proxied := servertest.StartProxy(t, url)

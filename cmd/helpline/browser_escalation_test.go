@@ -16,6 +16,7 @@ import (
 // who; the supervisor records the outcome. Then a debrief request. Spanish
 // runs on the memory store, English on PostgreSQL.
 func TestBrowserEscalationRoundTrip(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	want := map[string]struct{ reason, ack, resolved, debrief string }{
 		"es": {"Un niño o niña puede estar en riesgo", "lo ha atendido", "ha registrado el resultado", "Hablar después"},
@@ -23,6 +24,7 @@ func TestBrowserEscalationRoundTrip(t *testing.T) {
 	}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			w := want[lang]
 			ctx := testCtx(t)

@@ -18,9 +18,11 @@ import (
 // people are trying to reach us, reloads itself until its ticket is mature,
 // then asks the questions and starts.
 func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	heading := map[string]string{"es": "Ahora mismo muchas personas intentan contactar con nosotros", "en": "Many people are trying to reach us right now"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_FLOOD_BITS": "12"}})
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
@@ -75,6 +77,7 @@ func TestBrowserFloodWaitingStepWithAndWithoutJavaScript(t *testing.T) {
 // The supervisor page shows the waiting step, switches it, and every open
 // supervisor page then says it is on, who switched it on and since when.
 func TestBrowserSupervisorSwitchesTheWaitingStep(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "postgres")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

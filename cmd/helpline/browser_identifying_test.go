@@ -17,6 +17,7 @@ import (
 // unsent, "Send anyway" sends it; a message with nothing of the kind goes
 // at once.
 func TestBrowserAsksBeforeSendingIdentifyingDetails(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	cases, err := os.ReadFile("../../web/identifying/testdata/cases.json")
 	if err != nil {
 		t.Fatal(err)

@@ -19,9 +19,11 @@ import (
 // back to watching (no composer). Spanish on the memory store, English on
 // PostgreSQL.
 func TestBrowserSupervisorJoinsAndLeavesInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	for _, lang := range []string{"es", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, uiStores[lang])
 			tr := uiTexts(t, srv, lang)
 			counsellorPassword := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)

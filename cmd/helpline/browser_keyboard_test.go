@@ -18,6 +18,7 @@ import (
 // and that Escape does not count toward the double-Escape quick exit; the
 // "press Esc twice" hint is hidden where there is no Escape key.
 func TestBrowserKeyboardAndPhoneDetails(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	browser := mustBrowser(t)
 	seeker := tab(t, browser)

@@ -79,6 +79,7 @@ func (pe *pageErrors) check(t *testing.T, page string) {
 // word, so this walks each page through its start and reads the browser's
 // own error reports.
 func TestBrowserPagesLoadTheirModulesWithoutErrors(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	password := srv.MustAccount(t, "ana", "Ana", chat.RoleCounselor, 2)
 	browser := mustBrowser(t)

@@ -19,12 +19,14 @@ import (
 // exactly what would be sent, says yes, withdraws before delivery (nothing
 // is sent), then ends the conversation and answers the feedback questions.
 func TestBrowserNoJSWarmReferralAndFeedbackInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	words := map[string]struct{ title, withdrawn, sent string }{
 		"es": {"¿Quieres que avisemos a este servicio", "Retirado: no se envió nada.", "Gracias."},
 		"en": {"Would you like us to tell this service", "Withdrawn: nothing was sent.", "Thank you."},
 	}
 	for lang, store := range map[string]string{"es": "postgres", "en": "memory"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s", "HELPLINE_REFERRAL_INTERVAL": "0s"}})
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()

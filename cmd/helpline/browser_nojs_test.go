@@ -127,8 +127,10 @@ func counselorAccepts(t *testing.T, ctx context.Context, srv *servertest.Server,
 var nojsIntro = map[string]string{"es": "Puedes hablar con nosotros", "en": "You can talk to us"}
 
 func TestBrowserNoJSWholeConversationInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			exitTo := servertest.Start(t, "memory")
 			exitURL := exitTo.URL + "/healthz"
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s", "HELPLINE_EXIT_URL": exitURL}})
@@ -235,6 +237,7 @@ func comparable(ms []string, hasKind bool) []string {
 }
 
 func TestBrowserSwitchesBetweenNoJSAndJSMidConversation(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_NOJS_REFRESH": "1s"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -17,6 +17,7 @@ import (
 // not a passing flash) until they dismiss it; the sound switch is on by
 // default and remembered.
 func TestBrowserMissedOffersNoticeStaysUntilDismissed(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{
 		"HELPLINE_ROUTING": "offer", "HELPLINE_OFFER_TIMEOUT": "1s", "HELPLINE_MAX_MISSES": "1"}})
 	tr := uiTexts(t, srv, "en")

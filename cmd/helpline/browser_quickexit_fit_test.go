@@ -15,6 +15,7 @@ import (
 // on the first screen and in the chat. (Its hint, "or press Esc twice", is
 // left out where it does not fit.)
 func TestBrowserQuickExitFitsOnTheSmallestPhones(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	browser := mustBrowser(t)
 	measure := `(() => {

@@ -20,9 +20,11 @@ import (
 // types a name and a contact and says "yes, send this"; it is delivered
 // once and both sides see it delivered.
 func TestBrowserReferralInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	words := map[string]struct{ contact, offers string }{"es": {"Contacto", "Qué ofrece"}, "en": {"How to contact", "What it offers"}}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, noDeliveryLoop)
 			ctx := testCtx(t)
 			if err := directory.LoadSample(ctx, srv.Directory); err != nil {

@@ -16,11 +16,13 @@ import (
 // in time, one asking for advice suppressed), the public one with last
 // month's.
 func TestBrowserReportShowsEscalations(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	reason := map[string]string{"es": "La persona podía hacerse daño", "en": "The person may harm themselves"}
 	inTime := map[string]string{"es": "A tiempo", "en": "In time"}
 	heading := map[string]string{"es": "Avisos a supervisión, por motivo", "en": "Escalations to a supervisor, by reason"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_PUBLIC_REPORT": "true"}})
 			ctx := testCtx(t)
 			counselor, ctoken := mustCounselor(t, ctx, srv, "alex", 12)

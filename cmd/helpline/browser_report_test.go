@@ -17,10 +17,12 @@ import (
 // questions in their language, answers them, and the answers are stored
 // anonymously, once.
 func TestBrowserSeekerFeedback(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	heading := map[string]string{"es": "Antes de irte", "en": "Before you go"}
 	sent := map[string]string{"es": "Gracias", "en": "Thank you"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			seeker := tab(t, mustBrowser(t))
 			browse(t, seeker, "seeker starts a conversation and ends it",
@@ -66,6 +68,7 @@ func TestBrowserSeekerFeedback(t *testing.T) {
 // finds the change in the audit log, and reads the report, in both
 // languages; a counsellor signing in there is sent to the console.
 func TestBrowserAdminAccountsAuditAndReport(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "postgres")
 	adminPassword := srv.MustAccount(t, "root", "Root", chat.RoleAdmin, 1)
 	srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)

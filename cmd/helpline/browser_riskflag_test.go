@@ -16,10 +16,12 @@ import (
 // there again; switching language translates the category. Spanish on the
 // memory store, English on PostgreSQL.
 func TestBrowserRiskFlagInTheQueueAndTheConversation(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	words := map[string]string{"es": "estoy a solas con una niña", "en": "alone with a child"}
 	other := map[string]string{"es": "en", "en": "es"}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			ctx := testCtx(t)
 			password := srv.MustAccount(t, "lucia", "Lucía", chat.RoleCounselor, 2)

@@ -102,7 +102,14 @@ func uiNarrow() chromedp.Action[chromedp.Void] { return chromedp.EmulateViewport
 func uiNoSidewaysScroll(t *testing.T, ctx context.Context, what string) {
 	t.Helper()
 	if w := value(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); w > 0 {
-		t.Errorf("%s: the page is %d px wider than a 320 px screen", what, w)
+		wide := value(t, ctx, "what sticks out", chromedp.Evaluate[string](`(() => {
+			const edge = document.documentElement.clientWidth;
+			return Array.from(document.querySelectorAll('body *')).filter((n) => n.getBoundingClientRect().right > edge + 0.5 && n.offsetParent !== null)
+				.filter((n, _, all) => !all.some((c) => c !== n && n.contains(c))).slice(0, 5)
+				.map((n) => n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') + (n.className ? '.' + String(n.className).split(' ').join('.') : '') +
+					' right=' + Math.round(n.getBoundingClientRect().right) + ' "' + n.textContent.trim().slice(0, 60) + '"').join('; ');
+		})()`))
+		t.Errorf("%s: the page is %d px wider than a 320 px screen (sticking out: %s)", what, w, wide)
 	}
 }
 
@@ -150,8 +157,10 @@ func uiSignIn(t *testing.T, ctx context.Context, srv *servertest.Server, lang, u
 }
 
 func TestBrowserSeekerWaitsWithPlaceEstimateAndReading(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			tr := uiTexts(t, srv, lang)
 			browser := mustBrowser(t)
@@ -212,11 +221,13 @@ func TestBrowserSeekerWaitsWithPlaceEstimateAndReading(t *testing.T) {
 }
 
 func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	now := time.Now().UTC()
 	// Today and tomorrow, so that a run across midnight stays closed.
 	holidays := now.Format(time.DateOnly) + "," + now.Add(24*time.Hour).Format(time.DateOnly)
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			browser := mustBrowser(t)
 
 			alternatives := filepath.Join(t.TempDir(), "alternatives.json")
@@ -273,8 +284,10 @@ func TestBrowserClosedServiceShowsAlternatives(t *testing.T) {
 }
 
 func TestBrowserConsoleOfferStatusCapacityAndTeam(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{
 				"HELPLINE_ROUTING": "offer", "HELPLINE_REQUIRE_COUNSELOR": "true", "HELPLINE_OFFER_TIMEOUT": "20s"}})
 			tr := uiTexts(t, srv, lang)
@@ -375,8 +388,10 @@ func TestBrowserConsoleOfferStatusCapacityAndTeam(t *testing.T) {
 }
 
 func TestBrowserTransferToColleagueAndBackToQueue(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			tr := uiTexts(t, srv, lang)
 			anaPassword := srv.MustAccount(t, "ana", "Ana", chat.RoleCounselor, 2)
@@ -471,6 +486,7 @@ func TestBrowserTransferToColleagueAndBackToQueue(t *testing.T) {
 }
 
 func TestBrowserSupervisorWatchesAndDeletionClearsTheConsole(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	const lang = "es"
 	srv := servertest.Start(t, uiStores[lang])
 	tr := uiTexts(t, srv, lang)

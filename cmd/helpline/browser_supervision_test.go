@@ -18,9 +18,11 @@ import (
 // the seeker (a Go client beside the pages) never gets the whisper and sees
 // one calm line. Spanish on the memory store, English on PostgreSQL.
 func TestBrowserSupervisionInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	for _, lang := range []string{"es", "en"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, uiStores[lang])
 			tr := uiTexts(t, srv, lang)
 			ctx := testCtx(t)

@@ -14,6 +14,7 @@ import (
 // conversation with its counsellor, and "Open" watches it in the console
 // with no id typed.
 func TestBrowserSupervisorPageListsAndOpensALiveConversation(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	srv := servertest.Start(t, "memory")
 	ctx := testCtx(t)
 	password := srv.MustAccount(t, "sam", "Sam", chat.RoleSupervisor, 3)

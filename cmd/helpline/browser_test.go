@@ -19,8 +19,9 @@ import (
 // These tests walk the real pages in Debian's headless Chromium, driven from
 // Go with chromedp, against the real server.
 
-// mustBrowser starts a headless Chromium for the test, or skips (fails, with
-// HELPLINE_REQUIRE_BROWSER=1) when there is none.
+// mustBrowser gives the test a browser of its own (a separate browser
+// context in the package's one headless Chromium, see browser_shared_test.go),
+// or skips (fails, with HELPLINE_REQUIRE_BROWSER=1) when there is no Chromium.
 func mustBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -31,33 +32,17 @@ func mustBrowser(t *testing.T) context.Context {
 		migrationstest.Skipped("browser", "chromium not found on PATH; install it (apt-get install chromium) to run them; HELPLINE_REQUIRE_BROWSER=1 makes this a failure")
 		t.Skip("chromium not installed: skipping browser test")
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(420, 900), // a phone-sized window
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return browser
+	return isolated(t, path)
 }
 
 // tab opens a tab with storage of its own, as a separate person's browser.
+// Its time limit only stops a hung test: it covers the tab's whole life, and
+// with browser tests side by side on a busy machine a long walk can need
+// more than a minute.
 func tab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	return ctx
 }
@@ -95,25 +80,37 @@ func textOf(sel string) chromedp.Action[string] {
 	return chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)
 }
 
-// chooseLanguage picks a language from the page's own switcher.
-// chooseLanguage picks a language in the page's switcher. The switcher is in
-// the HTML from the start but gets its options (and its change handler) only
-// once the page has loaded its configuration: a choice made before that is
-// silently lost, so wait for the option first.
+// chooseLanguage picks a language in the page's switcher, as a person
+// would, and waits until the page has switched. The switcher is in the HTML
+// from the start but gets its options (and its change handler) only once the
+// page has loaded its configuration: a choice made before that is silently
+// lost, so wait for the option first. The switch itself is asynchronous (the
+// page fetches the language's texts, then translates and redraws): a step
+// taken before it ends can click where a button was before the redraw, or
+// start a conversation in the old language, even when the page was in that
+// language already (choosing it again redraws too). The page saves the
+// choice just before it translates, in the same task, so the saved choice
+// (cleared first) and the page's lang attribute together say it is done.
 func chooseLanguage(lang string) chromedp.Action[chromedp.Void] {
+	saved := `localStorage.getItem('helpline.lang') === '"` + lang + `"'`
 	return chromedp.Steps(
 		chromedp.Poll[chromedp.Void](`!!document.querySelector('#lang-switch option[value="`+lang+`"]')`,
 			chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('lang-switch');
-		s.value = '`+lang+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+		localStorage.removeItem('helpline.lang');
+		s.value = '`+lang+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+		chromedp.Poll[chromedp.Void](saved+` && document.documentElement.lang === '`+lang+`'`,
+			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
 }
 
 const countMessages = `document.querySelectorAll('#messages li.msg').length`
 
 func TestBrowserFullConversationInBothLanguages(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	intro := map[string]string{"es": "Puedes hablar con nosotros", "en": "You can talk to us"}
 	for lang, store := range map[string]string{"es": "memory", "en": "postgres"} {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			password := srv.MustAccount(t, "marta", "Marta", chat.RoleCounselor, 2)
 			browser := mustBrowser(t)
@@ -122,8 +119,7 @@ func TestBrowserFullConversationInBothLanguages(t *testing.T) {
 			browse(t, seeker, "seeker reads the introduction",
 				chromedp.Navigate(srv.URL+"/"),
 				visible("#intro"),
-				chooseLanguage(lang),
-				chromedp.Sleep(300*time.Millisecond))
+				chooseLanguage(lang))
 			if heading := value(t, seeker, "intro heading", textOf("#intro-heading")); !strings.Contains(heading, intro[lang]) {
 				t.Fatalf("intro heading in %s = %q", lang, heading)
 			}
@@ -185,6 +181,7 @@ func TestBrowserFullConversationInBothLanguages(t *testing.T) {
 }
 
 func TestBrowserQuickExitLeavesNoTrace(t *testing.T) {
+	t.Parallel()                            // browser tests run side by side: see browser_shared_test.go
 	exitTo := servertest.Start(t, "memory") // a neutral page to land on
 	exitURL := exitTo.URL + "/healthz"
 	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_EXIT_URL": exitURL}})
@@ -206,10 +203,17 @@ func TestBrowserQuickExitLeavesNoTrace(t *testing.T) {
 	}
 	browse(t, seeker, "seeker presses Escape twice",
 		chromedp.KeyEvent(kb.Escape),
-		chromedp.KeyEvent(kb.Escape),
-		chromedp.Sleep(500*time.Millisecond))
-	if location := value(t, seeker, "location", chromedp.Location()); location != exitURL {
-		t.Fatalf("after quick exit the page is %q, want %q", location, exitURL)
+		chromedp.KeyEvent(kb.Escape))
+	// The page leaves for the exit URL; asked while it navigates, the tab can
+	// answer with the old page or not at all.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		location, err := chromedp.Run(seeker, chromedp.Location())
+		if err == nil && location == exitURL {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after quick exit the page is %q (%v), want %q", location, err, exitURL)
+		}
 	}
 	// The conversation ended as "left": it no longer waits.
 	deadline := time.Now().Add(5 * time.Second)

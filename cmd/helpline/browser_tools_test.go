@@ -22,10 +22,12 @@ import (
 // counsellor completes the wrap-up. The seeker is a Go client: the console
 // is what is under test, and one page load is enough.
 func TestBrowserPreparedAnswerAndWrapupAfterTheSeekerLeft(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	query := map[string][2]string{"es": {"acompaña", "momento"}, "en": {"supports people", "moment"}}
 	filled := map[string][2]string{"es": {"Lima", "Centro Norte"}, "en": {"Leeds", "North Centre"}}
 	for lang, store := range uiStores {
 		t.Run(lang, func(t *testing.T) {
+			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store)
 			table := uiTexts(t, srv, lang)
 			password := srv.MustAccount(t, "lucia", "Lucía", chat.RoleCounselor, 2)

@@ -135,6 +135,7 @@ func TestUserAddHashesAtTheConfiguredCost(t *testing.T) {
 // slot is told, in their language, that the page keeps trying (not that
 // their password was wrong), and is signed in by itself once a slot is free.
 func TestBrowserSignInWhenBusy(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
 	browser := mustBrowser(t)
 	srv := servertest.Start(t, "memory", servertest.Options{Env: map[string]string{"HELPLINE_ARGON2_IN_FLIGHT": "1"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a browser is slow to start

@@ -78,13 +78,24 @@ async function sendCard(serviceId, button) {
   }
 }
 
+// Several loads can be under way (our own action, and the referral_status frame it causes).
+// Only the latest one draws: an older answer arriving last would show a state that has
+// passed. And the same list is not drawn again: a redraw replaces the buttons, so a press
+// in progress on one (or the keyboard focus on it) would be lost.
+let listLoads = 0;
+let listDrawn = '';
+
 export async function loadList() {
   const id = S.openId;
   if (!id) return;
+  const load = ++listLoads;
   let res;
   try { res = await H.api('GET', base(id) + '/referrals', undefined, token()); } catch (err) { return; }
-  if (id !== S.openId) return;
+  if (id !== S.openId || load !== listLoads) return;
   const list = Array.isArray(res.referrals) ? res.referrals : [];
+  const drawn = JSON.stringify([id, me().role, list]);
+  if (drawn === listDrawn && $('c-referral-list').childElementCount === list.length) return;
+  listDrawn = drawn;
   $('c-referral-list').replaceChildren(...list.map(listItem));
 }
 
@@ -102,7 +113,8 @@ function listItem(r) {
 
 async function act(path, button) {
   button.disabled = true;
-  try { await H.api('POST', path, undefined, token()); await loadList(); } catch (err) { flash(H.errorKey(err.code)); button.disabled = false; }
+  try { await H.api('POST', path, undefined, token()); await loadList(); } catch (err) { flash(H.errorKey(err.code)); }
+  button.disabled = false; // replaced by the new list, or (the list unchanged) usable again
 }
 
 // referral_status and referral_partner_disabled frames.

@@ -44,9 +44,14 @@ async function copyCard(button) {
 }
 
 // referral_offer and referral_status frames, and the page (re)connecting: ask what stands.
+// Only the latest of several refreshes under way draws: an older answer arriving last would
+// bring back an offer already answered.
+let refreshes = 0;
 export async function refreshReferrals() {
+  const refresh = ++refreshes;
   let res;
   try { res = await H.api('GET', '/api/seeker/referrals', undefined, tokenOf()); } catch (e) { return; }
+  if (refresh !== refreshes) return;
   views = (Array.isArray(res.referrals) ? res.referrals : []).filter((r) => r.warm);
   render();
 }
