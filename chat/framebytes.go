@@ -51,7 +51,7 @@ func ackBytes(conversationID, clientID string, seq int64, sentAt time.Time) []by
 	if !plainTime(sentAt) {
 		return nil
 	}
-	b := make([]byte, 0, 64+len(conversationID)+len(clientID)+len(time.RFC3339Nano))
+	b := make([]byte, 0, 96+len(conversationID)+len(clientID)+len(time.RFC3339Nano)) // the frame, with room to spare
 	b = append(b, `{"type":"`+wire.FrameAck+`"`...)
 	b = appendStringField(b, "conversation_id", conversationID)
 	b = appendSeqField(b, seq)

@@ -101,3 +101,12 @@ func FuzzMessageFrameBytes(f *testing.F) {
 		}
 	})
 }
+
+// An ack is one allocation: its buffer is made big enough at once.
+func TestAckBytesAllocatesOnce(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	id := "6f1c2a9e-3b4d-4e5f-8a6b-7c8d9e0f1a2b"
+	if n := testing.AllocsPerRun(100, func() { ackBytes(id, id, 1<<40, at) }); n != 1 {
+		t.Errorf("%v allocations an ack, want 1", n)
+	}
+}
