@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -48,6 +49,7 @@ func outQueueLength(r Role) int {
 type Conn struct {
 	svc       *Service
 	ws        *websocket.Conn
+	nc        net.Conn // ws's socket, for its write deadline; nil if not known
 	principal Principal
 	staff     StaffInfo
 	// observer: a supervisor page's socket (auth with observe): it gets
@@ -94,7 +96,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this page's origin may not open the chat", http.StatusForbidden)
 		return
 	}
-	ws, err := websocket.Accept(socketBuffers{w}, r, &websocket.AcceptOptions{
+	sb := &socketBuffers{ResponseWriter: w}
+	ws, err := websocket.Accept(sb, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the origin is checked above, scheme and host
 		CompressionMode:    websocket.CompressionDisabled,
 	})
@@ -105,7 +108,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Returning from the handler lets net/http drop what it keeps for a
 	// request (the request, its response, its 4 KiB buffers) and the
 	// handler's deep stack, which a connection open for hours would hold.
-	go s.serveSocket(ws)
+	go s.serveSocket(ws, sb.conn)
 }
 
 // serveSocket authenticates a WebSocket and reads it until it closes.
@@ -113,7 +116,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // The work of opening is done in functions that have returned by the time
 // the reader waits: what stays on this goroutine's stack while it waits is
 // small enough for the runtime to shrink the stack to 8 KiB.
-func (s *Service) serveSocket(ws *websocket.Conn) {
+func (s *Service) serveSocket(ws *websocket.Conn, nc net.Conn) {
 	defer s.handlers.Done()
 	defer func() {
 		// As net/http does for a handler: a bug costs this connection (the
@@ -123,7 +126,7 @@ func (s *Service) serveSocket(ws *websocket.Conn) {
 		}
 	}()
 	defer ws.CloseNow()
-	c := s.authenticateConn(ws)
+	c := s.authenticateConn(ws, nc)
 	if c == nil {
 		return
 	}
@@ -143,7 +146,7 @@ func (s *Service) serveSocket(ws *websocket.Conn) {
 
 // authenticateConn reads the auth frame and returns the connection it
 // opens, or nil if there is none.
-func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
+func (s *Service) authenticateConn(ws *websocket.Conn, nc net.Conn) *Conn {
 	ws.SetReadLimit(maxFrameBytes)
 	ctx, cancel := context.WithCancel(context.Background())
 	p, staff, auth, err := s.authenticateSocket(ctx, ws)
@@ -152,7 +155,7 @@ func (s *Service) authenticateConn(ws *websocket.Conn) *Conn {
 		return nil
 	}
 	streams, _ := parseStreams(auth.Streams) // validated with the auth frame
-	c := &Conn{svc: s, ws: ws, principal: p, staff: staff, observer: auth.Observe, ctx: ctx, cancel: cancel,
+	c := &Conn{svc: s, ws: ws, nc: nc, principal: p, staff: staff, observer: auth.Observe, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueLength(p.Role)),
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered

@@ -52,6 +52,9 @@ func (c *Conn) writeLoop() {
 		if h := testHookWriterDrained.Load(); h != nil {
 			(*h)(c)
 		}
+		// Before the count: once it is zero another writer may start and
+		// set a deadline of its own.
+		c.clearWriteDeadline()
 		if c.pending.Add(-n) == 0 {
 			return
 		}
@@ -89,7 +92,7 @@ func (c *Conn) drain() error {
 			if _, err := c.deliverIfWoken(); err != nil {
 				return err
 			}
-			if err := writeFrame(c.ctx, c.ws, *f); err != nil {
+			if err := c.writeFrame(*f); err != nil {
 				return err
 			}
 			served = true
@@ -132,7 +135,7 @@ func (c *Conn) deliver() error {
 				return err
 			}
 			delete(reqs, id) // refused: the cursor stays where it was
-			if err := writeFrame(c.ctx, c.ws, errorFrame(err, id)); err != nil {
+			if err := c.writeFrame(errorFrame(err, id)); err != nil {
 				return err
 			}
 			continue
@@ -165,7 +168,7 @@ func (c *Conn) deliver() error {
 				if m.Seq != cursor+1 {
 					continue
 				}
-				if err := writeFrame(c.ctx, c.ws, messageFrame(m, c.isAuthor(m))); err != nil {
+				if err := c.writeMessage(m); err != nil {
 					return err
 				}
 				cursor = m.Seq
@@ -177,13 +180,13 @@ func (c *Conn) deliver() error {
 		c.cursors[id] = cursor
 		if asked {
 			last := cursor
-			if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameSynced, ConversationID: id, LastSeq: &last}); err != nil {
+			if err := c.writeFrame(serverFrame{Type: wire.FrameSynced, ConversationID: id, LastSeq: &last}); err != nil {
 				return err
 			}
 			if c.principal.Role.IsStaff() {
 				// Handover notes travel with the history, to staff only.
 				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
-					if err := writeFrame(c.ctx, c.ws, serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
+					if err := c.writeFrame(serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
 						return err
 					}
 				}

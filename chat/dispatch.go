@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"io"
+	"sync"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -94,7 +96,9 @@ func (c *Conn) onSend(f clientFrame) {
 		return
 	}
 	sentAt := res.Message.SentAt
-	c.enqueue(serverFrame{Type: wire.FrameAck, ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
+	ack := serverFrame{Type: wire.FrameAck, ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt}
+	ack.encoded = ackBytes(f.ConversationID, f.ClientID, res.Message.Seq, sentAt) // nil: marshalled when written
+	c.enqueue(ack)
 }
 
 func (c *Conn) onTyping(f clientFrame) {
@@ -191,7 +195,7 @@ func (c *Conn) readLoop() {
 		// objects alive on every idle connection). Nor is c.ctx needed to
 		// end it: whatever cancels c.ctx closes the socket too.
 		c.waitingSince.Store(monotonicNow())
-		typ, data, err := c.ws.Read(context.Background())
+		typ, buf, err := c.readFrame()
 		if err != nil {
 			return
 		}
@@ -200,11 +204,53 @@ func (c *Conn) readLoop() {
 				c.close(StatusFlood, "too many frames")
 				return
 			}
-			c.slowDown(data)
-			continue
+			c.slowDown(*buf)
+		} else {
+			strikes = 0
+			c.receive(typ, *buf)
 		}
-		strikes = 0
-		c.receive(typ, data)
+		putReadBuffer(buf)
+	}
+}
+
+// readPool holds the buffers client frames are read into, while one is
+// handled: a buffer per frame (coder/websocket's Read) was garbage for
+// every frame, and one per connection would be memory kept while it waits.
+// A frame's bytes are not kept once handled: decoding copies what it keeps.
+var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// readFrame waits for the next frame and reads it whole into a pooled
+// buffer, which the caller hands back with putReadBuffer.
+func (c *Conn) readFrame() (websocket.MessageType, *[]byte, error) {
+	typ, r, err := c.ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := readPool.Get().(*[]byte)
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*buf = b[:0]
+			putReadBuffer(buf)
+			return 0, nil, err
+		}
+	}
+	*buf = b
+	return typ, buf, nil
+}
+
+func putReadBuffer(buf *[]byte) {
+	if cap(*buf) <= 2*maxFrameBytes {
+		*buf = (*buf)[:0]
+		readPool.Put(buf)
 	}
 }
 

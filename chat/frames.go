@@ -73,13 +73,11 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 		// Checked here because encoding/json would silently replace the bad bytes.
 		return f, Errorf(CodeInvalid, "frame is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return f, Errorf(CodeInvalid, "malformed frame: %s", describeJSONError(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return f, Errorf(CodeInvalid, "malformed frame: extra data after the JSON object")
+	if !quickDecode(data, &f) {
+		f = clientFrame{}
+		if err := decodeStrictly(data, &f); err != nil {
+			return f, err
+		}
 	}
 	if f.Type == "" {
 		return f, Errorf(CodeInvalid, "frame has no type")
@@ -94,6 +92,20 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 		}
 	}
 	return f, nil
+}
+
+// decodeStrictly is the decoding every frame is held to: one JSON object,
+// no field clientFrame lacks, nothing after it.
+func decodeStrictly(data []byte, f *clientFrame) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(f); err != nil {
+		return Errorf(CodeInvalid, "malformed frame: %s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(CodeInvalid, "malformed frame: extra data after the JSON object")
+	}
+	return nil
 }
 
 func needConversation(f clientFrame) error {

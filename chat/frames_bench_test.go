@@ -34,26 +34,40 @@ func BenchmarkDecodeClientFrame(b *testing.B) {
 	}
 }
 
+// BenchmarkEncodeMessageFrame: other_side and author are the writer's way
+// (appendMessageFrame into a reused buffer); the marshal_ ones are
+// json.Marshal of the same frame, the way before and the fallback.
 func BenchmarkEncodeMessageFrame(b *testing.B) {
 	m := Message{ConversationID: "6f1c2a9e-3b4d-4e5f-8a6b-7c8d9e0f1a2b", Seq: 42, Sender: SenderSeeker, Kind: KindText,
 		Body: benchBody, ClientID: "c0b5a3f2-9d8e-4f7a-b6c5-d4e3f2a1b0c9", SentAt: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)}
-	for _, forAuthor := range []bool{false, true} {
-		name := "other_side"
-		if forAuthor {
-			name = "author"
-		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			var n int
-			for b.Loop() {
-				data, err := json.Marshal(messageFrame(m, forAuthor))
-				if err != nil {
-					b.Fatal(err)
-				}
-				n = len(data)
+	for _, marshal := range []bool{false, true} {
+		for _, forAuthor := range []bool{false, true} {
+			name := "other_side"
+			if forAuthor {
+				name = "author"
 			}
-			b.SetBytes(int64(n))
-		})
+			if marshal {
+				name = "marshal_" + name
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				var n int
+				buf := make([]byte, 0, 1024)
+				for b.Loop() {
+					var data []byte
+					if marshal {
+						var err error
+						if data, err = json.Marshal(messageFrame(m, forAuthor)); err != nil {
+							b.Fatal(err)
+						}
+					} else {
+						data, _ = appendMessageFrame(buf[:0], m, forAuthor)
+					}
+					n = len(data)
+				}
+				b.SetBytes(int64(n))
+			})
+		}
 	}
 }
 

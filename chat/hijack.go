@@ -20,16 +20,21 @@ const (
 
 // socketBuffers hands coder/websocket the hijacked connection with buffers
 // of the sizes above instead of net/http's, which are dropped with the
-// handler.
-type socketBuffers struct{ http.ResponseWriter }
+// handler. It keeps the connection, whose write deadline times the
+// writer's frames (see Conn.writeData).
+type socketBuffers struct {
+	http.ResponseWriter
+	conn net.Conn
+}
 
-func (w socketBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *socketBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w socketBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *socketBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	w.conn = conn
 	if err := brw.Writer.Flush(); err != nil { // nothing should be left: the 101 is flushed on hijack
 		conn.Close()
 		return nil, nil, err

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"helpline/chat/wire"
 )
@@ -38,14 +39,25 @@ func newHub(store Store) *Hub {
 		staffCount: map[int64]int{}}
 }
 
+// testHookJoinFound, when set, runs in join once it has the room and before
+// it adds the connection to it.
+var testHookJoinFound atomic.Pointer[func(*Hub)]
+
+// join adds c to the conversation's room, under the hub's lock: leave
+// drops an emptied room under it, so a room found here is still the hub's
+// when c is in it. (Added after letting go, c could land in a room just
+// dropped, which publish never finds: no live message would reach it.)
 func (h *Hub) join(c *Conn, conversationID string) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	r := h.rooms[conversationID]
 	if r == nil {
 		r = &room{subs: map[*Conn]struct{}{}}
 		h.rooms[conversationID] = r
 	}
-	h.mu.Unlock()
+	if hook := testHookJoinFound.Load(); hook != nil {
+		(*hook)(h)
+	}
 	r.mu.Lock()
 	r.subs[c] = struct{}{}
 	r.mu.Unlock()

@@ -32,6 +32,18 @@ func NewLimiter(perSecond float64, burst int) *Limiter {
 
 // Allow reports whether key may act now.
 func (l *Limiter) Allow(key string) bool {
+	var buf [96]byte
+	return l.allow(append(buf[:0], key...))
+}
+
+// AllowPair is Allow(key + "/" + sub) without making that string, except
+// for a key first seen: a send asks once per message.
+func (l *Limiter) AllowPair(key, sub string) bool {
+	var buf [96]byte
+	return l.allow(append(append(append(buf[:0], key...), '/'), sub...))
+}
+
+func (l *Limiter) allow(key []byte) bool {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -43,10 +55,10 @@ func (l *Limiter) Allow(key string) bool {
 		}
 		l.swept = now
 	}
-	b := l.buckets[key]
+	b := l.buckets[string(key)] // looked up without a copy of the key
 	if b == nil {
 		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[key] = b
+		l.buckets[string(key)] = b
 	}
 	b.used = now
 	return b.lim.AllowN(now, 1)

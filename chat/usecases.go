@@ -174,7 +174,7 @@ func (s *Service) Send(ctx context.Context, p Principal, staff StaffInfo, conver
 	default:
 		return AppendResult{Err: ErrNotFound}
 	}
-	if !s.sendLimit.Allow(conversationID + "/" + string(a.Sender)) {
+	if !s.sendLimit.AllowPair(conversationID, string(a.Sender)) {
 		return AppendResult{Err: Errorf(CodeRateLimited, "too many messages at once; wait a moment and send again")}
 	}
 	res := s.writer.Append(ctx, a)
