@@ -1,11 +1,10 @@
 package chat
 
-import "sync"
+import (
+	"sync"
 
-// frameQueueTotal is the frame a queue_changes console gets instead of the
-// waiting list while its counsellor has no free capacity: how many wait,
-// nothing else (PROTOCOL.md §3.4).
-const frameQueueTotal = "queue_total"
+	"helpline/chat/wire"
+)
 
 // queueViews is what each queue_changes console is shown of the queue: the
 // list (a queue frame, then queue_changes), or, while its counsellor is at
@@ -97,5 +96,5 @@ func (v *queueViews) send(consoles []*Conn, changes *serverFrame, snapshot func(
 }
 
 func queueTotalFrame(total int) serverFrame {
-	return preEncoded(serverFrame{Type: frameQueueTotal, WaitingTotal: &total})
+	return preEncoded(serverFrame{Type: wire.FrameQueueTotal, WaitingTotal: &total})
 }

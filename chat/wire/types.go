@@ -16,7 +16,9 @@ const (
 	FrameTeam         = "team"
 	FrameTeamChanges  = "team_changes"
 	FrameQueueChanges = "queue_changes"
-	FramePosition     = "position"
+	// FrameQueueTotal: how many wait, for a console at capacity (§3.1).
+	FrameQueueTotal = "queue_total"
+	FramePosition   = "position"
 	// FrameTransferTargets answers the client frame of the same name.
 	FrameTransferTargets = "transfer_targets"
 	FrameError           = "error"
