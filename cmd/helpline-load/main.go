@@ -17,6 +17,11 @@
 // `helpline-load compare RELAY.json OTHER.json…` prints each run's ratios to
 // the relay's.
 //
+// With --target centrifugo the same workload runs against Centrifugo
+// (CentrifugoVersion, insecure client mode, no history), whose
+// configuration `helpline-load centrifugo-config -addr 127.0.0.1:8293`
+// prints; given its report too, compare adds each run's ratios to it.
+//
 // The exit status is 1 when any message was lost or duplicated, a
 // conversation did not resume after the storm, or the run could not be
 // carried out. See BENCHMARKS.md at the repository root.
@@ -46,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runRelayServer(ctx, args[1:], stdout, stderr)
 		case "compare":
 			return runCompare(args[1:], stdout, stderr)
+		case "centrifugo-config":
+			return runCentrifugoConfig(args[1:], stdout, stderr)
 		}
 	}
 	return runLoad(ctx, args, stdout, stderr)
@@ -80,7 +87,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.RunID, "run-id", "", "names the counsellor accounts load-c-<run-id>-<n> (default random)")
 	pairs := fs.Bool("pairs", false, "the paired workload: one counsellor per conversation, consoles connecting while seekers arrive; "+
 		"sets --counselor-capacity 1, --interval 2s, --jitter 400ms, --duration 30s, --body-bytes 200 unless given")
-	fs.StringVar(&o.Target, "target", TargetHelpline, "what --url serves: helpline, or relay (`helpline-load relay`, with --pairs)")
+	fs.StringVar(&o.Target, "target", TargetHelpline, "what --url serves: helpline, relay (`helpline-load relay`, with --pairs) or centrifugo (with --pairs)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to this file (- for standard output)")
 	quiet := fs.Bool("quiet", false, "no progress lines on standard error")
 	if err := fs.Parse(args); err != nil {

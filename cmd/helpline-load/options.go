@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -38,14 +39,22 @@ type Options struct {
 	// per conversation (capacity 1), and each console connects during the
 	// ramp, just before its seeker arrives, instead of all before it.
 	Pairs  bool
-	Target string // TargetHelpline (default) or TargetRelay: the reference relay of package relay (pairs only)
+	Target string // TargetHelpline (default), TargetRelay (the reference relay of package relay) or TargetCentrifugo (pairs only)
 }
 
 // Targets: what --url serves.
 const (
 	TargetHelpline = "helpline"
 	TargetRelay    = "relay"
+	// TargetCentrifugo is a Centrifugo v6 server in insecure client mode,
+	// without history (centrifugorun.go): the production peer of the
+	// benchmarks, run beside the relay.
+	TargetCentrifugo = "centrifugo"
 )
+
+// bare says whether the target is one of the benchmark peers rather than
+// helpline: no accounts, the pairs workload only.
+func (o Options) bare() bool { return o.Target == TargetRelay || o.Target == TargetCentrifugo }
 
 // PairsDefaults are the workload of the paired mode: each side of each
 // conversation sends 200 bytes every 2 s ± 20 %, measured for 30 s.
@@ -91,16 +100,16 @@ func (o Options) check() error {
 	if o.Duration <= 0 {
 		errs = append(errs, errors.New("--duration must be positive"))
 	}
-	if o.Target != "" && o.Target != TargetHelpline && o.Target != TargetRelay {
-		errs = append(errs, errors.New("--target must be helpline or relay"))
+	if o.Target != "" && o.Target != TargetHelpline && !o.bare() {
+		errs = append(errs, errors.New("--target must be helpline, relay or centrifugo"))
 	}
-	if o.Target == TargetRelay && (!o.Pairs || o.Storm || o.Waiting > 0) {
-		errs = append(errs, errors.New("--target relay runs the --pairs workload only (no storm, no waiting queue)"))
+	if o.bare() && (!o.Pairs || o.Storm || o.Waiting > 0) {
+		errs = append(errs, fmt.Errorf("--target %s runs the --pairs workload only (no storm, no waiting queue)", o.Target))
 	}
 	if o.Pairs && o.CounselorCapacity != 1 {
 		errs = append(errs, errors.New("--pairs holds one conversation per counsellor: --counselor-capacity must be 1"))
 	}
-	if o.Accounts == nil && o.Admin == "" && o.Target != TargetRelay {
+	if o.Accounts == nil && o.Admin == "" && !o.bare() {
 		errs = append(errs, errors.New("--admin user:password is needed to create counsellor accounts"))
 	}
 	return errors.Join(errs...)

@@ -19,6 +19,20 @@ import (
 // relay writes every message to both members, so the sender's own copy
 // stands for helpline's ack.
 
+// pairPeer is one side of one pair on a bare target: the relay, or
+// Centrifugo (centrifugorun.go). Conversation i is room (channel) "p<i>".
+type pairPeer interface {
+	// connect dials and returns once the side can send and receive.
+	connect(ctx context.Context) error
+	close()
+	// send writes message n of this side, body as messageBody made it.
+	send(ctx context.Context, n int, body string) error
+	pair() (*conversation, sideID)
+}
+
+// newPeer makes one side of one pair for a bare target.
+type newPeer func(r *runner, conv *conversation, s sideID) pairPeer
+
 // peer is one side of one pair on the relay.
 type peer struct {
 	r    *runner
@@ -31,6 +45,12 @@ type peer struct {
 
 // runRelay is Run for TargetRelay.
 func runRelay(ctx context.Context, o Options) (Report, error) {
+	return runBare(ctx, o, func(r *runner, conv *conversation, s sideID) pairPeer { return &peer{r: r, conv: conv, side: s} })
+}
+
+// runBare runs the pairs workload against a bare target whose sides
+// newPeer makes.
+func runBare(ctx context.Context, o Options, newPeer newPeer) (Report, error) {
 	nw, err := newNetwork(ctx, o.URL, o.LocalAddrs)
 	if err != nil {
 		return Report{}, err
@@ -47,7 +67,7 @@ func runRelay(ctx context.Context, o Options) (Report, error) {
 	rep.Server.RSSIdleKiB = start.server.RSSKiB
 	rep.Server.RSSBaselineKiB = r.settle(ctx, mon)
 
-	peers, half := r.relayRamp(ctx, &rep, mon)
+	peers, half := r.relayRamp(ctx, &rep, mon, newPeer)
 	defer func() {
 		for _, p := range peers {
 			p.close()
@@ -75,20 +95,20 @@ func runRelay(ctx context.Context, o Options) (Report, error) {
 
 // relayRamp connects the pairs at o.ArrivalRate, counsellor then seeker,
 // and waits until every pair is connected on both sides.
-func (r *runner) relayRamp(ctx context.Context, rep *Report, mon *monitor) ([]*peer, halfway) {
+func (r *runner) relayRamp(ctx context.Context, rep *Report, mon *monitor, newPeer newPeer) ([]pairPeer, halfway) {
 	o := r.o
 	if o.OnPhase != nil {
 		o.OnPhase("ramp")
 	}
-	peers := make([]*peer, 2*o.Seekers)
+	peers := make([]pairPeer, 2*o.Seekers)
 	for i := range o.Seekers {
 		conv := r.reg.get("p" + strconv.Itoa(i))
 		for _, s := range []sideID{counselorSide, seekerSide} {
-			peers[2*i+int(s)] = &peer{r: r, conv: conv, side: s}
+			peers[2*i+int(s)] = newPeer(r, conv, s)
 		}
 	}
 	t0 := time.Now()
-	r.logf("%d pairs arriving at %.0f/s on the relay", o.Seekers, o.ArrivalRate)
+	r.logf("%d pairs arriving at %.0f/s on the %s", o.Seekers, o.ArrivalRate, o.Target)
 	go func() {
 		for i := range o.Seekers {
 			sleep(ctx, time.Until(t0.Add(time.Duration(float64(i)/o.ArrivalRate*float64(time.Second)))))
@@ -110,18 +130,18 @@ func (r *runner) relayRamp(ctx context.Context, rep *Report, mon *monitor) ([]*p
 
 // relayArrive connects one pair, the counsellor first as in helpline's
 // pairs mode; the pair is established once both are in the room.
-func (r *runner) relayArrive(ctx context.Context, pairs ...*peer) {
+func (r *runner) relayArrive(ctx context.Context, pairs ...pairPeer) {
 	defer r.arrivals.Done()
 	r.count.arrivals.Add(1)
 	for _, p := range pairs {
 		if err := p.connect(ctx); err != nil {
 			r.count.arrivalFailures.Add(1)
 			r.count.connectFailures.Add(1)
-			r.count.note("relay: connecting failed: %v", err)
+			r.count.note("%s: connecting failed: %v", r.o.Target, err)
 			return
 		}
 	}
-	conv := pairs[0].conv
+	conv, _ := pairs[0].pair()
 	conv.synced[0].Store(true)
 	conv.synced[1].Store(true)
 	conv.counted.Store(true)
@@ -146,6 +166,10 @@ func (p *peer) connect(ctx context.Context) error {
 	go p.read(ctx, ws)
 	return nil
 }
+
+func (p *peer) pair() (*conversation, sideID) { return p.conv, p.side }
+
+func (p *peer) send(ctx context.Context, _ int, body string) error { return p.write(ctx, body) }
 
 func (p *peer) close() {
 	p.mu.Lock()
@@ -182,7 +206,8 @@ func (p *peer) read(ctx context.Context, ws *websocket.Conn) {
 	}
 }
 
-// relayAcked records that the relay sent message n of side s back to it.
+// relayAcked records that the target acknowledged message n of side s: the
+// relay by sending it back, Centrifugo by its publish reply.
 func (r *runner) relayAcked(conv *conversation, s sideID, n int) {
 	conv.mu.Lock()
 	if n < 0 || n >= len(conv.sent[s]) {
@@ -208,7 +233,7 @@ func (r *runner) relayAcked(conv *conversation, s sideID, n int) {
 }
 
 // relaySendLoop is one side of one pair typing away, paced as sendLoop.
-func (r *runner) relaySendLoop(ctx context.Context, p *peer) {
+func (r *runner) relaySendLoop(ctx context.Context, p pairPeer) {
 	defer r.senders.Done()
 	t := time.NewTimer(rand.N(r.o.Interval) + 1)
 	defer t.Stop()
@@ -218,18 +243,18 @@ func (r *runner) relaySendLoop(ctx context.Context, p *peer) {
 			return
 		case <-t.C:
 		}
-		conv := p.conv
+		conv, side := p.pair()
 		sentAt := nowNs()
 		conv.mu.Lock()
-		n := len(conv.sent[p.side])
-		conv.sent[p.side] = append(conv.sent[p.side], msgRec{sentAt: sentAt})
+		n := len(conv.sent[side])
+		conv.sent[side] = append(conv.sent[side], msgRec{sentAt: sentAt})
 		conv.mu.Unlock()
 		r.count.sent.Add(1)
 		// Written on the run's context, not ctx: a write that the end of
 		// the steady phase interrupted would close the socket, and lose
 		// the sender its own copy of a message the other side got.
-		if err := p.write(r.ctx, messageBody(conv.idx, p.side, n, sentAt, r.o.BodyBytes)); err != nil && ctx.Err() == nil {
-			r.count.note("relay: sending failed: %v", err)
+		if err := p.send(r.ctx, n, messageBody(conv.idx, side, n, sentAt, r.o.BodyBytes)); err != nil && ctx.Err() == nil {
+			r.count.note("%s: sending failed: %v", r.o.Target, err)
 		}
 		t.Reset(r.nextInterval())
 	}

@@ -75,8 +75,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	if o.Target == TargetRelay {
+	switch o.Target {
+	case TargetRelay:
 		return runRelay(ctx, o)
+	case TargetCentrifugo:
+		return runCentrifugo(ctx, o)
 	}
 	nw, err := newNetwork(ctx, o.URL, o.LocalAddrs)
 	if err != nil {

@@ -215,7 +215,7 @@ type traffic struct {
 }
 
 var frameTypes = []string{"message", "ack", "synced", "conversation", "queue", "queue_changes", "queue_total", "team", "team_changes", "position", "offer", "status",
-	"ready", "error", "pong", "typing", "notes", "other"}
+	"ready", "error", "pong", "typing", "notes", "own", "ping", "other"}
 
 func newTraffic() *traffic {
 	t := &traffic{kinds: map[string]*[2]atomic.Int64{}}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// fakeCentrifugo speaks the subset of Centrifugo's JSON client protocol
+// that the pairs workload uses (centrifugo_proto.go), strictly: a command
+// with an unknown field, a missing channel, data that is not JSON, a
+// publish before connect or without subscribing, is answered with an
+// error (code 107, bad request, as Centrifugo does), which fails the run.
+// Its replies have the shapes Centrifugo v6.9.1 sent (recorded in
+// TestCentrifugoFrames), and like Centrifugo it batches: the sender's
+// own copy of a publication and the publish reply travel in one frame.
+// Every connection is pinged once, and must answer.
+type fakeCentrifugo struct {
+	mu       sync.Mutex
+	channels map[string][]*fakeConn
+	pongs    atomic.Int64
+	bad      atomic.Int64
+	clients  atomic.Int64
+	// refuse, when set, says which publications to refuse (103,
+	// permission denied) instead of publishing.
+	refuse func(data json.RawMessage) bool
+}
+
+type fakeConn struct {
+	ws        *websocket.Conn
+	mu        sync.Mutex
+	client    string
+	connected bool
+	channels  map[string]bool
+}
+
+type fakeCommand struct {
+	ID        uint32    `json:"id"`
+	Connect   *struct{} `json:"connect"`
+	Subscribe *struct {
+		Channel string `json:"channel"`
+	} `json:"subscribe"`
+	Publish *struct {
+		Channel string          `json:"channel"`
+		Data    json.RawMessage `json:"data"`
+	} `json:"publish"`
+}
+
+func newFakeCentrifugo() *fakeCentrifugo { return &fakeCentrifugo{channels: map[string][]*fakeConn{}} }
+
+func (f *fakeCentrifugo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != cfPath {
+		http.NotFound(w, r)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	c := &fakeConn{ws: ws, client: "c" + strconv.Itoa(int(f.clients.Add(1))), channels: map[string]bool{}}
+	for {
+		_, data, err := ws.Read(r.Context())
+		if err != nil {
+			return
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.command(r.Context(), c, line)
+		}
+	}
+}
+
+func (f *fakeCentrifugo) command(ctx context.Context, c *fakeConn, line []byte) {
+	if string(line) == "{}" {
+		f.pongs.Add(1)
+		return
+	}
+	var cmd fakeCommand
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&cmd)
+	switch {
+	case err == nil && cmd.ID > 0 && cmd.Connect != nil && !c.connected:
+		c.connected = true
+		c.send(ctx, fmt.Sprintf(`{"id":%d,"connect":{"client":%q,"version":"6.9.1","ping":25,"pong":true}}`, cmd.ID, c.client))
+		c.send(ctx, "{}") // a ping, straight away
+	case err == nil && cmd.ID > 0 && cmd.Subscribe != nil && c.connected && cmd.Subscribe.Channel != "":
+		f.mu.Lock()
+		f.channels[cmd.Subscribe.Channel] = append(f.channels[cmd.Subscribe.Channel], c)
+		c.channels[cmd.Subscribe.Channel] = true
+		f.mu.Unlock()
+		c.send(ctx, fmt.Sprintf(`{"id":%d,"subscribe":{}}`, cmd.ID))
+	case err == nil && cmd.ID > 0 && cmd.Publish != nil && c.connected && c.subscribed(f, cmd.Publish.Channel) && json.Valid(cmd.Publish.Data):
+		if f.refuse != nil && f.refuse(cmd.Publish.Data) {
+			c.send(ctx, fmt.Sprintf(`{"id":%d,"error":{"code":103,"message":"permission denied"}}`, cmd.ID))
+			return
+		}
+		f.publish(ctx, c, cmd.ID, cmd.Publish.Channel, cmd.Publish.Data)
+	default:
+		f.bad.Add(1)
+		c.send(ctx, fmt.Sprintf(`{"id":%d,"error":{"code":107,"message":"bad request"}}`, cmd.ID))
+	}
+}
+
+func (c *fakeConn) subscribed(f *fakeCentrifugo, channel string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return c.channels[channel]
+}
+
+// publish pushes data to every subscriber of channel; the sender's copy
+// goes with its reply, in one frame.
+func (f *fakeCentrifugo) publish(ctx context.Context, from *fakeConn, id uint32, channel string, data json.RawMessage) {
+	push := fmt.Sprintf(`{"push":{"channel":%q,"pub":{"data":%s,"info":{"user":"","client":%q}}}}`, channel, data, from.client)
+	f.mu.Lock()
+	subs := append([]*fakeConn(nil), f.channels[channel]...)
+	f.mu.Unlock()
+	for _, c := range subs {
+		if c != from {
+			c.send(ctx, push)
+		}
+	}
+	from.send(ctx, push+"\n"+fmt.Sprintf(`{"id":%d,"publish":{}}`, id))
+}
+
+func (c *fakeConn) send(ctx context.Context, frame string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws.Write(ctx, websocket.MessageText, []byte(frame))
+}
+
+// TestPairsCentrifugo runs the pairs workload against the fake Centrifugo:
+// every message is acknowledged by its publish reply and received once by
+// the other side, every connection answered its ping, and no command was
+// refused.
+func TestPairsCentrifugo(t *testing.T) {
+	fake := newFakeCentrifugo()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	o := pairsOptions(t, srv.URL, 20)
+	o.Target, o.Label = TargetCentrifugo, "centrifugo"
+	rep := runLogged(t, o)
+	if !rep.OK {
+		t.Errorf("run failed: %s", strings.Join(rep.Failures, "; "))
+	}
+	m := rep.Messages
+	if m.Sent < 40 || m.Acked != m.Sent || m.Received != m.Sent || m.Lost != 0 || m.Duplicated != 0 || m.Refused != 0 {
+		t.Errorf("messages %+v: want at least 40 sent, each acknowledged and received once", m)
+	}
+	if c := rep.Connections; c.Total != 40 || c.Open != 40 || rep.Conversations.Established != 20 || c.UnexpectedDrops != 0 {
+		t.Errorf("connections %+v, conversations %+v: want 20 pairs", c, rep.Conversations)
+	}
+	if n := frames(rep.Received, "own"); n != m.Sent {
+		t.Errorf("%d own copies received, want one per message sent (%d)", n, m.Sent)
+	}
+	if n := frames(rep.Received, "ack"); n != m.Sent {
+		t.Errorf("%d publish replies, want %d", n, m.Sent)
+	}
+	if fake.bad.Load() != 0 || fake.pongs.Load() != 40 {
+		t.Errorf("fake Centrifugo: %d commands refused, %d pongs: want none refused and one pong per connection", fake.bad.Load(), fake.pongs.Load())
+	}
+	if rep.Settings.Target != TargetCentrifugo || rep.AckLatency.Count == 0 {
+		t.Errorf("settings %+v, ack latency %+v", rep.Settings, rep.AckLatency)
+	}
+}
+
+// TestPairsCentrifugoRefused: a publish that Centrifugo refuses is
+// counted and fails the run, as a refused send on helpline does.
+func TestPairsCentrifugoRefused(t *testing.T) {
+	fake := newFakeCentrifugo()
+	fake.refuse = func(data json.RawMessage) bool { return bytes.HasPrefix(data, []byte(`"L1 0-1-0 `)) } // pair 0, counsellor, first message
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	o := pairsOptions(t, srv.URL, 2)
+	o.Target = TargetCentrifugo
+	o.DrainTimeout = 2 * time.Second // the refused one is never acknowledged
+	rep := runLogged(t, o)
+	if m := rep.Messages; m.Refused != 1 || m.Unacked != 1 || m.Acked != m.Sent-1 || m.Received != m.Sent-1 {
+		t.Errorf("messages %+v: want exactly one refused, unacknowledged and not received", m)
+	}
+	if failures := strings.Join(rep.Failures, ";"); rep.OK || !strings.Contains(failures, "1 sends refused") {
+		t.Errorf("OK %v, failures %q: want the refusal to fail the run", rep.OK, rep.Failures)
+	}
+}
+
+func frames(counts []FrameCount, t string) int64 {
+	for _, f := range counts {
+		if f.Type == t {
+			return f.Frames
+		}
+	}
+	return 0
+}
