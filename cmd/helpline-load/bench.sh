@@ -15,6 +15,12 @@
 # own process), then against helpline on the store, and prints helpline's
 # ratios to the relay (`helpline-load compare`).
 #
+# With BENCH_CENTRIFUGO set, "pairs" also runs the workload against
+# Centrifugo (helpline-load --target centrifugo), its own process on
+# 127.0.0.1:BENCH_PORT+2 with the configuration `helpline-load
+# centrifugo-config` prints (insecure client mode, no history), after the
+# relay and before helpline; compare then gives helpline's ratios to both.
+#
 # Anything after the store and the number of conversations goes to
 # helpline-load (see `helpline-load -h`). Environment:
 #   BENCH_OUT           where binaries, logs and JSON reports go (/tmp/helpline-bench)
@@ -25,6 +31,9 @@
 #                       before starting: other processes on the machine skew every figure
 #   BENCH_NICE          niceness of the server and the generator (-10, so that other jobs on a
 #                       shared machine disturb the measurement less; 0 to run as any process)
+#   BENCH_CENTRIFUGO    with "pairs": a Centrifugo v6 binary to run as well, or "build" to build the version
+#                       `helpline-load centrifugo-config -version` names into BENCH_OUT once (go install from
+#                       the module proxy, outside this module: it is no dependency of helpline); unset: no Centrifugo
 #   HELPLINE_ROUTING    offer (default, as the server) or pick
 #   HELPLINE_*          any other server setting is passed through
 set -euo pipefail
@@ -42,6 +51,17 @@ out=${BENCH_OUT:-/tmp/helpline-bench}
 mkdir -p "$out"
 go build -o "$out/helpline" ./cmd/helpline
 go build -o "$out/helpline-load" ./cmd/helpline-load
+centrifugo=
+if [[ -n $pairs && -n ${BENCH_CENTRIFUGO:-} ]]; then
+  centrifugo=$BENCH_CENTRIFUGO
+  if [[ $centrifugo == build ]]; then
+    # Built outside this module (go install PATH@VERSION ignores go.mod), once.
+    centrifugo=$out/centrifugo
+    version=$("$out/helpline-load" centrifugo-config -version)
+    [[ -x $centrifugo ]] || (cd "$out" && GOBIN="$PWD" go install "github.com/centrifugal/centrifugo/v6@$version")
+  fi
+  [[ -x $centrifugo ]] || { echo "BENCH_CENTRIFUGO=$BENCH_CENTRIFUGO: no such executable" >&2; exit 2; }
+fi
 
 addr=127.0.0.1:${BENCH_PORT:-8089}
 routing=${HELPLINE_ROUTING:-offer}
@@ -97,7 +117,7 @@ start() {
   t0=$(date +%s%N)
   nice -n "$nice" "$@" >"$log" 2>&1 &
   pid=$!
-  until curl -sf "http://$addr/healthz" >/dev/null 2>&1; do
+  until curl -sf "${health:-http://$addr/healthz}" >/dev/null 2>&1; do
     kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.005
   done
@@ -123,6 +143,22 @@ if [[ -n $pairs ]]; then
   extra+=(--pairs)
 fi
 
+# Centrifugo, when asked for: between the relay and helpline, the same
+# workload, its report beside theirs.
+peer=()
+peer_ok=0
+if [[ -n $centrifugo ]]; then
+  caddr=127.0.0.1:$(( ${BENCH_PORT:-8089} + 2 ))
+  "$out/helpline-load" centrifugo-config -addr "$caddr" >"$out/centrifugo-$name.config.json"
+  wait_quiet
+  health=http://$caddr/health start "$out/centrifugo-$name.log" "$centrifugo" --config "$out/centrifugo-$name.config.json"
+  echo "$(go version -m "$centrifugo" | awk '$1 == "mod" {print $2, $3}'); load average before the centrifugo run: $(cut -d' ' -f1-3 /proc/loadavg); centrifugo and generator at nice $nice"
+  nice -n "$nice" "$out/helpline-load" --pairs --target centrifugo --url "http://$caddr" --label centrifugo --seekers "$seekers" \
+    --server-pid $pid --json "$out/centrifugo-$name.json" "$@" || peer_ok=$?
+  stop
+  peer=("$out/centrifugo-$name.json")
+fi
+
 wait_quiet
 start "$out/server-$name.log" env "${env[@]}" "$out/helpline"
 echo "server ($store, $routing routing); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); server and generator at nice $nice"
@@ -132,7 +168,8 @@ nice -n "$nice" "$out/helpline-load" --url "http://$addr" --admin "$admin" --lab
 stop
 if [[ -n $pairs ]]; then
   echo
-  "$out/helpline-load" compare "$out/relay-$name.json" "$out/$name.json"
+  "$out/helpline-load" compare "$out/relay-$name.json" ${peer[@]+"${peer[@]}"} "$out/$name.json"
   [[ $relay_ok == 0 ]] || ok=$relay_ok
+  [[ $peer_ok == 0 ]] || ok=$peer_ok
 fi
 exit $ok

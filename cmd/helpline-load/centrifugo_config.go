@@ -52,13 +52,19 @@ func CentrifugoConfig(addr string) ([]byte, error) {
 }
 
 // runCentrifugoConfig is `helpline-load centrifugo-config -addr
-// 127.0.0.1:8293`: prints CentrifugoConfig, for `centrifugo --config`.
+// 127.0.0.1:8293`: prints CentrifugoConfig, for `centrifugo --config`
+// (with -version: CentrifugoVersion, for bench.sh to build).
 func runCentrifugoConfig(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("helpline-load centrifugo-config", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8293", "Centrifugo listens on this loopback address")
+	version := fs.Bool("version", false, "print the Centrifugo version the benchmarks use instead")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *version {
+		fmt.Fprintln(stdout, CentrifugoVersion)
+		return 0
 	}
 	data, err := CentrifugoConfig(*addr)
 	if err != nil {

@@ -133,7 +133,7 @@ func cfDecodeLine(line []byte) cfMsg {
 	case l.Push != nil && l.Push.Pub != nil:
 		m.kind, m.channel = cfPub, l.Push.Channel
 		if err := json.Unmarshal(l.Push.Pub.Data, &m.data); err != nil {
-			m.kind, m.what = cfBad, "publication data is not a JSON string: "+err.Error()
+			m.kind, m.channel, m.what = cfBad, "", "publication data is not a JSON string: "+err.Error()
 		}
 	case l.Push != nil:
 		m.kind, m.what = cfOtherPush, string(line)

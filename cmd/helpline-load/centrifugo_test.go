@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,4 +205,148 @@ func frames(counts []FrameCount, t string) int64 {
 		}
 	}
 	return 0
+}
+
+// TestCentrifugoFrames checks the commands against the shapes Centrifugo
+// v6.9.1 accepted, and the decoding against frames it sent (recorded on
+// loopback with the configuration of CentrifugoConfig: two clients on
+// channel p7, one publishing twice and once without data).
+func TestCentrifugoFrames(t *testing.T) {
+	if got, want := string(cfHello("p7")), `{"id":1,"connect":{}}`+"\n"+`{"id":2,"subscribe":{"channel":"p7"}}`; got != want {
+		t.Errorf("hello:\n got %s\nwant %s", got, want)
+	}
+	body := messageBody(7, seekerSide, 0, 1764690000000000000, 60)
+	if got, want := string(cfPublish("p7", 0, body)), `{"id":3,"publish":{"channel":"p7","data":"`+body+`"}}`; got != want {
+		t.Errorf("publish:\n got %s\nwant %s", got, want)
+	}
+	if got := string(cfPublish("p7", 41, body)); !strings.HasPrefix(got, `{"id":44,`) {
+		t.Errorf("publish of message 41: %s, want id 44", got)
+	}
+	const client = "f9a3f745-bfd0-4319-b367-d1fe5f597b1c"
+	recorded := []struct {
+		frame string
+		want  []cfMsg
+	}{
+		{`{"id":1,"connect":{"client":"` + client + `","version":"0.0.0 OSS","ping":25,"pong":true}}` + "\n" + `{"id":2,"subscribe":{}}`,
+			[]cfMsg{{kind: cfReply, id: 1}, {kind: cfReply, id: 2}}},
+		{`{"push":{"channel":"p7","pub":{"data":"` + body + `","info":{"user":"","client":"` + client + `"}}}}` + "\n" + `{"id":3,"publish":{}}` + "\n" + `{"id":4,"publish":{}}`,
+			[]cfMsg{{kind: cfPub, channel: "p7", data: body}, {kind: cfReply, id: 3}, {kind: cfReply, id: 4}}},
+		{`{"id":9,"error":{"code":107,"message":"bad request"}}`, []cfMsg{{kind: cfError, id: 9, what: "107 bad request"}}},
+		{`{}`, []cfMsg{{kind: cfPing}}},
+		{`{"push":{"channel":"p7","join":{"info":{"client":"x"}}}}`, []cfMsg{{kind: cfOtherPush}}},
+		{`{"push":{"channel":"p7","pub":{"data":{"text":"hi"}}}}`, []cfMsg{{kind: cfBad}}}, // not what this generator sends
+		{`not json`, []cfMsg{{kind: cfBad}}},
+	}
+	for _, rc := range recorded {
+		var got []cfMsg
+		cfDecode([]byte(rc.frame), func(m cfMsg) { got = append(got, m) })
+		if len(got) != len(rc.want) {
+			t.Errorf("%.60s: decoded %d lines, want %d", rc.frame, len(got), len(rc.want))
+			continue
+		}
+		for i, w := range rc.want {
+			g := got[i]
+			if g.kind != w.kind || g.id != w.id || g.channel != w.channel || g.data != w.data || (w.what != "" && g.what != w.what) || g.size == 0 {
+				t.Errorf("%.60s: line %d decoded as %+v, want %+v", rc.frame, i, g, w)
+			}
+		}
+	}
+}
+
+// TestCentrifugoLive runs a short pairs workload against a real Centrifugo
+// (HELPLINE_LOAD_CENTRIFUGO=/path/to/centrifugo, v6; skipped without it),
+// started with CentrifugoConfig.
+func TestCentrifugoLive(t *testing.T) {
+	bin := os.Getenv("HELPLINE_LOAD_CENTRIFUGO")
+	if bin == "" {
+		t.Skip("HELPLINE_LOAD_CENTRIFUGO is not set")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg, err := CentrifugoConfig(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(file, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--config", file)
+	cmd.Stdout, cmd.Stderr = &testLog{t: t}, &testLog{t: t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel() // kills it
+		cmd.Wait()
+	}()
+	up := false
+	for deadline := time.Now().Add(20 * time.Second); !up && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			up = resp.StatusCode == http.StatusOK
+		}
+	}
+	if !up {
+		t.Fatalf("centrifugo did not answer on %s/health", addr)
+	}
+	o := pairsOptions(t, "http://"+addr, 10)
+	o.Target, o.Label, o.ServerPID = TargetCentrifugo, "centrifugo", cmd.Process.Pid
+	rep := runLogged(t, o)
+	if m := rep.Messages; !rep.OK || m.Sent < 20 || m.Acked != m.Sent || m.Received != m.Sent || frames(rep.Received, "own") != m.Sent {
+		t.Errorf("OK %v (%q), messages %+v, frames %+v", rep.OK, rep.Failures, m, rep.Received)
+	}
+}
+
+// TestComparePeer: given Centrifugo's report too (told apart by its
+// target, wherever it stands), compare prints each run's ratios to the
+// relay and to Centrifugo, and Centrifugo's to the relay; without it, the
+// output is the two-way one.
+func TestComparePeer(t *testing.T) {
+	var rl, cf, hl Report
+	rl.RunID, cf.RunID, hl.RunID = "r", "c", "h"
+	rl.Settings.Target, cf.Settings.Target, hl.Settings.Target = TargetRelay, TargetCentrifugo, TargetHelpline
+	cf.Label, hl.Label = "centrifugo", "memory"
+	rl.Latency.P99, cf.Latency.P99, hl.Latency.P99 = 0.5, 1, 2
+	rl.Server.PerConnectionKiB, cf.Server.PerConnectionKiB, hl.Server.PerConnectionKiB = 30, 45, 36
+	for _, c := range ComparePeer(rl, cf, hl) {
+		want := map[string][3]float64{"p99 latency": {4, 2, 2}, "RSS per connection": {1.2, 0.8, 1.5}}[c.Name]
+		if want != ([3]float64{}) && [3]float64{c.ToRelay, c.ToCentrifugo, c.CentrifugoRelay} != want {
+			t.Errorf("%s: ratios %v %v %v, want %v", c.Name, c.ToRelay, c.ToCentrifugo, c.CentrifugoRelay, want)
+		}
+	}
+	dir := t.TempDir()
+	file := func(name string, rep Report) string {
+		data, _ := json.Marshal(rep)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	r, c, h := file("relay.json", rl), file("centrifugo.json", cf), file("memory.json", hl)
+	var three, two, stderr bytes.Buffer
+	if code := runCompare([]string{r, h, c}, &three, &stderr); code != 0 {
+		t.Fatalf("compare: %d %s", code, stderr.String())
+	}
+	if code := runCompare([]string{r, h}, &two, &stderr); code != 0 {
+		t.Fatalf("compare: %d %s", code, stderr.String())
+	}
+	for _, want := range []string{"centrifugo (run c) against the relay (run r)", "memory (run h) against the relay (run r) and Centrifugo (run c)", "÷ centrifugo", "4.00×"} {
+		if !strings.Contains(three.String(), want) {
+			t.Errorf("three-way compare lacks %q:\n%s", want, three.String())
+		}
+	}
+	var want bytes.Buffer
+	WriteComparison(&want, rl, hl)
+	if two.String() != want.String() || strings.Contains(two.String(), "entrifugo") {
+		t.Errorf("two-way compare changed:\n%s", two.String())
+	}
 }
