@@ -55,10 +55,12 @@ centrifugo=
 if [[ -n $pairs && -n ${BENCH_CENTRIFUGO:-} ]]; then
   centrifugo=$BENCH_CENTRIFUGO
   if [[ $centrifugo == build ]]; then
-    # Built outside this module (go install PATH@VERSION ignores go.mod), once.
+    # Built outside this module (go install PATH@VERSION ignores go.mod), once,
+    # with the version stamped in as its release builds have it.
     centrifugo=$out/centrifugo
     version=$("$out/helpline-load" centrifugo-config -version)
-    [[ -x $centrifugo ]] || (cd "$out" && GOBIN="$PWD" go install "github.com/centrifugal/centrifugo/v6@$version")
+    [[ -x $centrifugo ]] || (cd "$out" && GOBIN="$PWD" go install \
+      -ldflags "-X github.com/centrifugal/centrifugo/v6/internal/build.Version=${version#v}" "github.com/centrifugal/centrifugo/v6@$version")
   fi
   [[ -x $centrifugo ]] || { echo "BENCH_CENTRIFUGO=$BENCH_CENTRIFUGO: no such executable" >&2; exit 2; }
 fi

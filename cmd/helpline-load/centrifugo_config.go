@@ -23,7 +23,9 @@ const CentrifugoVersion = "v6.9.1"
 //     kept, as on the relay; presence and join/leave stay off (defaults);
 //   - allowed_origins: the generator's own origin, which it sends as a
 //     browser does;
-//   - health on, at /health, to know when it is up; logs at warn.
+//   - health on, at /health, to know when it is up; logs at warn;
+//   - usage statistics off: a benchmark peer sends nothing anywhere (a
+//     build without the release's endpoint sends none anyway).
 func CentrifugoConfig(addr string) ([]byte, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -40,6 +42,7 @@ func CentrifugoConfig(addr string) ([]byte, error) {
 		"http_server": map[string]any{"address": host, "port": p},
 		"log":         map[string]any{"level": "warn"},
 		"health":      map[string]any{"enabled": true},
+		"usage_stats": map[string]any{"disabled": true},
 		"client": map[string]any{
 			"insecure":        true,
 			"allowed_origins": []string{"http://" + addr},
