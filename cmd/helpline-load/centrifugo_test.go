@@ -149,6 +149,7 @@ func (c *fakeConn) send(ctx context.Context, frame string) {
 // the other side, every connection answered its ping, and no command was
 // refused.
 func TestPairsCentrifugo(t *testing.T) {
+	t.Parallel()
 	fake := newFakeCentrifugo()
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
@@ -182,6 +183,7 @@ func TestPairsCentrifugo(t *testing.T) {
 // TestPairsCentrifugoRefused: a publish that Centrifugo refuses is
 // counted and fails the run, as a refused send on helpline does.
 func TestPairsCentrifugoRefused(t *testing.T) {
+	t.Parallel()
 	fake := newFakeCentrifugo()
 	fake.refuse = func(data json.RawMessage) bool { return bytes.HasPrefix(data, []byte(`"L1 0-1-0 `)) } // pair 0, counsellor, first message
 	srv := httptest.NewServer(fake)
