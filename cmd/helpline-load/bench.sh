@@ -119,11 +119,11 @@ start() {
   t0=$(date +%s%N)
   nice -n "$nice" "$@" >"$log" 2>&1 &
   pid=$!
-  until curl -sf "${health:-http://$addr/healthz}" >/dev/null 2>&1; do
+  until curl -sf "${health_url:-http://$addr/healthz}" >/dev/null 2>&1; do
     kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.005
   done
-  echo "$(basename "${@: -1}") answered /healthz $(( ($(date +%s%N) - t0) / 1000000 )) ms after exec; pid $pid; log $log"
+  echo "$(basename "${@: -1}") answered ${health_url:-/healthz} $(( ($(date +%s%N) - t0) / 1000000 )) ms after exec; pid $pid; log $log"
 }
 
 stop() {
@@ -153,7 +153,7 @@ if [[ -n $centrifugo ]]; then
   caddr=127.0.0.1:$(( ${BENCH_PORT:-8089} + 2 ))
   "$out/helpline-load" centrifugo-config -addr "$caddr" >"$out/centrifugo-$name.config.json"
   wait_quiet
-  health=http://$caddr/health start "$out/centrifugo-$name.log" "$centrifugo" --config "$out/centrifugo-$name.config.json"
+  health_url=http://$caddr/health start "$out/centrifugo-$name.log" "$centrifugo" --config "$out/centrifugo-$name.config.json"
   echo "$(go version -m "$centrifugo" | awk '$1 == "mod" {print $2, $3}'); load average before the centrifugo run: $(cut -d' ' -f1-3 /proc/loadavg); centrifugo and generator at nice $nice"
   nice -n "$nice" "$out/helpline-load" --pairs --target centrifugo --url "http://$caddr" --label centrifugo --seekers "$seekers" \
     --server-pid $pid --json "$out/centrifugo-$name.json" "$@" || peer_ok=$?
