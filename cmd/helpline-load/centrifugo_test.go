@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,6 +282,9 @@ func TestCentrifugoLive(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--config", file)
 	cmd.Stdout, cmd.Stderr = &testLog{t: t}, &testLog{t: t}
+	// Dies with the test binary too, when a timeout ends it before the
+	// deferred kill runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
