@@ -1,0 +1,123 @@
+package chat_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"helpline/chat"
+)
+
+// BenchmarkMemoryStoreRetained measures what the memory store keeps for the
+// messages it holds, the way the paired workload fills it: 5,000 assigned
+// conversations, 25 messages each (seeker and counsellor in turn, ~200-byte
+// bodies, UUID client ids as the web client makes them), appended in
+// batches of 16 messages of different conversations as the writer does.
+// One op builds one such store. Reported per message stored: the heap it
+// retains after a collection (B/msg), the heap objects (objects/msg) and
+// the heap bytes the collector has to scan (scan-B/msg); and, for the
+// whole heap with that store live, the wall time of a forced collection
+// (gc-ms, load-dependent) and the CPU its mark phase took (mark-cpu-ms).
+func BenchmarkMemoryStoreRetained(b *testing.B) {
+	const convs, perConv, batchSize = 5000, 25, 16
+	ctx := context.Background()
+	body := strings.Repeat("a message of about two hundred bytes, ", 6)[:200]
+	var perMsg, objects, scan, gcMs, markMs float64
+	for b.Loop() {
+		s := chat.NewMemoryStore(nil)
+		ids := make([]string, convs)
+		for i := range ids {
+			c, err := s.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf, Language: "es"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := s.Assign(ctx, c.ID, int64(i+1), fmt.Sprintf("Counsellor %d", i+1), 1); err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = c.ID
+		}
+		before := heapNow()
+		batch := make([]chat.Append, 0, batchSize)
+		for n := range perConv {
+			for i, id := range ids {
+				a := chat.Append{ConversationID: id, Sender: chat.SenderSeeker, Kind: chat.KindText,
+					ClientID: chat.NewID(), Body: strings.Clone(body)} // fresh strings, as decoding a frame makes them
+				if n%2 == 1 {
+					a.Sender, a.SenderID, a.Name = chat.SenderCounselor, int64(i+1), fmt.Sprintf("Counsellor %d", i+1)
+				}
+				if batch = append(batch, a); len(batch) == batchSize || i == len(ids)-1 {
+					for _, res := range s.AppendBatch(ctx, batch) {
+						if res.Err != nil || res.Duplicate {
+							b.Fatalf("append: %+v", res)
+						}
+					}
+					clear(batch)
+					batch = batch[:0]
+				}
+			}
+		}
+		after := heapNow()
+		m := float64(convs * perConv)
+		perMsg += float64(after.alloc-before.alloc) / m
+		objects += float64(after.objects-before.objects) / m
+		scan += float64(after.scan-before.scan) / m
+		g, mark := timeGC()
+		gcMs += g
+		markMs += mark
+		runtime.KeepAlive(s)
+	}
+	n := float64(b.N)
+	b.ReportMetric(perMsg/n, "B/msg")
+	b.ReportMetric(objects/n, "objects/msg")
+	b.ReportMetric(scan/n, "scan-B/msg")
+	b.ReportMetric(gcMs/n, "gc-ms")
+	b.ReportMetric(markMs/n, "mark-cpu-ms")
+}
+
+type heapFigures struct{ alloc, objects, scan int64 }
+
+// heapNow collects and then reads the live heap.
+func heapNow() heapFigures {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	sample := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(sample)
+	return heapFigures{int64(ms.HeapAlloc), int64(ms.HeapObjects), int64(sample[0].Value.Uint64())}
+}
+
+// timeGC forces five collections and returns the median wall time of one
+// and the mean CPU its mark phase used, in milliseconds.
+func timeGC() (wallMs, markCPUMs float64) {
+	names := []string{"/cpu/classes/gc/mark/assist:cpu-seconds", "/cpu/classes/gc/mark/dedicated:cpu-seconds",
+		"/cpu/classes/gc/mark/idle:cpu-seconds"}
+	samples := make([]metrics.Sample, len(names))
+	for i, n := range names {
+		samples[i].Name = n
+	}
+	markCPU := func() float64 {
+		metrics.Read(samples)
+		t := 0.0
+		for _, s := range samples {
+			t += s.Value.Float64()
+		}
+		return t
+	}
+	const runs = 5
+	runtime.GC()
+	walls := make([]float64, runs)
+	cpu0 := markCPU()
+	for i := range walls {
+		start := time.Now()
+		runtime.GC()
+		walls[i] = float64(time.Since(start)) / 1e6
+	}
+	cpu := (markCPU() - cpu0) * 1e3 / runs
+	slices.Sort(walls)
+	return walls[runs/2], cpu
+}
