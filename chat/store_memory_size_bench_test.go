@@ -22,12 +22,22 @@ import (
 // retains after a collection (B/msg), the heap objects (objects/msg) and
 // the heap bytes the collector has to scan (scan-B/msg); and, for the
 // whole heap with that store live, the wall time of a forced collection
-// (gc-ms, load-dependent) and the CPU its mark phase took (mark-cpu-ms).
+// (gc-ms, load-dependent) and the CPU its mark phase took (mark-cpu-ms);
+// and what storing allocated per message, beyond what making the requests
+// did (alloc-B/msg, allocs/msg).
 func BenchmarkMemoryStoreRetained(b *testing.B) {
 	const convs, perConv, batchSize = 5000, 25, 16
 	ctx := context.Background()
 	body := strings.Repeat("a message of about two hundred bytes, ", 6)[:200]
-	var perMsg, objects, scan, gcMs, markMs float64
+	request := func(id string, n, i int) chat.Append {
+		a := chat.Append{ConversationID: id, Sender: chat.SenderSeeker, Kind: chat.KindText,
+			ClientID: chat.NewID(), Body: strings.Clone(body)} // fresh strings, as decoding a frame makes them
+		if n%2 == 1 {
+			a.Sender, a.SenderID, a.Name = chat.SenderCounselor, int64(i+1), fmt.Sprintf("Counsellor %d", i+1)
+		}
+		return a
+	}
+	var perMsg, objects, scan, gcMs, markMs, allocB, allocs float64
 	for b.Loop() {
 		s := chat.NewMemoryStore(nil)
 		ids := make([]string, convs)
@@ -41,16 +51,17 @@ func BenchmarkMemoryStoreRetained(b *testing.B) {
 			}
 			ids[i] = c.ID
 		}
+		unstored := heapNow()
+		for n := range perConv { // the requests alone, to subtract their allocation
+			for i, id := range ids {
+				runtime.KeepAlive(request(id, n, i))
+			}
+		}
 		before := heapNow()
 		batch := make([]chat.Append, 0, batchSize)
 		for n := range perConv {
 			for i, id := range ids {
-				a := chat.Append{ConversationID: id, Sender: chat.SenderSeeker, Kind: chat.KindText,
-					ClientID: chat.NewID(), Body: strings.Clone(body)} // fresh strings, as decoding a frame makes them
-				if n%2 == 1 {
-					a.Sender, a.SenderID, a.Name = chat.SenderCounselor, int64(i+1), fmt.Sprintf("Counsellor %d", i+1)
-				}
-				if batch = append(batch, a); len(batch) == batchSize || i == len(ids)-1 {
+				if batch = append(batch, request(id, n, i)); len(batch) == batchSize || i == len(ids)-1 {
 					for _, res := range s.AppendBatch(ctx, batch) {
 						if res.Err != nil || res.Duplicate {
 							b.Fatalf("append: %+v", res)
@@ -65,6 +76,8 @@ func BenchmarkMemoryStoreRetained(b *testing.B) {
 		m := float64(convs * perConv)
 		perMsg += float64(after.alloc-before.alloc) / m
 		objects += float64(after.objects-before.objects) / m
+		allocB += float64((after.total-before.total)-(before.total-unstored.total)) / m
+		allocs += float64((after.mallocs-before.mallocs)-(before.mallocs-unstored.mallocs)) / m
 		scan += float64(after.scan-before.scan) / m
 		g, mark := timeGC()
 		gcMs += g
@@ -77,9 +90,11 @@ func BenchmarkMemoryStoreRetained(b *testing.B) {
 	b.ReportMetric(scan/n, "scan-B/msg")
 	b.ReportMetric(gcMs/n, "gc-ms")
 	b.ReportMetric(markMs/n, "mark-cpu-ms")
+	b.ReportMetric(allocB/n, "alloc-B/msg")
+	b.ReportMetric(allocs/n, "allocs/msg")
 }
 
-type heapFigures struct{ alloc, objects, scan int64 }
+type heapFigures struct{ alloc, objects, scan, total, mallocs int64 }
 
 // heapNow collects and then reads the live heap.
 func heapNow() heapFigures {
@@ -88,7 +103,8 @@ func heapNow() heapFigures {
 	runtime.ReadMemStats(&ms)
 	sample := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
 	metrics.Read(sample)
-	return heapFigures{int64(ms.HeapAlloc), int64(ms.HeapObjects), int64(sample[0].Value.Uint64())}
+	return heapFigures{int64(ms.HeapAlloc), int64(ms.HeapObjects), int64(sample[0].Value.Uint64()),
+		int64(ms.TotalAlloc), int64(ms.Mallocs)}
 }
 
 // timeGC forces five collections and returns the median wall time of one
