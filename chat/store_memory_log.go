@@ -19,11 +19,12 @@ import (
 //     the kind and the sender when they are not one of the known ones
 //     (kindOther, senderOther). A message's strings end where the next
 //     message's start (or at the end of arena).
-//   - dups finds a message by client id, for the store's duplicate rule: a
-//     hash of (sender, client id) → the latest seq with that hash, and each
-//     record links to the previous seq with the same hash (prevDup), so a
-//     collision costs one more comparison and never merges two messages.
-//     The conversation is implied: each conversation has its own.
+//   - ids finds a message by client id, for the store's duplicate rule: a
+//     hash table (open addressing, linear probing) of the seqs of the
+//     messages that have a client id, placed by the hash of (sender, client
+//     id), which their record keeps (tag). A slot whose tag matches is
+//     compared in full, so a collision costs a comparison and never merges
+//     two messages. The conversation is implied: each has its own table.
 //
 // Messages read back are made from arena with one string per read (their
 // strings are substrings of it): nothing handed out points into arena, so
@@ -31,7 +32,8 @@ import (
 type msgLog struct {
 	recs  []msgRec
 	arena []byte
-	dups  map[uint64]int32
+	ids   []int32 // 0: empty; len is 0 or a power of two, at most 3/4 used
+	nIDs  int     // seqs in ids
 }
 
 // msgRec is one message's fixed part: 40 bytes, no pointers.
@@ -40,9 +42,9 @@ type msgRec struct {
 	senderID int64
 	start    int64 // offset in arena of its strings
 	nsec     int32
-	prevDup  int32 // the earlier seq of the same dups hash, 0 if none
-	sender   uint8 // a senderCodes index; senderOther: the sender is in arena
-	kind     uint8 // a kindCodes index; kindOther: the kind is in arena
+	tag      uint32 // idHash of its sender and client id, if it has one
+	sender   uint8  // a senderCodes index; senderOther: the sender is in arena
+	kind     uint8  // a kindCodes index; kindOther: the kind is in arena
 }
 
 // Codes of the senders and kinds chat writes, kept in a byte of the
@@ -89,30 +91,30 @@ func kindCode(k string) uint8 {
 	return kindOther
 }
 
-// dupSeed keys the client id hashes; it differs from process to process,
+// idSeed keys the client id hashes; it differs from process to process,
 // so nobody can aim collisions at it (a collision costs time, not
 // correctness).
-var dupSeed = maphash.MakeSeed()
+var idSeed = maphash.MakeSeed()
 
-func dupHash(sender Sender, clientID string) uint64 {
+func idHash(sender Sender, clientID string) uint32 {
 	var h maphash.Hash
-	h.SetSeed(dupSeed)
+	h.SetSeed(idSeed)
 	h.WriteString(string(sender))
 	h.WriteByte(0)
 	h.WriteString(clientID)
-	return h.Sum64()
+	return uint32(h.Sum64())
 }
 
 // add stores m, whose Seq is len(recs)+1.
-func (l *msgLog) add(m Message) { l.addHashed(m, dupHash(m.Sender, m.ClientID)) }
+func (l *msgLog) add(m Message) { l.addHashed(m, idHash(m.Sender, m.ClientID)) }
 
 // find returns the seq of the message sender stored with clientID, or 0.
 func (l *msgLog) find(sender Sender, clientID string) int64 {
-	return l.findHashed(sender, clientID, dupHash(sender, clientID))
+	return l.findHashed(sender, clientID, idHash(sender, clientID))
 }
 
-// addHashed is add with the dups hash of m's sender and client id given.
-func (l *msgLog) addHashed(m Message, h uint64) {
+// addHashed is add with the idHash of m's sender and client id given.
+func (l *msgLog) addHashed(m Message, h uint32) {
 	r := msgRec{sec: m.SentAt.Unix(), nsec: int32(m.SentAt.Nanosecond()), senderID: m.SenderID,
 		start: int64(len(l.arena)), sender: senderCode(m.Sender), kind: kindCode(m.Kind)}
 	l.arena = appendString(l.arena, m.ClientID)
@@ -125,45 +127,72 @@ func (l *msgLog) addHashed(m Message, h uint64) {
 		l.arena = appendString(l.arena, string(m.Sender))
 	}
 	if m.ClientID != "" {
-		if l.dups == nil {
-			l.dups = map[uint64]int32{}
-		}
-		r.prevDup = l.dups[h]
-		l.dups[h] = int32(m.Seq) // a conversation of 2³¹ messages would need 80 GiB of records first
+		r.tag = h
 	}
 	l.recs = append(l.recs, r)
+	if m.ClientID != "" {
+		l.index(int32(m.Seq)) // a conversation of 2³¹ messages would need 80 GiB of records first
+	}
+}
+
+// index puts seq, whose record is stored, in ids, which grows (twice as
+// large, placed again by the records' tags) to stay at most 3/4 full, so
+// that a probe always ends at an empty slot.
+func (l *msgLog) index(seq int32) {
+	if 4*(l.nIDs+1) > 3*len(l.ids) {
+		old := l.ids
+		l.ids, l.nIDs = make([]int32, max(8, 2*len(old))), 0
+		for _, s := range old {
+			if s != 0 {
+				l.index(s)
+			}
+		}
+	}
+	mask := uint32(len(l.ids) - 1)
+	i := l.recs[seq-1].tag & mask
+	for l.ids[i] != 0 {
+		i = (i + 1) & mask
+	}
+	l.ids[i] = seq
+	l.nIDs++
 }
 
 func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// findHashed is find with the dups hash of sender and clientID given.
-func (l *msgLog) findHashed(sender Sender, clientID string, h uint64) int64 {
-	for seq := l.dups[h]; seq != 0; seq = l.recs[seq-1].prevDup {
-		if s, id := l.senderAndClientID(int(seq) - 1); s == sender && id == clientID {
+// findHashed is find with the idHash of sender and clientID given.
+func (l *msgLog) findHashed(sender Sender, clientID string, h uint32) int64 {
+	if len(l.ids) == 0 {
+		return 0
+	}
+	mask := uint32(len(l.ids) - 1)
+	for i := h & mask; l.ids[i] != 0; i = (i + 1) & mask {
+		if seq := l.ids[i]; l.recs[seq-1].tag == h && l.wrote(int(seq-1), sender, clientID) {
 			return int64(seq)
 		}
 	}
 	return 0
 }
 
-// senderAndClientID reads message i's sender and client id without
-// copying them out of arena (for comparison only: they must not escape).
-func (l *msgLog) senderAndClientID(i int) (Sender, string) {
-	b := l.arena[l.recs[i].start:l.end(i)]
-	id, b := nextString(b)
-	sender := senderCodes[l.recs[i].sender]
-	if l.recs[i].sender == senderOther {
-		_, b = nextString(b) // name
-		_, b = nextString(b) // body
-		if l.recs[i].kind == kindOther {
-			_, b = nextString(b)
-		}
-		s, _ := nextString(b)
-		sender = Sender(s)
+// wrote reports whether message i is sender's with clientID, comparing
+// in place in arena.
+func (l *msgLog) wrote(i int, sender Sender, clientID string) bool {
+	r := &l.recs[i]
+	id, b := nextString(l.arena[r.start:l.end(i)])
+	if string(id) != clientID {
+		return false
 	}
-	return sender, string(id)
+	if r.sender != senderOther {
+		return senderCodes[r.sender] == sender
+	}
+	_, b = nextString(b) // name
+	_, b = nextString(b) // body
+	if r.kind == kindOther {
+		_, b = nextString(b)
+	}
+	s, _ := nextString(b)
+	return string(s) == string(sender)
 }
 
 // end is where message i's strings end in arena.
