@@ -172,3 +172,41 @@ func BenchmarkMemoryStoreDeleteExpired(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMemoryStoreDeleteConversation times a seeker's erasure of one
+// ended conversation in a store holding 5,000 of 25 messages each (run it
+// with -benchtime=100x: each op erases another one).
+func BenchmarkMemoryStoreDeleteConversation(b *testing.B) {
+	const convs, perConv = 5000, 25
+	ctx := context.Background()
+	body := strings.Repeat("x", 200)
+	s := chat.NewMemoryStore(nil)
+	ids := make([]string, convs)
+	for i := range ids {
+		c, err := s.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf, Language: "es"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	for range perConv {
+		for _, id := range ids {
+			s.AppendBatch(ctx, []chat.Append{{ConversationID: id, Sender: chat.SenderSeeker, ClientID: chat.NewID(), Body: body}})
+		}
+	}
+	for _, id := range ids {
+		if _, _, err := s.End(ctx, id, chat.EndedBySeeker); err != nil {
+			b.Fatal(err)
+		}
+	}
+	i := 0
+	for b.Loop() {
+		if i == len(ids) {
+			b.Fatal("no conversation left to erase: run fewer ops")
+		}
+		if err := s.DeleteConversation(ctx, ids[i]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
