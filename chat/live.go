@@ -52,14 +52,7 @@ func (s *MemoryStore) Live(_ context.Context, offset, limit int) ([]LiveConversa
 	out := make([]LiveConversation, 0, len(page))
 	for _, mc := range page {
 		lc := LiveConversation{Conversation: copyConv(mc.conv)}
-		for i := len(mc.messages) - 1; i >= 0 && (lc.LastSeekerAt.IsZero() || lc.LastCounselorAt.IsZero()); i-- {
-			m := mc.messages[i]
-			if m.Sender == SenderSeeker && lc.LastSeekerAt.IsZero() {
-				lc.LastSeekerAt = m.SentAt
-			} else if m.Sender == SenderCounselor && lc.LastCounselorAt.IsZero() {
-				lc.LastCounselorAt = m.SentAt
-			}
-		}
+		lc.LastSeekerAt, lc.LastCounselorAt = mc.log.lastWrites()
 		out = append(out, lc)
 	}
 	return out, total, nil

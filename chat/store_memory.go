@@ -19,12 +19,11 @@ var (
 type MemoryStore struct {
 	now Clock
 
-	mu       sync.Mutex
-	convs    map[string]*memConversation
-	byClient map[clientKey]int64  // → seq
-	counts   map[DailyCount]int64 // Count zero in the key
-	tallies  map[Tally]int64
-	coarse   RegionCoarsener
+	mu      sync.Mutex
+	convs   map[string]*memConversation
+	counts  map[DailyCount]int64 // Count zero in the key
+	tallies map[Tally]int64
+	coarse  RegionCoarsener
 
 	forgetters []func(conversationID string)
 }
@@ -53,11 +52,14 @@ func (s *MemoryStore) forgotten(ids []string) {
 }
 
 type memConversation struct {
-	conv     Conversation
-	messages []Message // index i holds seq i+1
-	notes    []Note
+	conv  Conversation
+	log   msgLog // its messages, and its client ids for the duplicate rule
+	notes []Note
 }
 
+// clientKey names a message by client id across conversations (the
+// PostgreSQL store's batches use it; the memory store keeps client ids per
+// conversation, in msgLog).
 type clientKey struct {
 	conversationID string
 	sender         Sender
@@ -69,7 +71,7 @@ func NewMemoryStore(now Clock) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{now: now, convs: map[string]*memConversation{}, byClient: map[clientKey]int64{}, counts: map[DailyCount]int64{}, tallies: map[Tally]int64{}}
+	return &MemoryStore{now: now, convs: map[string]*memConversation{}, counts: map[DailyCount]int64{}, tallies: map[Tally]int64{}}
 }
 
 // NewID returns a random UUID (version 4) in text form.
@@ -121,8 +123,8 @@ func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendRes
 			continue
 		}
 		if a.ClientID != "" {
-			if seq, dup := s.byClient[clientKey{a.ConversationID, a.Sender, a.ClientID}]; dup {
-				results[i] = AppendResult{Message: mc.messages[seq-1], Duplicate: true}
+			if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
+				results[i] = AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
 				continue
 			}
 		}
@@ -155,10 +157,7 @@ func (s *MemoryStore) appendLocked(mc *memConversation, a Append, now time.Time)
 	}
 	m := Message{ConversationID: a.ConversationID, Seq: mc.conv.LastSeq, Sender: a.Sender, SenderID: a.SenderID,
 		Kind: kind, Body: a.Body, Name: a.Name, ClientID: a.ClientID, SentAt: now}
-	mc.messages = append(mc.messages, m)
-	if a.ClientID != "" {
-		s.byClient[clientKey{a.ConversationID, a.Sender, a.ClientID}] = m.Seq
-	}
+	mc.log.add(m) // a copy: m keeps the caller's strings, the log its own
 	return m
 }
 
@@ -172,14 +171,15 @@ func (s *MemoryStore) Messages(_ context.Context, conversationID string, afterSe
 	if afterSeq < 0 {
 		afterSeq = 0
 	}
-	if afterSeq >= int64(len(mc.messages)) {
+	n := int64(mc.log.len())
+	if afterSeq >= n {
 		return nil, nil
 	}
-	out := mc.messages[afterSeq:]
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	to := n
+	if limit > 0 && n-afterSeq > int64(limit) {
+		to = afterSeq + int64(limit)
 	}
-	return append([]Message(nil), out...), nil
+	return mc.log.messages(conversationID, int(afterSeq), int(to)), nil
 }
 
 func (s *MemoryStore) Assign(_ context.Context, conversationID string, counselorID int64, name string, capacity int) (Conversation, Message, error) {
@@ -330,6 +330,7 @@ func (s *MemoryStore) End(_ context.Context, conversationID, endedBy string) (Co
 	mc.conv.Status, mc.conv.EndedAt, mc.conv.EndedBy = StatusEnded, now, endedBy
 	s.tallyLocked(endTallies(mc.conv, mc.firstJoinedAt(), s.coarse))
 	m := s.appendLocked(mc, Append{ConversationID: conversationID, Sender: SenderSystem, Kind: KindEnded, Body: endedBy}, now)
+	mc.log.compact() // nothing more is written to an ended conversation
 	return copyConv(mc.conv), m, nil
 }
 
@@ -401,12 +402,7 @@ func (s *MemoryStore) DeleteConversation(_ context.Context, id string) error {
 func (s *MemoryStore) forgetLocked(id string) {
 	c := s.convs[id].conv
 	s.counts[countKey(c)]++
-	delete(s.convs, id)
-	for k := range s.byClient {
-		if k.conversationID == id {
-			delete(s.byClient, k)
-		}
-	}
+	delete(s.convs, id) // its messages and client ids go with it
 }
 
 func countKey(c Conversation) DailyCount {

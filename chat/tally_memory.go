@@ -25,12 +25,7 @@ func (s *MemoryStore) tallyLocked(ts []Tally) {
 
 // firstJoinedAt is when the first counsellor joined, or zero.
 func (mc *memConversation) firstJoinedAt() time.Time {
-	for _, m := range mc.messages {
-		if m.Kind == KindJoined {
-			return m.SentAt
-		}
-	}
-	return time.Time{}
+	return mc.log.firstSentAt(kindJoined)
 }
 
 func (s *MemoryStore) AddTally(_ context.Context, t Tally) error {
