@@ -290,9 +290,9 @@ func measureCommitCost(t *testing.T, c costCase, size, commits int) commitCost {
 		t.Fatal(err)
 	}
 	e := &costEnv{pool: pool, store: NewPostgresStore(pool, seal, nil), seq: map[string]int64{}, body: bytes.Repeat([]byte{'x'}, 228), origin: "0123456789abcdef"}
+	stopListening := func() int { return 0 }
 	if c.listen {
-		stop := listenAll(t, pool0)
-		defer stop()
+		stopListening = listenAll(t, pool0)
 	}
 	next := 0
 	run := func(n int) {
@@ -318,13 +318,16 @@ func measureCommitCost(t *testing.T, c costCase, size, commits int) commitCost {
 	pg1, be1 := clusterCPU(t, dataDir)
 	go1, wal1 := processCPU(), walLSN(t, pool0)
 	n := float64(commits)
+	if heard := stopListening(); c.listen && heard < commits {
+		t.Errorf("the listener heard %d notifications in %d commits or more", heard, commits)
+	}
 	return commitCost{pg: (pg1 - pg0).Seconds() * 1e6 / n, backends: (be1 - be0).Seconds() * 1e6 / n,
 		goCPU: (go1 - go0).Seconds() * 1e6 / n, wal: float64(wal1-wal0) / n}
 }
 
 // listenAll LISTENs on the store's channel on a connection of its own and
 // reads every notification, as a broker does, until stopped.
-func listenAll(t *testing.T, pool *pgxpool.Pool) func() {
+func listenAll(t *testing.T, pool *pgxpool.Pool) func() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -338,18 +341,21 @@ func listenAll(t *testing.T, pool *pgxpool.Pool) func() {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
+	heard := 0
 	go func() {
 		defer close(done)
 		for {
 			if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
 				return
 			}
+			heard++
 		}
 	}()
-	return func() {
+	return func() int {
 		cancel()
 		<-done
 		conn.Hijack().Close(context.Background())
+		return heard
 	}
 }
 
@@ -437,4 +443,103 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestPostgresCommitCostAB measures two ways of committing the same
+// batches against each other, alternating blocks of commits on the same
+// tables, so that what drifts during a run (the tables' size, autovacuum,
+// other work on the machine) falls on both: the plan_cache_mode statement
+// per commit against the setting on the connection, and a LISTENing
+// connection against none. HELPLINE_PGCOST_AB=N commits per way and batch
+// size (HELPLINE_PGCOST_SIZES, default 1 and 4), on a cluster of its own.
+func TestPostgresCommitCostAB(t *testing.T) {
+	commits, _ := strconv.Atoi(os.Getenv("HELPLINE_PGCOST_AB"))
+	if commits <= 0 {
+		t.Skip("set HELPLINE_PGCOST_AB to compare ways of committing (on a cluster of its own)")
+	}
+	sizes := []int{1, 4}
+	if s := os.Getenv("HELPLINE_PGCOST_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, _ := strconv.Atoi(f)
+			sizes = append(sizes, max(n, 1))
+		}
+	}
+	setConfig := commitStatement(appendSQL, `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
+	plain := commitStatement(appendSQL, "")
+	for _, size := range sizes {
+		t.Run(fmt.Sprintf("batch=%d", size), func(t *testing.T) {
+			ctx := context.Background()
+			pool0, url := migrationstest.MustOpen(t)
+			generic := migrationstest.MustPool(t, url+"&plan_cache_mode=force_generic_plan")
+			auto := migrationstest.MustPool(t, url)
+			if _, err := pool0.Exec(ctx, `INSERT INTO conversations (id, status, created_at, queued_at)
+				SELECT gen_random_uuid(), 'waiting', now(), now() FROM generate_series(1, 1000)`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pool0.Exec(ctx, `ANALYZE conversations`); err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := pool0.Query(ctx, `SELECT id::text FROM conversations ORDER BY id`)
+			convs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := &costEnv{seq: map[string]int64{}, body: bytes.Repeat([]byte{'x'}, 228), origin: "0123456789abcdef"}
+			dataDir := clusterDataDir(t, pool0)
+			next := 0
+			block := func(pool *pgxpool.Pool, commit func(context.Context, *costEnv, []string) error, listen bool, n int) (pg, goCPU time.Duration) {
+				e.pool = pool
+				stop := func() int { return 0 }
+				if listen {
+					stop = listenAll(t, pool0)
+				}
+				pg0, _ := clusterCPU(t, dataDir)
+				go0 := processCPU()
+				for range n {
+					batch := make([]string, size)
+					for i := range batch {
+						batch[i] = convs[next%len(convs)]
+						next++
+					}
+					if err := commit(ctx, e, batch); err != nil {
+						t.Fatal(err)
+					}
+				}
+				pg1, _ := clusterCPU(t, dataDir)
+				go1 := processCPU()
+				stop()
+				return pg1 - pg0, go1 - go0
+			}
+			type way struct {
+				name    string
+				pool    *pgxpool.Pool
+				commit  func(context.Context, *costEnv, []string) error
+				listen  bool
+				pg, go_ time.Duration
+			}
+			pairs := [][2]*way{
+				{{name: "set_config per commit", pool: auto, commit: setConfig, listen: true}, {name: "generic by connection", pool: generic, commit: plain, listen: true}},
+				{{name: "LISTENing connection", pool: generic, commit: plain, listen: true}, {name: "no LISTENing connection", pool: generic, commit: plain}},
+			}
+			const blocks = 10
+			for _, p := range pairs {
+				for _, w := range p {
+					block(w.pool, w.commit, w.listen, 100) // prepared statements, plans
+				}
+				for b := range blocks {
+					for i := range p {
+						w := p[(i+b)%2] // each goes first in half the blocks
+						pg, g := block(w.pool, w.commit, w.listen, commits/blocks)
+						w.pg, w.go_ = w.pg+pg, w.go_+g
+					}
+				}
+				for _, w := range p {
+					n := float64(commits / blocks * blocks)
+					t.Logf("%-26s batch %2d: PostgreSQL %6.1f µs/commit, this process %6.1f µs/commit", w.name, size, w.pg.Seconds()*1e6/n, w.go_.Seconds()*1e6/n)
+					fmt.Printf("AB\t%s\t%d\t%.1f\t%.1f\n", w.name, size, w.pg.Seconds()*1e6/n, w.go_.Seconds()*1e6/n)
+				}
+			}
+		})
+	}
 }
