@@ -469,77 +469,96 @@ func TestPostgresCommitCostAB(t *testing.T) {
 	plain := commitStatement(appendSQL, "")
 	for _, size := range sizes {
 		t.Run(fmt.Sprintf("batch=%d", size), func(t *testing.T) {
-			ctx := context.Background()
-			pool0, url := migrationstest.MustOpen(t)
-			generic := migrationstest.MustPool(t, url+"&plan_cache_mode=force_generic_plan")
-			auto := migrationstest.MustPool(t, url)
-			if _, err := pool0.Exec(ctx, `INSERT INTO conversations (id, status, created_at, queued_at)
-				SELECT gen_random_uuid(), 'waiting', now(), now() FROM generate_series(1, 1000)`); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := pool0.Exec(ctx, `ANALYZE conversations`); err != nil {
-				t.Fatal(err)
-			}
-			rows, _ := pool0.Query(ctx, `SELECT id::text FROM conversations ORDER BY id`)
-			convs, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := &costEnv{seq: map[string]int64{}, body: bytes.Repeat([]byte{'x'}, 228), origin: "0123456789abcdef"}
-			dataDir := clusterDataDir(t, pool0)
-			next := 0
-			block := func(pool *pgxpool.Pool, commit func(context.Context, *costEnv, []string) error, listen bool, n int) (pg, goCPU time.Duration) {
-				e.pool = pool
-				stop := func() int { return 0 }
-				if listen {
-					stop = listenAll(t, pool0)
-				}
-				pg0, _ := clusterCPU(t, dataDir)
-				go0 := processCPU()
-				for range n {
-					batch := make([]string, size)
-					for i := range batch {
-						batch[i] = convs[next%len(convs)]
-						next++
-					}
-					if err := commit(ctx, e, batch); err != nil {
-						t.Fatal(err)
-					}
-				}
-				pg1, _ := clusterCPU(t, dataDir)
-				go1 := processCPU()
-				stop()
-				return pg1 - pg0, go1 - go0
-			}
-			type way struct {
-				name    string
-				pool    *pgxpool.Pool
-				commit  func(context.Context, *costEnv, []string) error
-				listen  bool
-				pg, go_ time.Duration
-			}
-			pairs := [][2]*way{
+			r := newABRun(t, size)
+			generic := migrationstest.MustPool(t, r.url+"&plan_cache_mode=force_generic_plan")
+			auto := migrationstest.MustPool(t, r.url)
+			pairs := [][2]*abWay{
 				{{name: "set_config per commit", pool: auto, commit: setConfig, listen: true}, {name: "generic by connection", pool: generic, commit: plain, listen: true}},
 				{{name: "LISTENing connection", pool: generic, commit: plain, listen: true}, {name: "no LISTENing connection", pool: generic, commit: plain}},
 			}
 			const blocks = 10
 			for _, p := range pairs {
 				for _, w := range p {
-					block(w.pool, w.commit, w.listen, 100) // prepared statements, plans
+					r.block(w, 100) // prepared statements, plans
+					w.pg, w.goCPU = 0, 0
 				}
 				for b := range blocks {
 					for i := range p {
-						w := p[(i+b)%2] // each goes first in half the blocks
-						pg, g := block(w.pool, w.commit, w.listen, commits/blocks)
-						w.pg, w.go_ = w.pg+pg, w.go_+g
+						r.block(p[(i+b)%2], commits/blocks) // each goes first in half the blocks
 					}
 				}
 				for _, w := range p {
 					n := float64(commits / blocks * blocks)
-					t.Logf("%-26s batch %2d: PostgreSQL %6.1f µs/commit, this process %6.1f µs/commit", w.name, size, w.pg.Seconds()*1e6/n, w.go_.Seconds()*1e6/n)
-					fmt.Printf("AB\t%s\t%d\t%.1f\t%.1f\n", w.name, size, w.pg.Seconds()*1e6/n, w.go_.Seconds()*1e6/n)
+					t.Logf("%-26s batch %2d: PostgreSQL %6.1f µs/commit, this process %6.1f µs/commit", w.name, size, w.pg.Seconds()*1e6/n, w.goCPU.Seconds()*1e6/n)
+					fmt.Printf("AB\t%s\t%d\t%.1f\t%.1f\n", w.name, size, w.pg.Seconds()*1e6/n, w.goCPU.Seconds()*1e6/n)
 				}
 			}
 		})
 	}
+}
+
+// abWay is one way of committing, and the CPU its blocks have used.
+type abWay struct {
+	name      string
+	pool      *pgxpool.Pool
+	commit    func(context.Context, *costEnv, []string) error
+	listen    bool
+	pg, goCPU time.Duration
+}
+
+// abRun is the schema and conversations two ways share.
+type abRun struct {
+	t       *testing.T
+	pool0   *pgxpool.Pool
+	url     string
+	dataDir string
+	convs   []string
+	next    int
+	size    int
+	e       *costEnv
+}
+
+func newABRun(t *testing.T, size int) *abRun {
+	ctx := context.Background()
+	pool0, url := migrationstest.MustOpen(t)
+	if _, err := pool0.Exec(ctx, `INSERT INTO conversations (id, status, created_at, queued_at)
+		SELECT gen_random_uuid(), 'waiting', now(), now() FROM generate_series(1, 1000)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool0.Exec(ctx, `ANALYZE conversations`); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := pool0.Query(ctx, `SELECT id::text FROM conversations ORDER BY id`)
+	convs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &abRun{t: t, pool0: pool0, url: url, dataDir: clusterDataDir(t, pool0), convs: convs, size: size,
+		e: &costEnv{seq: map[string]int64{}, body: bytes.Repeat([]byte{'x'}, 228), origin: "0123456789abcdef"}}
+}
+
+// block runs n commits w's way and adds their CPU to w's.
+func (r *abRun) block(w *abWay, n int) {
+	ctx := context.Background()
+	r.e.pool = w.pool
+	stop := func() int { return 0 }
+	if w.listen {
+		stop = listenAll(r.t, r.pool0)
+	}
+	pg0, _ := clusterCPU(r.t, r.dataDir)
+	go0 := processCPU()
+	for range n {
+		batch := make([]string, r.size)
+		for i := range batch {
+			batch[i] = r.convs[r.next%len(r.convs)]
+			r.next++
+		}
+		if err := w.commit(ctx, r.e, batch); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	pg1, _ := clusterCPU(r.t, r.dataDir)
+	go1 := processCPU()
+	stop()
+	w.pg, w.goCPU = w.pg+pg1-pg0, w.goCPU+go1-go0
 }
