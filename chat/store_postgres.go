@@ -20,20 +20,28 @@ var (
 // PostgresStore is the store of record on PostgreSQL. Message bodies are
 // sealed with AES-256-GCM before they leave the process.
 type PostgresStore struct {
-	pool   PostgresPool
-	seal   *Sealer
-	now    Clock
-	coarse RegionCoarsener
-	origin string    // names this store in its notifications (NotifyOrigin)
-	seen   seenCache // conversations as last seen, to number batches by (store_postgres_append.go)
+	pool PostgresPool
+	// appends is where the message path commits: connections of its own
+	// (store_postgres_pool.go), ownAppends while the store owns them.
+	appends    PostgresPool
+	ownAppends *pgxpool.Pool
+	seal       *Sealer
+	now        Clock
+	coarse     RegionCoarsener
+	origin     string    // names this store in its notifications (NotifyOrigin)
+	seen       seenCache // conversations as last seen, to number batches by (store_postgres_append.go)
 }
 
 // NewPostgresStore returns a store on pool; the schema must be migrated.
+// The message path opens up to appendPoolMaxConns connections of its own
+// on the same database, released by Close.
 func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &PostgresStore{pool: PostgresPool{Pool: pool}, seal: seal, now: now, origin: strings.ReplaceAll(NewID(), "-", "")[:16]}
+	s := &PostgresStore{pool: PostgresPool{Pool: pool}, seal: seal, now: now, origin: strings.ReplaceAll(NewID(), "-", "")[:16]}
+	s.setAppendPool(pool)
+	return s
 }
 
 // NotifyOrigin is the random name this store gives itself in the

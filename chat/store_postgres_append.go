@@ -117,7 +117,7 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 		}
 		p := s.planAppends(batch, todo, results, states, existing, now)
 		if len(p.expect.conv) > 0 {
-			applied, err := s.commitPlan(ctx, s.pool, p, now)
+			applied, err := s.commitPlan(ctx, s.appends, p, now)
 			if isUniqueViolation(err) {
 				// A retried client id is already stored (the statement
 				// does not look: a retry is rare, and the unique index
@@ -155,6 +155,12 @@ func (s *PostgresStore) appendLocked(ctx context.Context, batch []Append, todo [
 	}
 	p := s.planAppends(batch, todo, results, states, existing, now)
 	if len(p.expect.conv) > 0 {
+		// This rare path (writers racing) runs on the shared pool, whose
+		// reads keep their own plans: the statement's generic plan is set
+		// for this transaction only (see store_postgres_pool.go).
+		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true)`); err != nil {
+			return err
+		}
 		applied, err := s.commitPlan(ctx, tx, p, now)
 		if err != nil {
 			return err
@@ -444,27 +450,18 @@ const appendSQL = `WITH input AS (
 SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
 
-// commitPlan runs the plan's statement, on the pool, where it commits as
-// it completes (before PostgreSQL answers "ready"), or in a transaction,
-// and returns the
-// conversations written to. Every conversation it locked is remembered as
-// it was found.
+// commitPlan runs the plan's statement, on the append connections, where
+// it commits as it completes (before PostgreSQL answers "ready"), or in a
+// transaction, and returns the conversations written to. Either way it
+// must run under its generic plan (store_postgres_pool.go). Every
+// conversation it locked is remembered as it was found.
 func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) (map[string]bool, error) {
 	r := &p.rows
 	pb := &pgx.Batch{}
-	// The statement's generic plan, always: PostgreSQL otherwise keeps
-	// planning it afresh for small batches (it judges a plan for one
-	// conversation cheaper than the generic one), which costs more than
-	// running it. Local to this transaction, so the connection goes back
-	// to the pool as it came.
-	pb.Queue(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
 	pb.Queue(appendSQL, r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body,
 		p.expect.conv, p.expect.before, p.expect.after, now, s.origin)
 	br := db.SendBatch(ctx, pb)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return nil, err
-	}
 	rows, err := br.Query()
 	if err != nil {
 		return nil, err

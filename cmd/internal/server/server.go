@@ -467,6 +467,9 @@ func (s *Server) closePool() {
 	if s.schema != nil {
 		s.schema.Close()
 	}
+	if pg, ok := s.retention.(*chat.PostgresStore); ok {
+		pg.Close() // the message path's own connections
+	}
 	if s.pool != nil {
 		s.pool.Close()
 	}

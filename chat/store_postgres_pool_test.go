@@ -1,0 +1,94 @@
+package chat
+
+import (
+	"context"
+	"testing"
+
+	"helpline/migrations/migrationstest"
+)
+
+// The message path commits on connections that plan its statement
+// generically from the start, with no statement per commit to say so,
+// while the shared pool's connections keep PostgreSQL's default (so that
+// every other query keeps its plans).
+func TestPostgresAppendConnectionsPlanGenerically(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	seal, err := ParseKeys(NewKey("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewPostgresStore(pool, seal, nil)
+	defer s.Close()
+	ctx := context.Background()
+	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const commits = 8 // more than the 5 custom plans PostgreSQL tries before it may choose
+	for i := range commits {
+		res := s.AppendBatch(ctx, []Append{{ConversationID: c.ID, Sender: SenderSeeker, Kind: KindText, Body: "hello"}})
+		if res[0].Err != nil || res[0].Message.Seq != int64(i+1) {
+			t.Fatalf("append %d: %+v", i, res[0])
+		}
+	}
+
+	conn, err := s.appends.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var mode string
+	if err := conn.QueryRow(ctx, `SHOW plan_cache_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_generic_plan" {
+		t.Errorf("append connection: plan_cache_mode = %q, want force_generic_plan", mode)
+	}
+	var statements, setConfig, generic, custom int64
+	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE statement LIKE 'WITH input AS%'),
+		count(*) FILTER (WHERE position('set_' || 'config' IN statement) > 0),
+		coalesce(sum(generic_plans) FILTER (WHERE statement LIKE 'WITH input AS%'), 0),
+		coalesce(sum(custom_plans) FILTER (WHERE statement LIKE 'WITH input AS%'), 0)
+		FROM pg_prepared_statements`).Scan(&statements, &setConfig, &generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	if statements != 1 || generic != commits || custom != 0 || setConfig != 0 {
+		t.Errorf("append connection: %d append statements run %d times generically, %d custom; %d set_config statements; want 1, %d, 0, 0",
+			statements, generic, custom, setConfig, commits)
+	}
+
+	if err := pool.QueryRow(ctx, `SHOW plan_cache_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "auto" {
+		t.Errorf("shared pool: plan_cache_mode = %q, want PostgreSQL's default, auto", mode)
+	}
+}
+
+// Close releases the store's own connections, and only those.
+func TestPostgresStoreCloseReleasesItsConnections(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	seal, err := ParseKeys(NewKey("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewPostgresStore(pool, seal, nil)
+	ctx := context.Background()
+	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := s.AppendBatch(ctx, []Append{{ConversationID: c.ID, Sender: SenderSeeker, Kind: KindText, Body: "hello"}}); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	if n := s.ownAppends.Stat().TotalConns(); n != 1 {
+		t.Fatalf("before Close: %d append connections, want 1", n)
+	}
+	s.Close()
+	if n := s.ownAppends.Stat().TotalConns(); n != 0 {
+		t.Errorf("after Close: %d append connections, want 0", n)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		t.Errorf("the shared pool after Close: %v", err)
+	}
+}
