@@ -97,9 +97,13 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 // decodeStrictly is the decoding every frame is held to: one JSON object,
 // no field clientFrame lacks, nothing after it.
 func decodeStrictly(data []byte, f *clientFrame) error {
+	// Into a frame of its own, copied to f even when refused (its ref names
+	// the error): f, the caller's, then stays off the heap.
+	g := new(clientFrame)
+	defer func() { *f = *g }()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(f); err != nil {
+	if err := dec.Decode(g); err != nil {
 		return Errorf(CodeInvalid, "malformed frame: %s", describeJSONError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
