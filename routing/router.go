@@ -287,11 +287,14 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []chat.TeamMember
+	out := make([]chat.TeamMember, 0, len(team.members))
 	for _, m := range team.members {
 		if r.online(m, now, r.offerableFor()) {
 			out = append(out, teamMember(m, team.active[m.ID]))
 		}
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
 }
@@ -301,6 +304,12 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 // pools are counted once per kind of seeker (poolSizes), not built per
 // seeker.
 func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[string]chat.Wait {
+	if len(waiting) == 0 {
+		// Nobody's place to tell: the queue refresher asks after every
+		// change, and the roster read for nothing was most of what a busy
+		// server allocated with nobody waiting.
+		return map[string]chat.Wait{}
+	}
 	now := r.cfg.Now()
 	ws := make([]Waiting, 0, len(waiting))
 	for _, c := range waiting {
@@ -352,7 +361,7 @@ func (r *Router) readRoster(ctx context.Context) (roster, error) {
 }
 
 func (r *Router) onlineCounselors(team roster, now time.Time, within time.Duration) []Counselor {
-	var cs []Counselor
+	cs := make([]Counselor, 0, len(team.members))
 	for _, m := range team.members {
 		if r.online(m, now, within) {
 			c := m.Counselor
@@ -533,6 +542,9 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 		if !expired[o.ConversationID] {
 			live = append(live, o)
 		}
+	}
+	if len(waiting) == 0 {
+		return nil // nothing to offer: no passes, pauses or free counsellors to look up
 	}
 	passes, err := r.store.Passes(ctx)
 	if err != nil {
