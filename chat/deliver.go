@@ -95,6 +95,7 @@ func (c *Conn) drain() error {
 			if err := c.writeFrame(*f); err != nil {
 				return err
 			}
+			release(f)
 			served = true
 		default:
 		}
@@ -150,8 +151,9 @@ func (c *Conn) deliver() error {
 			continue
 		}
 		_, asked := reqs[id]
+		var buf [ringBuffered]Message // most deliveries are a message or two: no copy on the heap
 		for first := true; ; first = false {
-			msgs, fromStore := c.svc.hub.after(id, cursor)
+			msgs, fromStore := c.svc.hub.after(id, cursor, buf[:0])
 			// A sync always consults the store once: the ring only knows
 			// what happened since this instance's first subscriber came.
 			if len(msgs) == 0 && (fromStore || asked && first) {
@@ -195,6 +197,10 @@ func (c *Conn) deliver() error {
 	}
 	return nil
 }
+
+// ringBuffered is how many messages of the hub's ring a delivery copies
+// onto the writer's stack; more go to the heap.
+const ringBuffered = 4
 
 // checkSyncPoint refuses a sync after a sequence number the conversation
 // has not reached: a cursor there would wait for numbers that are already

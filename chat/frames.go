@@ -254,6 +254,9 @@ type serverFrame struct {
 	// encode, when set, gives the frame's JSON when it is written (the
 	// team snapshot: see teamCast.snapshotFrame).
 	encode func() ([]byte, error)
+	// pooled: this frame and its encoded bytes are ackPool's, handed back
+	// once written (see pooledAck).
+	pooled bool
 }
 
 // preEncoded returns f with its JSON computed now, for broadcasting.

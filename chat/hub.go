@@ -233,20 +233,21 @@ func (r *room) wake() {
 	}
 }
 
-// after returns the messages after cursor that the ring holds. When the ring
-// cannot serve them but more are known to exist, fromStore is true and the
-// caller reads them from the store.
-func (h *Hub) after(conversationID string, cursor int64) (msgs []Message, fromStore bool) {
+// after appends to buf the messages after cursor that the ring holds. When
+// the ring cannot serve them but more are known to exist, fromStore is true
+// and the caller reads them from the store. The caller's buffer (on its
+// stack) spares a copy of the ring on the heap for every delivery.
+func (h *Hub) after(conversationID string, cursor int64, buf []Message) (msgs []Message, fromStore bool) {
 	r := h.room(conversationID)
 	if r == nil {
-		return nil, true
+		return buf, true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if n := len(r.ring); n > 0 && r.ring[0].Seq <= cursor+1 && r.ring[n-1].Seq > cursor {
-		return append([]Message(nil), r.ring[cursor+1-r.ring[0].Seq:]...), false
+		return append(buf, r.ring[cursor+1-r.ring[0].Seq:]...), false
 	}
-	return nil, r.known > cursor
+	return buf, r.known > cursor
 }
 
 // knows reports whether messages up to seq are known to exist here.

@@ -1,0 +1,33 @@
+package chat
+
+import (
+	"testing"
+	"time"
+)
+
+// The ring serves a delivery into the writer's buffer: the messages after
+// the cursor, in order, and no copy of them on the heap.
+func TestHubAfterFillsTheCallersBuffer(t *testing.T) {
+	h := newHub(NewMemoryStore(time.Now))
+	c := &Conn{}
+	h.join(c, "c1")
+	var msgs []Message
+	for seq := int64(1); seq <= 6; seq++ {
+		msgs = append(msgs, Message{ConversationID: "c1", Seq: seq, Body: "b"})
+	}
+	h.publish(msgs)
+	var buf [ringBuffered]Message
+	got, fromStore := h.after("c1", 3, buf[:0])
+	if fromStore || len(got) != 3 || got[0].Seq != 4 || got[2].Seq != 6 {
+		t.Fatalf("after 3: %v (from the store %v), want 4, 5, 6 from the ring", got, fromStore)
+	}
+	if got, fromStore := h.after("c1", 6, buf[:0]); fromStore || len(got) != 0 {
+		t.Fatalf("after the last: %v (from the store %v), want nothing", got, fromStore)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		var buf [ringBuffered]Message
+		h.after("c1", 5, buf[:0])
+	}); n != 0 {
+		t.Errorf("%v allocations a delivery from the ring, want 0", n)
+	}
+}
