@@ -58,3 +58,47 @@ func TestNobodyWaitingReadsNoRosterForPlaces(t *testing.T) {
 		t.Errorf("a round with nobody waiting read the roster %d times and the passes %d times, want 1 and 0", m, p)
 	}
 }
+
+type teamChangeCounter struct {
+	Chat
+	changed int
+}
+
+func (c *teamChangeCounter) TeamChanged(context.Context) { c.changed++ }
+
+// A counsellor not heard from drops out of the team as soon as a round
+// sees it, long before the grace after which they go offline: instances
+// read the team only when told it changed, so the round tells them.
+func TestRoundTellsOfACounsellorDroppingOutOfTheTeam(t *testing.T) {
+	ctx := context.Background()
+	now := t0
+	store := NewMemoryStore()
+	r := New(Config{Now: func() time.Time { return now }, CounselorGrace: time.Hour, Heartbeat: 10 * time.Second, Mode: ModeOffer},
+		store, chat.NewMemoryStore(func() time.Time { return now }))
+	chat := &teamChangeCounter{}
+	r.SetChat(chat)
+	for id := range int64(3) {
+		if err := store.Join(ctx, Member{Counselor: counselor(id+1, "es"), SeenAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if err := r.Round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if chat.changed != 0 {
+		t.Fatalf("%d team changes with nothing changed", chat.changed)
+	}
+	now = t0.Add(20 * time.Second)
+	store.Seen(ctx, []int64{1, 2}, now) // 3 is not heard from again
+	now = t0.Add(26 * time.Second)      // past the 25 s a counsellor stays listed unheard
+	if team, _ := r.Team(ctx); len(team) != 2 {
+		t.Fatalf("team of %d, want 2", len(team))
+	}
+	r.Round(ctx)
+	r.Round(ctx)
+	if chat.changed != 1 {
+		t.Errorf("%d team changes as one counsellor dropped out, want 1", chat.changed)
+	}
+}

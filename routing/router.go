@@ -71,6 +71,11 @@ type Router struct {
 	wake  chan struct{}
 
 	leading atomic.Bool
+	// Who Team listed at the last round (leader only): see noticeOffShift.
+	listed struct {
+		n, idSum int64
+		known    bool
+	}
 }
 
 var _ chat.Router = (*Router)(nil)
@@ -431,6 +436,7 @@ func (r *Router) Round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.noticeOffShift(ctx, now, team)
 	if err := r.returnLostConversations(ctx, now, team); err != nil {
 		return err
 	}
