@@ -25,7 +25,14 @@ type Hub struct {
 	staffCount map[int64]int      // connections per staff member
 }
 
-const ringSize = 32
+// ringSize is how many of a conversation's newest messages the hub keeps:
+// a connection's cursor is most often one or two behind the newest, and one
+// further behind reads the rest from the store. It was 32; every room with
+// local subscribers holds its ring for as long as they stay, each message
+// of it 136 bytes and whatever strings it keeps alive, and grown by
+// doubling it was also garbage on every room's first 32 messages. Eight,
+// made at once, is 1 KiB a room.
+const ringSize = 8
 
 type room struct {
 	mu    sync.Mutex
@@ -202,6 +209,9 @@ func (h *Hub) publish(msgs []Message) {
 func (r *room) add(msgs []Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ring == nil {
+		r.ring = make([]Message, 0, ringSize)
+	}
 	for _, m := range msgs {
 		switch {
 		case len(r.ring) > 0 && m.Seq <= r.ring[len(r.ring)-1].Seq:

@@ -3,6 +3,7 @@ package chat
 import (
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // The ring serves a delivery into the writer's buffer: the messages after
@@ -29,5 +30,27 @@ func TestHubAfterFillsTheCallersBuffer(t *testing.T) {
 		h.after("c1", 5, buf[:0])
 	}); n != 0 {
 		t.Errorf("%v allocations a delivery from the ring, want 0", n)
+	}
+}
+
+// A room keeps its newest few messages, in a ring made once, at most
+// about 1 KiB however long the conversation; a cursor further behind is
+// sent to the store.
+func TestRoomRingStaysSmall(t *testing.T) {
+	h := newHub(NewMemoryStore(time.Now))
+	h.join(&Conn{}, "c1")
+	for seq := int64(1); seq <= 40; seq++ {
+		h.publish([]Message{{ConversationID: "c1", Seq: seq, Body: "b"}})
+	}
+	r := h.room("c1")
+	if size := cap(r.ring) * int(unsafe.Sizeof(Message{})); size > 1100 {
+		t.Errorf("a room's ring holds %d bytes, want at most 1,100", size)
+	}
+	if _, fromStore := h.after("c1", 20, nil); !fromStore {
+		t.Error("a cursor 20 behind: not sent to the store")
+	}
+	got, fromStore := h.after("c1", 40-ringSize, nil)
+	if fromStore || len(got) != ringSize || got[0].Seq != 41-ringSize || got[ringSize-1].Seq != 40 {
+		t.Errorf("the newest %d: %v (from the store %v)", ringSize, got, fromStore)
 	}
 }
