@@ -83,8 +83,7 @@ func (c *Conn) drain() error {
 		if h := testHookDelivered.Load(); h != nil {
 			(*h)(c)
 		}
-		select {
-		case f := <-c.out:
+		if f, ok := c.out.pop(); ok {
 			// The wake-up served above may be older than this frame; one
 			// queued since, before this frame, announces a message that
 			// must go first (a sender's message, woken before its ack was
@@ -97,7 +96,6 @@ func (c *Conn) drain() error {
 			}
 			release(f)
 			served = true
-		default:
 		}
 		if !served {
 			return nil

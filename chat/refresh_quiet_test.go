@@ -70,7 +70,7 @@ func TestRefresherGoesQuietWhenNothingChanges(t *testing.T) {
 	store := NewMemoryStore(time.Now)
 	router := &teamCountingRouter{team: []TeamMember{{ID: 1, StaffID: "1", Status: "available", Capacity: 1, Languages: []string{}}}}
 	hub := newHub(store)
-	console := &Conn{principal: Principal{Role: RoleCounselor, StaffID: 1}, out: make(chan *serverFrame, 256), wake: make(chan struct{}, 1)}
+	console := &Conn{principal: Principal{Role: RoleCounselor, StaffID: 1}, out: frameQueue{limit: 256}, wake: make(chan struct{}, 1)}
 	console.ready.Store(true)
 	console.streams.Store(uint32(allStreams))
 	console.pending.Store(1) // no writer: the frames stay queued
