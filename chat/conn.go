@@ -61,6 +61,7 @@ type Conn struct {
 
 	wake    chan struct{}
 	out     frameQueue
+	writer  func()       // writeLoop, made once: `go c.writeLoop()` allocated a closure each time (see kick)
 	pending atomic.Int64 // frames and wake-ups not yet served; the writer runs while above zero
 
 	waitingSince atomic.Int64 // monotonicNow when the reader began waiting for a frame
@@ -158,6 +159,7 @@ func (s *Service) authenticateConn(ws *websocket.Conn, nc net.Conn) *Conn {
 	c := &Conn{svc: s, ws: ws, nc: nc, principal: p, staff: staff, observer: auth.Observe, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), out: frameQueue{limit: outQueueLength(p.Role)},
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+	c.writer = c.writeLoop
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
 	c.streams.Store(uint32(streams))
 	return c

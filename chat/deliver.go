@@ -16,9 +16,16 @@ import (
 // back to zero. So a frame queued while the writer is finishing is either
 // seen by it or starts a new one (no lost wake-up), and two writers never
 // run at once (the next one starts only after the last one's final count).
+//
+// A writer starts for nearly every frame or message on a quiet connection,
+// so it starts from the method value made with the connection: a go
+// statement on c.writeLoop itself wraps it in a new closure every time.
 func (c *Conn) kick() {
 	if c.pending.Add(1) == 1 {
-		go c.writeLoop()
+		if c.writer == nil { // a Conn not made by authenticateConn (tests)
+			c.writer = c.writeLoop
+		}
+		go c.writer()
 	}
 }
 

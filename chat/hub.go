@@ -237,8 +237,12 @@ func (r *room) announce(seq int64) bool {
 	return true
 }
 
+// wake wakes every subscriber, under the room's lock: waking never blocks
+// (wakeUp), and a copy of the subscribers was garbage on every message.
 func (r *room) wake() {
-	for _, c := range r.subscribers() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.subs {
 		c.wakeUp()
 	}
 }

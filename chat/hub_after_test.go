@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -52,5 +53,29 @@ func TestRoomRingStaysSmall(t *testing.T) {
 	got, fromStore := h.after("c1", 40-ringSize, nil)
 	if fromStore || len(got) != ringSize || got[0].Seq != 41-ringSize || got[ringSize-1].Seq != 40 {
 		t.Errorf("the newest %d: %v (from the store %v)", ringSize, got, fromStore)
+	}
+}
+
+// Waking a room's subscribers, and starting their writers, allocates
+// nothing: no copy of the subscribers, no closure per writer started.
+func TestWakingAllocatesNothing(t *testing.T) {
+	h := newHub(NewMemoryStore(time.Now))
+	var wg sync.WaitGroup
+	conns := []*Conn{{wake: make(chan struct{}, 1)}, {wake: make(chan struct{}, 1)}}
+	for _, c := range conns {
+		c.writer = func() { // a writer that serves the wake-up and stops
+			<-c.wake
+			c.pending.Add(-1)
+			wg.Done()
+		}
+		h.join(c, "c1")
+	}
+	r := h.room("c1")
+	if n := testing.AllocsPerRun(100, func() {
+		wg.Add(len(conns))
+		r.wake()
+		wg.Wait()
+	}); n != 0 {
+		t.Errorf("%v allocations waking two subscribers, want 0", n)
 	}
 }
