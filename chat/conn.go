@@ -379,6 +379,27 @@ func (c *Conn) setPartOf(conversationID string, part bool) {
 	}
 }
 
+// sameID returns the connection's own copy of a conversation id equal to
+// id, or id. A frame's conversation id is a string of its own, and a send's
+// went on to the stored message: one more copy of the id kept for every
+// message, where the connection already holds one for the conversation.
+func (c *Conn) sameID(id string) string {
+	if id == c.principal.ConversationID {
+		return c.principal.ConversationID
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.convs) > 64 {
+		return id // not worth the search
+	}
+	for known := range c.convs {
+		if known == id {
+			return known
+		}
+	}
+	return id
+}
+
 func (c *Conn) member(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

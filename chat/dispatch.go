@@ -59,6 +59,7 @@ func init() {
 
 // handle handles one decoded, valid client frame by its rule.
 func (c *Conn) handle(f clientFrame) {
+	f.ConversationID = c.sameID(f.ConversationID)
 	rule := clientFrames[f.Type]
 	switch {
 	case rule.who == watchers && c.principal.Role != RoleSupervisor && c.principal.Role != RoleAdmin:
