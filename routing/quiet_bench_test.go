@@ -37,6 +37,14 @@ func BenchmarkNobodyWaiting(b *testing.B) {
 			}
 		}
 	})
+	b.Run("tally", func(b *testing.B) { // what the supervisors' summary reads of the team
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := r.TeamTally(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("team", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
