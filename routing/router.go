@@ -515,12 +515,16 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 	}
 	// Pointers into this round's roster: a counsellor made busy by a miss
 	// below must not be offered another conversation in the same round.
-	byID := map[int64]*Member{}
-	for i := range team.members {
-		byID[team.members[i].ID] = &team.members[i]
-	}
+	// Made only when an offer expired (most rounds have none).
+	var byID map[int64]*Member
 	expired := map[string]bool{}
 	for _, o := range Expired(offers, now) {
+		if byID == nil {
+			byID = make(map[int64]*Member, len(team.members))
+			for i := range team.members {
+				byID[team.members[i].ID] = &team.members[i]
+			}
+		}
 		expired[o.ConversationID] = true
 		if _, ok, err := r.store.TakeOffer(ctx, o.ConversationID, o.CounselorID); err != nil || !ok {
 			continue // accepted or withdrawn meanwhile
