@@ -23,6 +23,10 @@ type broadcaster struct {
 	log    *slog.Logger
 
 	dirty chan struct{}
+	// Whether the queue and the team may have changed since consoles were
+	// last sent them: set by markDirty, taken by each refresh. A throttle's
+	// recheck wakes the refresher without setting them (see recheck).
+	queueStale, teamStale atomic.Bool
 
 	// When consoles may next be sent the queue and the team.
 	queueDue, teamDue throttle
@@ -57,6 +61,17 @@ func (s *Service) SetStaffClock(clock StaffClock) { s.cast.clock.Store(&clock) }
 
 // markDirty asks for a refresh; it never blocks.
 func (b *broadcaster) markDirty() {
+	b.queueStale.Store(true)
+	b.teamStale.Store(true)
+	b.recheck()
+}
+
+// recheck wakes the refresher for what is already marked stale: a throttle
+// that said no calls it when due. Were it markDirty, a refresh woken for
+// the queue would find the team's throttle not due, schedule a recheck of
+// its own, whose refresh would find the queue's not due…: two reads of the
+// queue and of the whole team every second, for ever, with nothing changed.
+func (b *broadcaster) recheck() {
 	select {
 	case b.dirty <- struct{}{}:
 	default:
@@ -162,27 +177,47 @@ const queueFrameEntries = 20
 // come first: their place is what they sit watching, and the team may
 // take two more queries.
 func (b *broadcaster) sendQueueState(ctx context.Context) error {
+	// Taken before the read: a change after it marks them again.
+	stale := staleness{queue: b.queueStale.Swap(false), team: b.teamStale.Swap(false)}
 	b.log.Debug("reading the queue")
 	waiting, err := b.store.Waiting(ctx)
 	if err != nil {
-		return err
+		return err // run marks everything stale again in a second
 	}
 	b.sendPlaces(ctx, waiting)
-	return b.sendStaffState(ctx, waiting)
+	return b.sendStaffState(ctx, waiting, stale)
+}
+
+// staleness is what a refresh found marked stale.
+type staleness struct{ queue, team bool }
+
+// keep marks again what this refresh did not send after all.
+func (b *broadcaster) keep(s staleness) {
+	if s.queue {
+		b.queueStale.Store(true)
+	}
+	if s.team {
+		b.teamStale.Store(true)
+	}
 }
 
 // sendStaffState sends this instance's consoles the queue and what changed
 // in the team, each only when it changed, at most once a second, and only
 // to the consoles that want it. Every frame is encoded once for all of
 // them.
-func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation) error {
+func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation, stale staleness) error {
 	if len(b.hub.consoles(0)) == 0 {
+		b.keep(stale)
 		return nil // the team snapshot may go stale meanwhile: see teamFrame
 	}
 	clock := b.clock.Load()
 	var queue, queueChanges, team *serverFrame
 	var err error
-	queueRead := b.queueDue.due(clock, staffQueueEvery, b.markDirty)
+	// Only what may have changed is read, when its throttle lets it;
+	// what it does not let yet stays stale for its recheck.
+	queueRead := stale.queue && b.queueDue.due(clock, staffQueueEvery, b.recheck)
+	teamRead := stale.team && b.teamDue.due(clock, staffTeamEvery, b.recheck)
+	b.keep(staleness{queue: stale.queue && !queueRead, team: stale.team && !teamRead})
 	if queueRead {
 		var c queueChange
 		var whole serverFrame
@@ -194,7 +229,6 @@ func (b *broadcaster) sendStaffState(ctx context.Context, waiting []Conversation
 			queue, queueChanges = &whole, &f
 		}
 	}
-	teamRead := b.teamDue.due(clock, staffTeamEvery, b.markDirty)
 	if teamRead {
 		var c teamChange
 		// On an error the queue still goes out: it is already marked as sent.

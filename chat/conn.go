@@ -23,7 +23,7 @@ const (
 	authTimeout    = 10 * time.Second // Config.AuthTimeout's default
 	idleTimeout    = 75 * time.Second // clients ping every 20 s
 	writeTimeout   = 10 * time.Second
-	outQueueFrames = 32 // pointers: a full queue costs 256 bytes, an idle one nothing more
+	outQueueFrames = 32 // frames waiting for the writer (frameQueue: an idle one holds next to nothing)
 	// A console's queue is longer: it also gets the queue, team and
 	// conversation updates of everyone, which come in bursts when many
 	// things change at once (a reconnect storm), and a console closed as
@@ -60,7 +60,8 @@ type Conn struct {
 	cancel   context.CancelFunc
 
 	wake    chan struct{}
-	out     chan *serverFrame
+	out     frameQueue
+	writer  func()       // writeLoop, made once: `go c.writeLoop()` allocated a closure each time (see kick)
 	pending atomic.Int64 // frames and wake-ups not yet served; the writer runs while above zero
 
 	waitingSince atomic.Int64 // monotonicNow when the reader began waiting for a frame
@@ -156,8 +157,9 @@ func (s *Service) authenticateConn(ws *websocket.Conn, nc net.Conn) *Conn {
 	}
 	streams, _ := parseStreams(auth.Streams) // validated with the auth frame
 	c := &Conn{svc: s, ws: ws, nc: nc, principal: p, staff: staff, observer: auth.Observe, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), out: make(chan *serverFrame, outQueueLength(p.Role)),
+		wake: make(chan struct{}, 1), out: frameQueue{limit: outQueueLength(p.Role)},
 		convs: map[string]bool{}, syncReqs: map[string]int64{}, cursors: map[string]int64{}}
+	c.writer = c.writeLoop
 	c.waitingSince.Store(monotonicNow()) // the idle sweep may see it once registered
 	c.streams.Store(uint32(streams))
 	return c
@@ -377,6 +379,27 @@ func (c *Conn) setPartOf(conversationID string, part bool) {
 	}
 }
 
+// sameID returns the connection's own copy of a conversation id equal to
+// id, or id. A frame's conversation id is a string of its own, and a send's
+// went on to the stored message: one more copy of the id kept for every
+// message, where the connection already holds one for the conversation.
+func (c *Conn) sameID(id string) string {
+	if id == c.principal.ConversationID {
+		return c.principal.ConversationID
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.convs) > 64 {
+		return id // not worth the search
+	}
+	for known := range c.convs {
+		if known == id {
+			return known
+		}
+	}
+	return id
+}
+
 func (c *Conn) member(conversationID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -402,13 +425,12 @@ func (c *Conn) wakeUp() {
 // queue is full cannot keep up; it is closed with 4001 and will resync
 // everything when it reconnects, so nothing is lost.
 func (c *Conn) push(f *serverFrame) {
-	select {
-	case c.out <- f:
+	if c.out.push(f) {
 		c.kick()
-	default:
-		c.svc.cfg.Metrics.SlowClosed.Inc()
-		go c.close(StatusSlow, "too slow, reconnect")
+		return
 	}
+	c.svc.cfg.Metrics.SlowClosed.Inc()
+	go c.close(StatusSlow, "too slow, reconnect")
 }
 
 // answer queues a reply to a flooding or chatty client (a pong, a
@@ -416,13 +438,11 @@ func (c *Conn) push(f *serverFrame) {
 // it otherwise: such replies must never crowd out real frames and get a
 // client closed as "too slow".
 func (c *Conn) answer(f serverFrame) {
-	if len(c.out) >= cap(c.out)/2 {
+	if c.out.len() >= c.out.limit/2 {
 		return // keep room for the frames that matter
 	}
-	select {
-	case c.out <- &f:
+	if c.out.push(&f) {
 		c.kick()
-	default:
 	}
 }
 

@@ -2,9 +2,12 @@ package chat
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"helpline/chat/wire"
 )
 
 // The writer's frames get their time limit (writeTimeout) as a deadline on
@@ -70,4 +73,41 @@ func (c *Conn) writeMessage(m Message) error {
 		*bp = data // keep a grown buffer, but not a huge one
 	}
 	return c.writeData(data)
+}
+
+// ackPool holds the frames acks are queued in, each with its bytes. An ack
+// is queued for every message stored, and a frame of its own (416 bytes,
+// the size of every field any frame may carry) and its bytes were two
+// allocations per message; the writer hands both back once written.
+var ackPool = sync.Pool{New: func() any { return &serverFrame{pooled: true} }}
+
+// pooledAck is the ack frame for a stored message, encoded, from ackPool;
+// false for a time json.Marshal must write (see appendMessageFrame).
+func pooledAck(conversationID, clientID string, seq int64, sentAt time.Time) (*serverFrame, bool) {
+	if !plainTime(sentAt) {
+		return nil, false
+	}
+	f := ackPool.Get().(*serverFrame)
+	f.Type = wire.FrameAck
+	f.encoded = appendAckFrame(f.encoded[:0], conversationID, clientID, seq, sentAt)
+	return f, true
+}
+
+// release hands a written frame back to its pool, if it has one. Nothing
+// may hold it after: the writer calls it once the frame is on the socket.
+func release(f *serverFrame) {
+	if !f.pooled || cap(f.encoded) > 1<<10 {
+		return
+	}
+	*f = serverFrame{encoded: f.encoded[:0], pooled: true}
+	ackPool.Put(f)
+}
+
+// enqueuePooled queues a frame from a pool, as enqueue does a frame of its
+// own (held until ready if need be).
+func (c *Conn) enqueuePooled(f *serverFrame) {
+	if !c.ready.Load() && c.holdUntilReady(f) {
+		return
+	}
+	c.push(f)
 }

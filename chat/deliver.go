@@ -16,9 +16,16 @@ import (
 // back to zero. So a frame queued while the writer is finishing is either
 // seen by it or starts a new one (no lost wake-up), and two writers never
 // run at once (the next one starts only after the last one's final count).
+//
+// A writer starts for nearly every frame or message on a quiet connection,
+// so it starts from the method value made with the connection: a go
+// statement on c.writeLoop itself wraps it in a new closure every time.
 func (c *Conn) kick() {
 	if c.pending.Add(1) == 1 {
-		go c.writeLoop()
+		if c.writer == nil { // a Conn not made by authenticateConn (tests)
+			c.writer = c.writeLoop
+		}
+		go c.writer()
 	}
 }
 
@@ -83,8 +90,7 @@ func (c *Conn) drain() error {
 		if h := testHookDelivered.Load(); h != nil {
 			(*h)(c)
 		}
-		select {
-		case f := <-c.out:
+		if f, ok := c.out.pop(); ok {
 			// The wake-up served above may be older than this frame; one
 			// queued since, before this frame, announces a message that
 			// must go first (a sender's message, woken before its ack was
@@ -95,8 +101,8 @@ func (c *Conn) drain() error {
 			if err := c.writeFrame(*f); err != nil {
 				return err
 			}
+			release(f)
 			served = true
-		default:
 		}
 		if !served {
 			return nil
@@ -150,8 +156,9 @@ func (c *Conn) deliver() error {
 			continue
 		}
 		_, asked := reqs[id]
+		var buf [ringBuffered]Message // most deliveries are a message or two: no copy on the heap
 		for first := true; ; first = false {
-			msgs, fromStore := c.svc.hub.after(id, cursor)
+			msgs, fromStore := c.svc.hub.after(id, cursor, buf[:0])
 			// A sync always consults the store once: the ring only knows
 			// what happened since this instance's first subscriber came.
 			if len(msgs) == 0 && (fromStore || asked && first) {
@@ -195,6 +202,10 @@ func (c *Conn) deliver() error {
 	}
 	return nil
 }
+
+// ringBuffered is how many messages of the hub's ring a delivery copies
+// onto the writer's stack; more go to the heap.
+const ringBuffered = 4
 
 // checkSyncPoint refuses a sync after a sequence number the conversation
 // has not reached: a cursor there would wait for numbers that are already

@@ -59,6 +59,7 @@ func init() {
 
 // handle handles one decoded, valid client frame by its rule.
 func (c *Conn) handle(f clientFrame) {
+	f.ConversationID = c.sameID(f.ConversationID)
 	rule := clientFrames[f.Type]
 	switch {
 	case rule.who == watchers && c.principal.Role != RoleSupervisor && c.principal.Role != RoleAdmin:
@@ -95,10 +96,12 @@ func (c *Conn) onSend(f clientFrame) {
 		c.enqueue(errorFrame(res.Err, f.ClientID))
 		return
 	}
-	sentAt := res.Message.SentAt
-	ack := serverFrame{Type: wire.FrameAck, ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt}
-	ack.encoded = ackBytes(f.ConversationID, f.ClientID, res.Message.Seq, sentAt) // nil: marshalled when written
-	c.enqueue(ack)
+	if ack, ok := pooledAck(f.ConversationID, f.ClientID, res.Message.Seq, res.Message.SentAt); ok {
+		c.enqueuePooled(ack)
+		return
+	}
+	sentAt := res.Message.SentAt // a time json.Marshal writes differently: marshalled when written
+	c.enqueue(serverFrame{Type: wire.FrameAck, ConversationID: f.ConversationID, ClientID: f.ClientID, Seq: res.Message.Seq, SentAt: &sentAt})
 }
 
 func (c *Conn) onTyping(f clientFrame) {

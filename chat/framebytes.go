@@ -52,6 +52,11 @@ func ackBytes(conversationID, clientID string, seq int64, sentAt time.Time) []by
 		return nil
 	}
 	b := make([]byte, 0, 96+len(conversationID)+len(clientID)+len(time.RFC3339Nano)) // the frame, with room to spare
+	return appendAckFrame(b, conversationID, clientID, seq, sentAt)
+}
+
+// appendAckFrame appends the ack frame ackBytes makes (sentAt plainTime).
+func appendAckFrame(b []byte, conversationID, clientID string, seq int64, sentAt time.Time) []byte {
 	b = append(b, `{"type":"`+wire.FrameAck+`"`...)
 	b = appendStringField(b, "conversation_id", conversationID)
 	b = appendSeqField(b, seq)

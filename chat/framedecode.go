@@ -27,9 +27,23 @@ var clientFrameKeys = func() map[string]struct{} {
 }()
 
 // quickDecode decodes data into f and reports true, if it may (see above);
-// false leaves f to be cleared and decoded strictly.
+// false leaves f to be cleared and decoded strictly. A flat frame (see
+// flatDecode) is decoded by hand; json.Unmarshal decodes into a frame of
+// its own, copied to f, so that f itself (the caller's) stays off the heap.
 func quickDecode(data []byte, f *clientFrame) bool {
-	return onlyKnownKeys(data) && json.Unmarshal(data, f) == nil
+	if flatDecode(data, f) {
+		return true
+	}
+	*f = clientFrame{}
+	if !onlyKnownKeys(data) {
+		return false
+	}
+	g := new(clientFrame)
+	if json.Unmarshal(data, g) != nil {
+		return false
+	}
+	*f = *g
+	return true
 }
 
 // onlyKnownKeys reports whether data starts with an object whose every key,

@@ -97,9 +97,13 @@ func decodeClientFrame(data []byte) (clientFrame, error) {
 // decodeStrictly is the decoding every frame is held to: one JSON object,
 // no field clientFrame lacks, nothing after it.
 func decodeStrictly(data []byte, f *clientFrame) error {
+	// Into a frame of its own, copied to f even when refused (its ref names
+	// the error): f, the caller's, then stays off the heap.
+	g := new(clientFrame)
+	defer func() { *f = *g }()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(f); err != nil {
+	if err := dec.Decode(g); err != nil {
 		return Errorf(CodeInvalid, "malformed frame: %s", describeJSONError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -250,6 +254,9 @@ type serverFrame struct {
 	// encode, when set, gives the frame's JSON when it is written (the
 	// team snapshot: see teamCast.snapshotFrame).
 	encode func() ([]byte, error)
+	// pooled: this frame and its encoded bytes are ackPool's, handed back
+	// once written (see pooledAck).
+	pooled bool
 }
 
 // preEncoded returns f with its JSON computed now, for broadcasting.

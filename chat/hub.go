@@ -25,7 +25,14 @@ type Hub struct {
 	staffCount map[int64]int      // connections per staff member
 }
 
-const ringSize = 32
+// ringSize is how many of a conversation's newest messages the hub keeps:
+// a connection's cursor is most often one or two behind the newest, and one
+// further behind reads the rest from the store. It was 32; every room with
+// local subscribers holds its ring for as long as they stay, each message
+// of it 136 bytes and whatever strings it keeps alive, and grown by
+// doubling it was also garbage on every room's first 32 messages. Eight,
+// made at once, is 1 KiB a room.
+const ringSize = 8
 
 type room struct {
 	mu    sync.Mutex
@@ -202,6 +209,9 @@ func (h *Hub) publish(msgs []Message) {
 func (r *room) add(msgs []Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ring == nil {
+		r.ring = make([]Message, 0, ringSize)
+	}
 	for _, m := range msgs {
 		switch {
 		case len(r.ring) > 0 && m.Seq <= r.ring[len(r.ring)-1].Seq:
@@ -227,26 +237,31 @@ func (r *room) announce(seq int64) bool {
 	return true
 }
 
+// wake wakes every subscriber, under the room's lock: waking never blocks
+// (wakeUp), and a copy of the subscribers was garbage on every message.
 func (r *room) wake() {
-	for _, c := range r.subscribers() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.subs {
 		c.wakeUp()
 	}
 }
 
-// after returns the messages after cursor that the ring holds. When the ring
-// cannot serve them but more are known to exist, fromStore is true and the
-// caller reads them from the store.
-func (h *Hub) after(conversationID string, cursor int64) (msgs []Message, fromStore bool) {
+// after appends to buf the messages after cursor that the ring holds. When
+// the ring cannot serve them but more are known to exist, fromStore is true
+// and the caller reads them from the store. The caller's buffer (on its
+// stack) spares a copy of the ring on the heap for every delivery.
+func (h *Hub) after(conversationID string, cursor int64, buf []Message) (msgs []Message, fromStore bool) {
 	r := h.room(conversationID)
 	if r == nil {
-		return nil, true
+		return buf, true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if n := len(r.ring); n > 0 && r.ring[0].Seq <= cursor+1 && r.ring[n-1].Seq > cursor {
-		return append([]Message(nil), r.ring[cursor+1-r.ring[0].Seq:]...), false
+		return append(buf, r.ring[cursor+1-r.ring[0].Seq:]...), false
 	}
-	return nil, r.known > cursor
+	return buf, r.known > cursor
 }
 
 // knows reports whether messages up to seq are known to exist here.

@@ -27,7 +27,7 @@ func (c *Conn) holdUntilReady(f *serverFrame) bool {
 	if c.ready.Load() {
 		return false
 	}
-	if len(c.held) >= cap(c.out) {
+	if len(c.held) >= c.out.limit {
 		c.svc.cfg.Metrics.SlowClosed.Inc()
 		go c.close(StatusSlow, "too slow, reconnect")
 		return true

@@ -37,6 +37,7 @@ type teamCast struct {
 	total   int                  // on shift in all
 	version int64                // of the snapshot; each team_changes adds one
 	frame   []byte               // the team frame of this snapshot, encoded once
+	listed  []TeamMember         // the listed ones as they were encoded (sameListed)
 	readAt  time.Time            // when the router was last asked
 	primed  bool
 }
@@ -74,6 +75,9 @@ func (c teamChange) frame() serverFrame {
 // conversations they have): those go alone.
 func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error) {
 	listed := team[:min(len(team), teamFrameMembers)]
+	if t.unchanged(listed, len(team), now) {
+		return teamChange{}, nil
+	}
 	members, list, err := encodeTeam(listed)
 	if err != nil {
 		return teamChange{}, err
@@ -105,18 +109,51 @@ func (t *teamCast) replace(team []TeamMember, now time.Time) (teamChange, error)
 	t.readAt, t.primed = now, true
 	t.version++
 	c.version = t.version
-	return c, t.set(members, list, len(team))
+	return c, t.set(members, list, listed, len(team))
+}
+
+// unchanged reports whether the listed members and the total are as last
+// encoded, field by field as the wire has them, and if so records the read.
+// The refresher reads the team every second there was any change at all;
+// encoding and comparing the list anew (a marshal and an unmarshal per
+// member) when nothing in it had changed was most of its cost.
+func (t *teamCast) unchanged(listed []TeamMember, total int, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.primed || total != t.total || len(listed) != len(t.listed) {
+		return false
+	}
+	for i, m := range listed {
+		if !sameOnTheWire(m, t.listed[i]) {
+			return false
+		}
+	}
+	t.readAt = now
+	return true
+}
+
+// sameOnTheWire: a and b encode alike (TeamMember's JSON fields).
+func sameOnTheWire(a, b TeamMember) bool {
+	return a.StaffID == b.StaffID && a.DisplayName == b.DisplayName && a.Status == b.Status && a.Capacity == b.Capacity &&
+		a.MaxCapacity == b.MaxCapacity && a.Active == b.Active && slices.Equal(a.Languages, b.Languages) &&
+		slices.Equal(a.Audiences, b.Audiences) && (a.Languages == nil) == (b.Languages == nil) &&
+		(a.Audiences == nil) == (b.Audiences == nil)
 }
 
 // set makes members the snapshot and encodes its team frame, once for
 // every console that gets it. Called with mu held.
-func (t *teamCast) set(members map[string]teamEntry, list json.RawMessage, total int) error {
+func (t *teamCast) set(members map[string]teamEntry, list json.RawMessage, listed []TeamMember, total int) error {
 	raw := json.RawMessage(list)
 	frame, err := json.Marshal(serverFrame{Type: wire.FrameTeam, Team: &raw, TeamTotal: &total, TeamVersion: &t.version})
 	if err != nil {
 		return err
 	}
 	t.members, t.total, t.frame = members, total, frame
+	t.listed = make([]TeamMember, len(listed))
+	for i, m := range listed { // the router's slices are not ours to keep as they are
+		m.Languages, m.Audiences = slices.Clone(m.Languages), slices.Clone(m.Audiences)
+		t.listed[i] = m
+	}
 	return nil
 }
 
@@ -136,7 +173,8 @@ func fieldChanges(was, now map[string]json.RawMessage) json.RawMessage {
 // prime makes team the snapshot unless there already is one: the first
 // console to connect starts from it, and so does the first team_changes.
 func (t *teamCast) prime(team []TeamMember, now time.Time) error {
-	members, list, err := encodeTeam(team[:min(len(team), teamFrameMembers)])
+	listed := team[:min(len(team), teamFrameMembers)]
+	members, list, err := encodeTeam(listed)
 	if err != nil {
 		return err
 	}
@@ -146,7 +184,7 @@ func (t *teamCast) prime(team []TeamMember, now time.Time) error {
 		return nil
 	}
 	t.readAt, t.primed = now, true
-	return t.set(members, list, len(team))
+	return t.set(members, list, listed, len(team))
 }
 
 // primedAt says whether there is a snapshot, and when the router was last

@@ -71,6 +71,11 @@ type Router struct {
 	wake  chan struct{}
 
 	leading atomic.Bool
+	// Who Team listed at the last round (leader only): see noticeOffShift.
+	listed struct {
+		n, idSum int64
+		known    bool
+	}
 }
 
 var _ chat.Router = (*Router)(nil)
@@ -287,11 +292,14 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []chat.TeamMember
+	out := make([]chat.TeamMember, 0, len(team.members))
 	for _, m := range team.members {
 		if r.online(m, now, r.offerableFor()) {
 			out = append(out, teamMember(m, team.active[m.ID]))
 		}
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
 }
@@ -301,6 +309,12 @@ func (r *Router) Team(ctx context.Context) ([]chat.TeamMember, error) {
 // pools are counted once per kind of seeker (poolSizes), not built per
 // seeker.
 func (r *Router) Waits(ctx context.Context, waiting []chat.Conversation) map[string]chat.Wait {
+	if len(waiting) == 0 {
+		// Nobody's place to tell: the queue refresher asks after every
+		// change, and the roster read for nothing was most of what a busy
+		// server allocated with nobody waiting.
+		return map[string]chat.Wait{}
+	}
 	now := r.cfg.Now()
 	ws := make([]Waiting, 0, len(waiting))
 	for _, c := range waiting {
@@ -352,7 +366,7 @@ func (r *Router) readRoster(ctx context.Context) (roster, error) {
 }
 
 func (r *Router) onlineCounselors(team roster, now time.Time, within time.Duration) []Counselor {
-	var cs []Counselor
+	cs := make([]Counselor, 0, len(team.members))
 	for _, m := range team.members {
 		if r.online(m, now, within) {
 			c := m.Counselor
@@ -422,6 +436,7 @@ func (r *Router) Round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.noticeOffShift(ctx, now, team)
 	if err := r.returnLostConversations(ctx, now, team); err != nil {
 		return err
 	}
@@ -500,12 +515,16 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 	}
 	// Pointers into this round's roster: a counsellor made busy by a miss
 	// below must not be offered another conversation in the same round.
-	byID := map[int64]*Member{}
-	for i := range team.members {
-		byID[team.members[i].ID] = &team.members[i]
-	}
+	// Made only when an offer expired (most rounds have none).
+	var byID map[int64]*Member
 	expired := map[string]bool{}
 	for _, o := range Expired(offers, now) {
+		if byID == nil {
+			byID = make(map[int64]*Member, len(team.members))
+			for i := range team.members {
+				byID[team.members[i].ID] = &team.members[i]
+			}
+		}
 		expired[o.ConversationID] = true
 		if _, ok, err := r.store.TakeOffer(ctx, o.ConversationID, o.CounselorID); err != nil || !ok {
 			continue // accepted or withdrawn meanwhile
@@ -533,6 +552,9 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 		if !expired[o.ConversationID] {
 			live = append(live, o)
 		}
+	}
+	if len(waiting) == 0 {
+		return nil // nothing to offer: no passes, pauses or free counsellors to look up
 	}
 	passes, err := r.store.Passes(ctx)
 	if err != nil {

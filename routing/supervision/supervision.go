@@ -129,19 +129,42 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	team, err := s.cfg.Team.Team(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
-	counts, err := s.cfg.Store.ActiveCounts(ctx)
-	if err != nil {
+	var sum Summary
+	if tallier, ok := s.cfg.Team.(teamTallier); ok {
+		// The counts alone, without the whole team listed (routing.Router.TeamTally).
+		t, err := tallier.TeamTally(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		sum.LiveTotal = t.LiveTotal
+		sum.Team = TeamCounts{OnShift: t.OnShift, Available: t.Available, Busy: t.Busy, Break: t.Break, Active: t.Active, Capacity: t.Capacity}
+	} else if err := s.countTeam(ctx, &sum); err != nil {
 		return Summary{}, err
 	}
 	pauses, err := s.cfg.Pauses.List(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Queue: queueBySkill(waiting, pauses), WaitingTotal: len(waiting)}
+	sum.Queue, sum.WaitingTotal = queueBySkill(waiting, pauses), len(waiting)
+	return sum, nil
+}
+
+// teamTallier is a Team that counts its members without listing them.
+type teamTallier interface {
+	TeamTally(ctx context.Context) (routing.TeamTally, error)
+}
+
+// countTeam counts the team and the active conversations from the listed
+// team, for a Team that cannot tally.
+func (s *Service) countTeam(ctx context.Context, sum *Summary) error {
+	team, err := s.cfg.Team.Team(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := s.cfg.Store.ActiveCounts(ctx)
+	if err != nil {
+		return err
+	}
 	for _, n := range counts {
 		sum.LiveTotal += n
 	}
@@ -158,7 +181,7 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 			sum.Team.Break++
 		}
 	}
-	return sum, nil
+	return nil
 }
 
 func queueBySkill(waiting []chat.Conversation, pauses []switchboard.Pause) []SkillQueue {
