@@ -507,12 +507,9 @@ func (r *Router) removeAbandoned(ctx context.Context, now time.Time, waiting []c
 	return kept, nil
 }
 
-// offer expires old offers (counting misses) and makes new ones.
-func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation, team roster, offers []Offer) error {
-	isWaiting := make(map[string]chat.Conversation, len(waiting))
-	for _, c := range waiting {
-		isWaiting[c.ID] = c
-	}
+// expireOffers takes back the offers that ran out, counting a miss for
+// each counsellor who let one expire, and returns their conversations.
+func (r *Router) expireOffers(ctx context.Context, now time.Time, team roster, offers []Offer) map[string]bool {
 	// Pointers into this round's roster: a counsellor made busy by a miss
 	// below must not be offered another conversation in the same round.
 	// Made only when an offer expired (most rounds have none).
@@ -541,6 +538,16 @@ func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conver
 			}
 		}
 	}
+	return expired
+}
+
+// offer expires old offers (counting misses) and makes new ones.
+func (r *Router) offer(ctx context.Context, now time.Time, waiting []chat.Conversation, team roster, offers []Offer) error {
+	isWaiting := make(map[string]chat.Conversation, len(waiting))
+	for _, c := range waiting {
+		isWaiting[c.ID] = c
+	}
+	expired := r.expireOffers(ctx, now, team, offers)
 	var live []Offer
 	for _, o := range offers {
 		if _, ok := isWaiting[o.ConversationID]; !ok {
