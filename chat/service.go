@@ -60,6 +60,11 @@ type Config struct {
 	OriginPatterns []string        // extra WebSocket origins besides the page's own (host, or scheme://host, patterns)
 	WriteWorkers   int             // concurrent store batches (default defaultWriteWorkers)
 	Metrics        *Metrics        // nil: not exported
+	// StoreGather is the longest a message may wait for others to share
+	// its commit while messages arrive steadily (see Writer); 0, the
+	// default, commits what is waiting at once. Worth it only where a
+	// commit costs much whatever its size (PostgreSQL).
+	StoreGather time.Duration
 	// HTTPS says the service is reached over HTTPS even when requests
 	// arrive as plain HTTP (a proxy ends TLS): the page's own origin is then
 	// https://host.
@@ -132,7 +137,7 @@ func NewService(cfg Config) *Service {
 		hub: newHub(cfg.Store), sendLimit: NewLimiter(sendsPerSecond, sendBurst)}
 	s.cast = newBroadcaster(cfg.Store, cfg.Router, s.hub, cfg.Log)
 	s.seen = newObserver(cfg.SeekerTexts, cfg.ObserverQueue, cfg.Log)
-	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, func(stored []Message) {
+	s.writer = NewWriter(cfg.Store, cfg.WriteWorkers, cfg.StoreGather, func(stored []Message) {
 		s.hub.publish(stored)
 		s.seen.offer(stored)
 	})

@@ -160,7 +160,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Se
 	s.RiskFlags = riskflag.New(riskflag.Config{Matcher: riskflag.NewMatcher(riskLists), Store: st.riskFlags, Log: log})
 	s.Chat = chat.NewService(chat.Config{Metrics: chat.NewMetrics(registry), Store: chatStore, Broker: st.broker, Router: router, Tokens: tokens, Staff: s.Staff, Log: log,
 		SeekerTokenTTL: cfg.SeekerTokenTTL, BlockPause: cfg.BlockPause, Languages: languages, OriginPatterns: cfg.AllowedOrigins, HTTPS: cfg.HSTS, Heartbeat: heartbeat,
-		SeekerTexts: s.RiskFlags, WriteWorkers: cfg.StoreWriters})
+		SeekerTexts: s.RiskFlags, WriteWorkers: cfg.StoreWriters, StoreGather: storeGather(cfg)})
 	router.SetChat(s.Chat)
 	s.RiskFlags.SetChat(s.Chat)
 	s.router = router
@@ -542,4 +542,14 @@ func (w watcherNames) WatchersOf(ctx context.Context, ids []string) (map[string]
 		}
 	}
 	return out, nil
+}
+
+// storeGather is the writer's gathering bound: on PostgreSQL only, where
+// every commit costs a transaction, a WAL flush and a NOTIFY whatever its
+// size; the memory store's commits cost nothing worth a wait.
+func storeGather(cfg Config) time.Duration {
+	if cfg.DatabaseURL == "" {
+		return 0
+	}
+	return cfg.StoreGather
 }
