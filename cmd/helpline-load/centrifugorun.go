@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -22,21 +21,14 @@ import (
 // The other side's push is the receipt.
 
 // cfPeer is one side of one pair on Centrifugo.
-type cfPeer struct {
-	r    *runner
-	conv *conversation
-	side sideID
-
-	mu sync.Mutex // one writer at a time
-	ws *websocket.Conn
-}
+type cfPeer struct{ bareSide }
 
 // runCentrifugo is Run for TargetCentrifugo.
 func runCentrifugo(ctx context.Context, o Options) (Report, error) {
-	return runBare(ctx, o, func(r *runner, conv *conversation, s sideID) pairPeer { return &cfPeer{r: r, conv: conv, side: s} })
+	return runBare(ctx, o, func(r *runner, conv *conversation, s sideID) pairPeer {
+		return &cfPeer{bareSide{r: r, conv: conv, side: s}}
+	})
 }
-
-func (p *cfPeer) pair() (*conversation, sideID) { return p.conv, p.side }
 
 // connect dials, connects and subscribes, and returns once the
 // subscription is confirmed: from then on the side receives the other's
@@ -69,15 +61,6 @@ func (p *cfPeer) connect(ctx context.Context) error {
 		p.close()
 	}
 	return err
-}
-
-func (p *cfPeer) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ws != nil {
-		p.ws.CloseNow()
-		p.ws = nil
-	}
 }
 
 // read handles every line from the server until the socket closes;

@@ -33,8 +33,9 @@ type pairPeer interface {
 // newPeer makes one side of one pair for a bare target.
 type newPeer func(r *runner, conv *conversation, s sideID) pairPeer
 
-// peer is one side of one pair on the relay.
-type peer struct {
+// bareSide is what one side of one pair holds on either bare target: its
+// pair and its socket.
+type bareSide struct {
 	r    *runner
 	conv *conversation
 	side sideID
@@ -43,9 +44,25 @@ type peer struct {
 	ws *websocket.Conn
 }
 
+func (b *bareSide) pair() (*conversation, sideID) { return b.conv, b.side }
+
+func (b *bareSide) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ws != nil {
+		b.ws.CloseNow()
+		b.ws = nil
+	}
+}
+
+// peer is one side of one pair on the relay.
+type peer struct{ bareSide }
+
 // runRelay is Run for TargetRelay.
 func runRelay(ctx context.Context, o Options) (Report, error) {
-	return runBare(ctx, o, func(r *runner, conv *conversation, s sideID) pairPeer { return &peer{r: r, conv: conv, side: s} })
+	return runBare(ctx, o, func(r *runner, conv *conversation, s sideID) pairPeer {
+		return &peer{bareSide{r: r, conv: conv, side: s}}
+	})
 }
 
 // runBare runs the pairs workload against a bare target whose sides
@@ -167,18 +184,7 @@ func (p *peer) connect(ctx context.Context) error {
 	return nil
 }
 
-func (p *peer) pair() (*conversation, sideID) { return p.conv, p.side }
-
 func (p *peer) send(ctx context.Context, _ int, body string) error { return p.write(ctx, body) }
-
-func (p *peer) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ws != nil {
-		p.ws.CloseNow()
-		p.ws = nil
-	}
-}
 
 // read takes every message of the room: the other side's is a receipt,
 // our own copy the acknowledgement.
