@@ -49,8 +49,14 @@ func NewPostgresStore(pool *pgxpool.Pool, seal *Sealer, now Clock) *PostgresStor
 // that the instance that wrote them can tell its own.
 func (s *PostgresStore) NotifyOrigin() string { return s.origin }
 
+// lastSeqSQL is a conversation's last sequence number, in a query on
+// conversations: the highest seq of its messages, read from the end of the
+// primary key's index (migration 00019 dropped the copy the conversation's
+// row kept, which every message batch had to write).
+const lastSeqSQL = `coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = conversations.id), 0)`
+
 const conversationColumns = `id::text, status, audience, language, region, coalesce(counselor_id, 0), counselor_name,
-	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, last_seq,
+	created_at, queued_at, coalesce(assigned_at, 'epoch'), coalesce(ended_at, 'epoch'), ended_by, ` + lastSeqSQL + `,
 	priority, priority_reason, required_skill, passed, coalesce(seeker_seen_at, 'epoch'), join_position,
 	coalesce(joined_staff_id, 0), joined_staff_name`
 
@@ -131,7 +137,7 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 		return Conversation{}, Message{}, unavailable(err)
 	}
 	defer tx.Rollback(ctx)
-	c, err := scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1 FOR UPDATE`, conversationID))
+	c, err := lockConversation(ctx, tx, conversationID)
 	if err != nil {
 		return Conversation{}, Message{}, err
 	}
@@ -147,13 +153,13 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 	}
 	before := c
 	seq := c.LastSeq + 1
-	n := len(args)
-	args = append(args, seq, c.ID)
-	c, err = scanConversation(tx.QueryRow(ctx, fmt.Sprintf(`%s, last_seq = $%d WHERE id = $%d RETURNING %s`,
-		update, n+1, n+2, conversationColumns), args...))
+	args = append(args, c.ID)
+	c, err = scanConversation(tx.QueryRow(ctx, fmt.Sprintf(`%s WHERE id = $%d RETURNING %s`,
+		update, len(args), conversationColumns), args...))
 	if err != nil {
 		return Conversation{}, Message{}, err
 	}
+	c.LastSeq = seq // the system message below
 	if err := s.tallyEvent(ctx, tx, event.Kind, before, c, now); err != nil {
 		return Conversation{}, Message{}, err
 	}
@@ -171,6 +177,31 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 	}
 	s.seen.put(c.ID, convSeen{status: c.Status, counselor: c.CounselorID, joined: c.JoinedID, lastSeq: c.LastSeq})
 	return c, m, nil
+}
+
+// lockConversation locks a conversation's row against message batches
+// (their share lock) and other changes, then reads it: in a statement of
+// its own, after the lock, so that it sees every message committed before
+// (a statement reads from its start, and the locking one may have waited).
+// FOR NO KEY UPDATE, not FOR UPDATE: only non-key columns change, and the
+// foreign-key checks of rows that refer to the conversation need not wait.
+func lockConversation(ctx context.Context, tx pgx.Tx, id string) (Conversation, error) {
+	pb := &pgx.Batch{}
+	pb.Queue(`SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, id)
+	pb.Queue(`SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, id)
+	br := tx.SendBatch(ctx, pb)
+	defer br.Close()
+	var one int
+	if err := br.QueryRow().Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+		return Conversation{}, ErrNotFound
+	} else if err != nil {
+		return Conversation{}, err
+	}
+	c, err := scanConversation(br.QueryRow())
+	if err != nil {
+		return Conversation{}, err
+	}
+	return c, br.Close()
 }
 
 func (s *PostgresStore) Assign(ctx context.Context, conversationID string, counselorID int64, name string, capacity int) (Conversation, Message, error) {

@@ -13,20 +13,41 @@ import (
 )
 
 // Appending on PostgreSQL. A message's body is sealed bound to its
-// sequence number, so the number must be known before the row is sent. The
-// store remembers, per conversation, what it last saw of it under its row
-// lock (last_seq, status, counsellor, joined colleague) and numbers a
-// batch from that; one statement then locks the conversations, checks that
-// each is still exactly as remembered (same last_seq: nothing was written
-// meanwhile, by this instance or another) and that every sender may still
-// write, and only for those inserts the messages, moves last_seq and
-// notifies (one notification per notifyPerPayloadSQL conversations, not one
-// each), committing as it returns: one round trip for the whole batch.
+// sequence number, so the number must be known before the row is sent. A
+// conversation's last number is the highest seq of its messages (the
+// primary key's index gives it); nothing else holds it. The store
+// remembers, per conversation, what it last saw of it (the last seq,
+// status, counsellor, joined colleague) and numbers a batch from that; one
+// statement then takes a share lock on the conversations (in id order),
+// checks that each is still as remembered (its messages still end at the
+// remembered seq: nothing was written meanwhile, by this instance or
+// another, and every change of state writes a message) and that every
+// sender may still write, and only for those inserts the messages, in
+// (conversation, seq) order, and notifies (one notification per
+// notifyPerPayloadSQL conversations, not one each), committing as it
+// returns: one round trip for the whole batch. The conversation's row is
+// only read and share-locked, never written, on this path.
+//
+// The share lock is what a state change (systemEvent, FOR NO KEY UPDATE)
+// and the locked fallback below wait for, and what waits for them: a
+// change of state and a batch on the same conversation never overlap, so
+// the one that comes second numbers from what the first committed. The
+// lock is taken before the conversation's rows are inserted (they are
+// selected from the locked rows), which the foreign key's own check at the
+// end of the statement would be too late for: a state change holding the
+// row would wait for the batch's index entry while the batch waited for
+// the row. Two batches (two instances) share the lock and meet only on the
+// primary key: inserting in one order, neither can hold an entry the other
+// needs before one of its own.
+//
 // A conversation that is not as remembered is left untouched by that
-// statement and done again from a fresh read; a retried client id already
-// stored fails the statement (unique index), and the batch is done again
-// from a fresh read, which finds it. Nothing is stored twice or out of order, nothing skips a
-// number, and a caller is answered only after its message is committed.
+// statement and done again from a fresh read. A batch that meets another
+// one's rows for the same numbers (two instances writing one conversation
+// at once), or a retried client id already stored, fails the statement
+// (unique index) before anything is committed, and the batch is done again
+// from a fresh read, which finds the rows. Nothing is stored twice or out
+// of order, nothing skips a number, and a caller is answered only after its
+// message is committed.
 
 // optimisticAttempts is how often a batch is numbered without holding a
 // lock (from what is remembered, then from a fresh read) before the
@@ -66,8 +87,10 @@ func (c *seenCache) get(id string) (convSeen, bool) {
 	return st, ok
 }
 
-// put keeps st unless a newer state (a higher last_seq: every change of
-// state writes a message) is already known. Ended conversations are
+// put keeps st unless a newer state (a higher last seq: every change of
+// state writes a message) is already known. Only what is committed is put:
+// a number remembered ahead of the messages would be refused by the
+// statement's check, never make a gap. Ended conversations are
 // forgotten: nothing more is written to them.
 func (c *seenCache) put(id string, st convSeen) {
 	c.mu.Lock()
@@ -117,18 +140,21 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 		}
 		p := s.planAppends(batch, todo, results, states, existing, now)
 		if len(p.expect.conv) > 0 {
-			applied, err := s.commitPlan(ctx, s.appends, p, now)
-			if isUniqueViolation(err) {
+			found, err := s.commitPlan(ctx, s.appends, p, now)
+			if redoFromFreshRead(err) {
 				// A retried client id is already stored (the statement
 				// does not look: a retry is rare, and the unique index
-				// refuses it anyway, before anything is committed). The
-				// fresh read of the next attempt finds it.
-				applied, err = map[string]bool{}, nil
+				// refuses it anyway, before anything is committed), or
+				// another instance's batch took the same numbers, or the
+				// conversation was deleted. The fresh read of the next
+				// attempt finds what is there now.
+				found, err = nil, nil
 			}
 			if err != nil {
 				failAll(results, todo, err)
 				break
 			}
+			applied := s.remember(p, found) // committed as the statement returned
 			for id := range p.planned {
 				if !applied[id] {
 					p.again[id] = true
@@ -161,22 +187,34 @@ func (s *PostgresStore) appendLocked(ctx context.Context, batch []Append, todo [
 		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true)`); err != nil {
 			return err
 		}
-		applied, err := s.commitPlan(ctx, tx, p, now)
+		found, err := s.commitPlan(ctx, tx, p, now)
 		if err != nil {
 			return err
 		}
+		applied := appliedOf(found)
 		for id := range p.planned {
 			if !applied[id] {
 				return fmt.Errorf("conversation %s changed while locked", id)
 			}
 		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		s.remember(p, found) // only now is it committed
+		return nil
 	}
 	return tx.Commit(ctx)
 }
 
-func isUniqueViolation(err error) bool {
+// redoFromFreshRead tells whether a batch's statement failed in a way that
+// a fresh read resolves: a unique violation (a retried client id, or
+// another batch's rows for the same numbers) or a foreign-key violation
+// (the conversation deleted meanwhile; with the share lock taken first, a
+// deleted conversation is skipped instead, so this is only a safeguard).
+// Nothing of the statement is committed either way.
+func redoFromFreshRead(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+	return errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23503")
 }
 
 func failAll(results []AppendResult, todo []int, err error) {
@@ -216,18 +254,25 @@ func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []A
 		}
 	}
 	sort.Strings(read)
-	locking := ""
-	if lock {
-		locking = " ORDER BY id FOR UPDATE"
-	}
 	pb := &pgx.Batch{}
-	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), last_seq FROM conversations
-		WHERE id = ANY($1::text[]::uuid[])`+locking, textArray(read))
+	if lock {
+		// Locked in a statement of its own: the read after it sees
+		// everything committed up to the lock (a statement reads from
+		// its start; this one may wait).
+		pb.Queue(`SELECT 1 FROM conversations WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR NO KEY UPDATE`, textArray(read))
+	}
+	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), `+lastSeqSQL+`
+		FROM conversations WHERE id = ANY($1::text[]::uuid[])`, textArray(read))
 	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
 		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
 		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, textArray(dupConv), textArray(dupSender), textArray(dupClient))
 	br := db.SendBatch(ctx, pb)
 	defer br.Close()
+	if lock {
+		if _, err := br.Exec(); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := readStates(br, states); err != nil {
 		return nil, nil, err
 	}
@@ -239,7 +284,7 @@ func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []A
 }
 
 // convState is a conversation while a batch is numbered: its state, and
-// the last_seq the numbering started from.
+// the last seq the numbering started from.
 type convState struct {
 	convSeen
 	lastSeq0 int64
@@ -297,7 +342,7 @@ func (r *messageRows) add(m Message, keyID string, sealed []byte) {
 	r.kind, r.name, r.client, r.key, r.body = append(r.kind, m.Kind), append(r.name, m.Name), append(r.client, m.ClientID), append(r.key, keyID), append(r.body, sealed)
 }
 
-// expectations are, per conversation written to, the last_seq it must
+// expectations are, per conversation written to, the last seq it must
 // still have and the one it gets.
 type expectations struct {
 	conv          textArray
@@ -412,14 +457,17 @@ func (p *appendPlan) redo(batch []Append, todo []int, results []AppendResult) []
 }
 
 // appendSQL is the one statement of a batch (see the top of this file).
-// The conversations are locked in id order, as everywhere, so that
-// batches cannot deadlock; a conversation that is not as expected, or
-// whose sender may no longer write, gets nothing. A client id already
-// stored is refused by the unique index, failing the whole statement:
-// AppendBatch then reads and redoes the batch. (Looking for them here cost
-// a join with messages whose plan PostgreSQL could not be trusted with:
-// planned while the table was small, it scanned every message per batch.) It returns every conversation locked, with
-// whether it was written to.
+// The conversations are share-locked in id order, as everywhere, and
+// before any of their rows is inserted; a conversation whose messages no
+// longer end where expected, or whose sender may no longer write, gets
+// nothing. The rows are inserted in (conversation, seq) order, so that
+// two batches racing for the same numbers meet at their first shared one.
+// A client id already stored is refused by the unique index, failing the
+// whole statement: AppendBatch then reads and redoes the batch. (Looking
+// for them here cost a join with messages whose plan PostgreSQL could not
+// be trusted with: planned while the table was small, it scanned every
+// message per batch.) It returns every conversation locked, with whether
+// it was written to and, if so, its new last seq.
 const appendSQL = `WITH input AS (
 	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
 	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
@@ -427,19 +475,20 @@ const appendSQL = `WITH input AS (
 ), expect AS (
 	SELECT e.c::uuid AS c, e.before, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
 ), locked AS (
-	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id, v.last_seq FROM conversations v
-	WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR UPDATE
+	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id FROM conversations v
+	WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR SHARE
 ), refused AS (
 	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
 	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
 ), ok AS (
 	SELECT l.id, e.after FROM locked l JOIN expect e ON e.c = l.id
-	WHERE l.last_seq = e.before AND l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
-), up AS (
-	UPDATE conversations v SET last_seq = ok.after FROM ok WHERE v.id = ok.id RETURNING v.id, v.last_seq
+	WHERE l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
+		AND coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = l.id), 0) = e.before
 ), ins AS (
 	INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
-	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN up ON up.id = i.c
+	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN ok ON ok.id = i.c ORDER BY i.c, i.q
+), up AS (
+	SELECT ok.id, ok.after AS last_seq FROM ok
 ), chunked AS (
 	SELECT up.id, up.last_seq, (row_number() OVER (ORDER BY up.id) - 1) / ` + notifyPerPayloadSQL + ` AS chunk FROM up
 ), told AS (
@@ -447,15 +496,15 @@ const appendSQL = `WITH input AS (
 		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
 	) p
 )
-SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
+SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, 0), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
 
 // commitPlan runs the plan's statement, on the append connections, where
 // it commits as it completes (before PostgreSQL answers "ready"), or in a
-// transaction, and returns the conversations written to. Either way it
-// must run under its generic plan (store_postgres_pool.go). Every
-// conversation it locked is remembered as it was found.
-func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) (map[string]bool, error) {
+// transaction, and returns the conversations it locked, with whether each
+// was written to. Either way it must run under its generic plan
+// (store_postgres_pool.go).
+func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) ([]foundConv, error) {
 	r := &p.rows
 	pb := &pgx.Batch{}
 	pb.Queue(appendSQL, r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body,
@@ -466,14 +515,9 @@ func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPl
 	if err != nil {
 		return nil, err
 	}
-	type found struct {
-		id      string
-		seen    convSeen
-		applied bool
-	}
-	var all []found
+	var all []foundConv
 	for rows.Next() {
-		var f found
+		var f foundConv
 		if err := rows.Scan(&f.id, &f.seen.status, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied); err != nil {
 			rows.Close()
 			return nil, err
@@ -488,15 +532,40 @@ func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPl
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	applied := make(map[string]bool, len(all))
-	for _, f := range all {
-		s.seen.put(f.id, f.seen)
-		applied[f.id] = f.applied
-	}
-	for _, id := range p.expect.conv {
-		if !applied[id] {
-			s.seen.forget(id) // gone, or not as expected: read it again
+	return all, nil
+}
+
+// foundConv is a conversation as the append statement found it.
+type foundConv struct {
+	id      string
+	seen    convSeen
+	applied bool
+}
+
+// remember keeps, once the statement is committed, the conversations
+// written to as they are now, forgets the others of the plan (gone, or
+// not as expected: read them again) and returns which were written to.
+func (s *PostgresStore) remember(p *appendPlan, found []foundConv) map[string]bool {
+	for _, f := range found {
+		if f.applied {
+			s.seen.put(f.id, f.seen)
 		}
 	}
-	return applied, nil
+	applied := appliedOf(found)
+	for _, id := range p.expect.conv {
+		if !applied[id] {
+			s.seen.forget(id)
+		}
+	}
+	return applied
+}
+
+func appliedOf(found []foundConv) map[string]bool {
+	applied := make(map[string]bool, len(found))
+	for _, f := range found {
+		if f.applied {
+			applied[f.id] = true
+		}
+	}
+	return applied
 }

@@ -196,7 +196,7 @@ func (p *PostgresStore) Complete(ctx context.Context, w Wrapup, day time.Time) (
 		// The conversation row, locked, so that two completions of one
 		// wrap-up count once.
 		var one int
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM conversations WHERE id = $1::uuid FOR UPDATE`, w.ConversationID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM conversations WHERE id = $1::uuid FOR NO KEY UPDATE`, w.ConversationID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
 			return chat.ErrNotFound
 		} else if err != nil {
 			return err

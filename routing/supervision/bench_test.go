@@ -108,11 +108,11 @@ func BenchmarkFirstScreenPostgres(b *testing.B) {
 	ctx := context.Background()
 	// Filled in bulk: the rows as the stores write them, without 20,000 round trips.
 	for _, q := range []string{
-		`INSERT INTO conversations (id, status, audience, language, counselor_id, counselor_name, created_at, queued_at, assigned_at, last_seq)
+		`INSERT INTO conversations (id, status, audience, language, counselor_id, counselor_name, created_at, queued_at, assigned_at)
 		 SELECT gen_random_uuid(), 'active', (ARRAY['self','young','other',''])[1 + i % 4], (ARRAY['es','en'])[1 + i % 2],
 		        1 + i % 2000, 'Consejero ' || lpad((1 + i % 2000)::text, 4, '0'),
 		        now() - interval '1 hour' + i * interval '10 ms', now() - interval '1 hour' + i * interval '10 ms',
-		        now() - interval '50 minutes' + i * interval '10 ms', 2
+		        now() - interval '50 minutes' + i * interval '10 ms'
 		 FROM generate_series(0, 9999) AS i`,
 		`INSERT INTO conversations (id, status, audience, language, created_at, queued_at)
 		 SELECT gen_random_uuid(), 'waiting', (ARRAY['self','young','other',''])[1 + i % 4], (ARRAY['es','en'])[1 + i % 2],
