@@ -475,15 +475,15 @@ const appendSQL = `WITH input AS (
 ), expect AS (
 	SELECT e.c::uuid AS c, e.before, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
 ), locked AS (
-	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id FROM conversations v
-	WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR SHARE
+	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id,
+		coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = v.id), 0) AS last_seq
+	FROM conversations v WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR SHARE
 ), refused AS (
 	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
 	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
 ), ok AS (
 	SELECT l.id, e.after FROM locked l JOIN expect e ON e.c = l.id
-	WHERE l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
-		AND coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = l.id), 0) = e.before
+	WHERE l.last_seq = e.before AND l.status <> 'ended' AND l.id NOT IN (SELECT c FROM refused)
 ), ins AS (
 	INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
 	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN ok ON ok.id = i.c ORDER BY i.c, i.q
@@ -496,7 +496,7 @@ const appendSQL = `WITH input AS (
 		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
 	) p
 )
-SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, 0), u.id IS NOT NULL
+SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
 
 // commitPlan runs the plan's statement, on the append connections, where

@@ -119,9 +119,11 @@ func commitCostCases() []costCase {
 			}
 			return dropClientIndex(ctx, pool)
 		}, commit: commitStatement(noNotify, "")},
-		{name: "FOR NO KEY UPDATE", params: generic, listen: true, commit: commitStatement(statementWithout(`ORDER BY v.id FOR UPDATE`, `ORDER BY v.id FOR NO KEY UPDATE`), "")},
-		{name: "no row lock (unsafe)", params: generic, listen: true, commit: commitStatement(statementWithout(`ORDER BY v.id FOR UPDATE`, `ORDER BY v.id`), "")},
-		{name: "UPDATE + INSERT only", params: generic, commit: commitStatement(updateInsertSQL, "")},
+		{name: "FOR KEY SHARE (unsafe)", params: generic, listen: true, commit: commitStatement(statementWithout(`ORDER BY v.id FOR SHARE`, `ORDER BY v.id FOR KEY SHARE`), "")},
+		{name: "no row lock (unsafe)", params: generic, listen: true, commit: commitStatement(statementWithout(`ORDER BY v.id FOR SHARE`, `ORDER BY v.id`), "")},
+		{name: "no seq check", params: generic, listen: true, commit: commitStatement(noSeqCheck(), "")},
+		{name: "no insert order", params: generic, listen: true, commit: commitStatement(statementWithout(` ORDER BY i.c, i.q`, ``), "")},
+		{name: "seq check + INSERT only", params: generic, commit: commitStatement(checkInsertSQL, "")},
 		{name: "INSERT … unnest only", params: generic, commit: commitInsertOnly},
 		{name: "INSERT one row (floor)", commit: commitFloor},
 	}
@@ -208,24 +210,37 @@ func commitStatement(stmt, first string) func(context.Context, *costEnv, []strin
 	}
 }
 
-// updateInsertSQL moves last_seq and inserts, in one statement, with no
-// lock taken first, no check of the sender, no notification: what is
-// left of appendSQL without them (same parameters, same result columns).
-const updateInsertSQL = `WITH input AS (
+// noSeqCheck is appendSQL without its check that a conversation's
+// messages still end where the batch was numbered from (the primary key
+// alone refuses a number taken).
+func noSeqCheck() string {
+	s := statementWithout(`
+		coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = v.id), 0) AS last_seq`, ` 0::bigint AS last_seq`)
+	if !strings.Contains(s, `l.last_seq = e.before AND `) {
+		panic("appendSQL has no seq check")
+	}
+	return strings.Replace(s, `l.last_seq = e.before AND `, ``, 1)
+}
+
+// checkInsertSQL checks that the messages end where expected and inserts,
+// in one statement, with no lock, no check of the sender, no
+// notification: what is left of appendSQL without them (same parameters,
+// same result columns).
+const checkInsertSQL = `WITH input AS (
 	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
 	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 		AS t(c, q, s, si, k, n, ci, ki, b)
-), up AS (
-	UPDATE conversations v SET last_seq = e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
-	WHERE v.id = e.c::uuid AND v.last_seq = e.before RETURNING v.id, v.status, v.counselor_id, v.joined_staff_id, v.last_seq
+), ok AS (
+	SELECT e.c::uuid AS id, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
+	WHERE coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = e.c::uuid), 0) = e.before
 ), ins AS (
 	INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
-	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN up ON up.id = i.c
+	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN ok ON ok.id = i.c ORDER BY i.c, i.q
 )
-SELECT u.id::text, u.status, coalesce(u.counselor_id, 0), coalesce(u.joined_staff_id, 0), u.last_seq, $14 <> '' FROM up u`
+SELECT ok.id::text, 'waiting', 0::bigint, 0::bigint, ok.after, $14 <> '' FROM ok`
 
 // commitInsertOnly inserts the rows and nothing else: no lock, no check,
-// no last_seq, no notification.
+// no notification.
 func commitInsertOnly(ctx context.Context, e *costEnv, convs []string) error {
 	r, _ := e.rows(convs)
 	_, err := e.pool.Exec(ctx, `INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
