@@ -21,15 +21,32 @@ const eventChannelSQL = `'helpline_e_' || left(md5(current_schema()), 16)`
 // PostgresBroker carries events between instances with LISTEN/NOTIFY: no
 // broker besides the database. Message events come from the store's own
 // notifications (notifyChannelSQL), sent in the same transaction as the
-// messages, so an instance hears of every committed message.
+// messages, so an instance hears of every committed message; a commit
+// notifies only while another instance is listening (the registry, see
+// listeners_postgres.go).
 type PostgresBroker struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	origin string // this listener's name in the registry
+	timing ListenerTiming
 }
 
+// NewPostgresBroker returns a broker listing itself under a random name of
+// its own: every store keeps notifying it. SetOrigin names the store whose
+// messages this instance delivers itself instead.
 func NewPostgresBroker(pool *pgxpool.Pool, log *slog.Logger) *PostgresBroker {
-	return &PostgresBroker{pool: pool, log: log}
+	return &PostgresBroker{pool: pool, log: log, origin: "l" + strings.ReplaceAll(NewID(), "-", "")[:15],
+		timing: ListenerTiming{}.withDefaults()}
 }
+
+// SetOrigin, before Run, lists this instance's listener under origin, the
+// NotifyOrigin of the store whose commits this instance hands to its own
+// connections without hearing them (Config.Store): that store then sends
+// no notification while no other instance listens.
+func (b *PostgresBroker) SetOrigin(origin string) { b.origin = origin }
+
+// SetListenerTiming, before Run, sets the registry's heartbeat and waits.
+func (b *PostgresBroker) SetListenerTiming(t ListenerTiming) { b.timing = t.withDefaults() }
 
 // Publish sends e to every instance. An event too large for NOTIFY is
 // refused with ErrEventTooLarge before anything is sent.
@@ -44,19 +61,18 @@ func (b *PostgresBroker) Publish(ctx context.Context, e Event) error {
 	return nil
 }
 
-// Run listens on a dedicated connection, reconnecting with back-off. After
-// any reconnect it hands out EventResync, since notifications sent while it
-// was away are lost.
+// Run listens on a dedicated connection, reconnecting with back-off. Each
+// time it listens it lists itself in the registry, waits for the commits
+// that may not have seen it (join) and hands out EventResync, since
+// notifications sent while it was away (or not yet listed) are lost. On
+// return it removes itself from the registry.
 func (b *PostgresBroker) Run(ctx context.Context, handle func(Event)) error {
+	defer b.leave()
 	backoff := 100 * time.Millisecond
-	first := true
 	for ctx.Err() == nil {
 		err := b.listen(ctx, handle, func() {
 			backoff = 100 * time.Millisecond
-			if !first {
-				handle(Event{Type: EventResync})
-			}
-			first = false
+			handle(Event{Type: EventResync})
 		})
 		if ctx.Err() != nil {
 			break
@@ -88,10 +104,40 @@ func (b *PostgresBroker) listen(ctx context.Context, handle func(Event), listeni
 			return err
 		}
 	}
+	if err := b.join(ctx, conn); err != nil {
+		return err
+	}
 	listening()
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		if err := b.relay(ctx, conn, messages, handle); err != nil {
+			return err
+		}
+		there, err := b.beat(ctx, conn)
 		if err != nil {
+			return err
+		}
+		if !there {
+			b.log.Warn("this instance was removed from the message listeners (its heartbeat looked stale); listing it again")
+			if err := b.join(ctx, conn); err != nil {
+				return err
+			}
+			handle(Event{Type: EventResync})
+		}
+	}
+}
+
+// relay hands out the notifications heard on conn until the next beat.
+// The wait for a notification ends at the beat by its context, which
+// leaves the connection usable (pgconn's deadline handler, the default).
+func (b *PostgresBroker) relay(ctx context.Context, conn *pgx.Conn, messages string, handle func(Event)) error {
+	until, stop := untilTick(ctx, b.timing.beat())
+	defer stop()
+	for {
+		n, err := conn.WaitForNotification(until)
+		if err != nil {
+			if ctx.Err() == nil && until.Err() != nil {
+				return nil // time to beat
+			}
 			return err
 		}
 		events, ok := decodeNotification(n.Channel == messages, n.Payload)

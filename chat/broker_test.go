@@ -75,12 +75,16 @@ func subscribe(t *testing.T, b, via chat.Broker) *subscriber {
 	var once sync.Once
 	go func() {
 		defer close(s.done)
+		listening := false // events before the first probe (a resync on listing) are not the test's
 		s.runErr = b.Run(ctx, func(e chat.Event) {
 			if e.Type == probeType {
+				listening = true
 				once.Do(func() { close(heard) })
 				return
 			}
-			s.events <- e
+			if listening {
+				s.events <- e
+			}
 		})
 	}()
 	t.Cleanup(s.stop)

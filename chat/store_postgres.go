@@ -169,7 +169,7 @@ func (s *PostgresStore) systemEvent(ctx context.Context, conversationID string, 
 		VALUES ($1, $2, 'system', $3, $4, $5, $6, $7)`, m.ConversationID, m.Seq, m.Kind, m.Name, keyID, sealed, now); err != nil {
 		return Conversation{}, Message{}, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify(`+notifyChannelSQL+`, $1)`, c.ID+":"+strconv.FormatInt(seq, 10)+":"+s.origin); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify(`+notifyChannelSQL+`, $1) WHERE `+othersListenSQL+`$2)`, c.ID+":"+strconv.FormatInt(seq, 10)+":"+s.origin, s.origin); err != nil {
 		return Conversation{}, Message{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -494,7 +494,7 @@ const appendSQL = `WITH input AS (
 ), told AS (
 	SELECT count(pg_notify(` + notifyChannelSQL + `, p.payload)) AS n FROM (
 		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
-	) p
+	) p WHERE ` + othersListenSQL + `$14)
 )
 SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`

@@ -315,7 +315,9 @@ func (s *Server) openPostgres(ctx context.Context, cfg Config, log *slog.Logger)
 	}
 	pg := chat.NewPostgresStore(s.pool, seal, nil)
 	s.retention, s.sealed, s.sealer = pg, pg, seal
-	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: chat.NewPostgresBroker(s.pool, log),
+	broker := chat.NewPostgresBroker(s.pool, log)
+	broker.SetOrigin(pg.NotifyOrigin()) // this instance hands its own commits to its connections
+	return stores{chat: pg, staff: counselors.NewPostgresStore(s.pool), broker: broker,
 		routes: routing.NewPostgresStore(s.pool), services: directory.NewPostgresStore(s.pool), tokenKeys: cfg.TokenKeys,
 		riskFlags: riskflag.NewPostgresStore(s.pool, seal), oversight: oversight.NewPostgresStore(s.pool, seal),
 		feedback: feedback.NewPostgresStore(s.pool, seal), referral: postgresReferrals(s.pool, seal)}, nil
