@@ -29,14 +29,21 @@ func (c *Conn) writeData(data []byte) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return err
+	h, held := c.nc.(*heldConn)
+	held = held && h.isHolding() // then nothing reaches the socket here: sendHeld sets the deadline
+	if !held {
+		if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			return err
+		}
 	}
 	if err := c.ws.Write(context.Background(), websocket.MessageText, data); err != nil {
 		if c.ctx.Err() != nil {
 			return c.ctx.Err() // closed on purpose meanwhile, as a cancelled write said before
 		}
 		return err
+	}
+	if held {
+		return c.sendHeldIfFull()
 	}
 	return nil
 }

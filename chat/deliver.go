@@ -129,7 +129,22 @@ func (c *Conn) writeLoop() {
 // point where it looked, and its ack queued before the writer takes the next
 // frame. So a wake-up found after a frame is taken is served before the
 // frame is written: it was queued before that frame.
-func (c *Conn) drain() error {
+//
+// What a turn writes is held and sent in one write as it ends
+// (heldwrites.go), also when it ends on an error: a close frame
+// coder/websocket wrote meanwhile is among what is held.
+func (c *Conn) drain() (err error) {
+	c.holdWrites()
+	defer func() {
+		if sendErr := c.sendHeld(); err == nil {
+			err = sendErr
+		}
+	}()
+	return c.turn()
+}
+
+// turn is drain's loop.
+func (c *Conn) turn() error {
 	for {
 		if err := c.ctx.Err(); err != nil {
 			return err
@@ -213,6 +228,9 @@ func (c *Conn) deliver() error {
 			// A sync always consults the store once: the ring only knows
 			// what happened since this instance's first subscriber came.
 			if len(msgs) == 0 && (fromStore || asked && first) {
+				if err := c.beforeWaiting(); err != nil {
+					return err
+				}
 				var err error
 				if msgs, err = c.svc.store.Messages(c.ctx, id, cursor, storePage); err != nil {
 					if ErrorCode(err) == CodeNotFound {
@@ -242,6 +260,9 @@ func (c *Conn) deliver() error {
 				return err
 			}
 			if c.principal.Role.IsStaff() {
+				if err := c.beforeWaiting(); err != nil {
+					return err
+				}
 				// Handover notes travel with the history, to staff only.
 				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
 					if err := c.writeFrame(serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
@@ -265,6 +286,9 @@ const ringBuffered = 4
 func (c *Conn) checkSyncPoint(conversationID string, after int64) error {
 	if after == 0 || c.svc.hub.knows(conversationID, after) {
 		return nil
+	}
+	if err := c.beforeWaiting(); err != nil {
+		return err
 	}
 	conv, err := c.svc.store.Conversation(c.ctx, conversationID)
 	switch {
