@@ -260,11 +260,8 @@ func (c *Conn) deliver() error {
 				return err
 			}
 			if c.principal.Role.IsStaff() {
-				if err := c.beforeWaiting(); err != nil {
-					return err
-				}
 				// Handover notes travel with the history, to staff only.
-				if notes, err := c.svc.Notes(c.ctx, c.principal, id); err == nil && len(notes) > 0 {
+				if notes, err := c.notes(id); err == nil && len(notes) > 0 {
 					if err := c.writeFrame(serverFrame{Type: wire.FrameNotes, ConversationID: id, Notes: &notes}); err != nil {
 						return err
 					}
@@ -273,6 +270,15 @@ func (c *Conn) deliver() error {
 		}
 	}
 	return nil
+}
+
+// notes reads a conversation's handover notes for a sync, having sent
+// what the writer held: it waits for the store.
+func (c *Conn) notes(conversationID string) ([]NoteView, error) {
+	if err := c.beforeWaiting(); err != nil {
+		return nil, err
+	}
+	return c.svc.Notes(c.ctx, c.principal, conversationID)
 }
 
 // ringBuffered is how many messages of the hub's ring a delivery copies
