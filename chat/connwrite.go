@@ -30,7 +30,7 @@ func (c *Conn) writeData(data []byte) error {
 		return err
 	}
 	h, held := c.nc.(*heldConn)
-	held = held && h.isHolding() // then nothing reaches the socket here: sendHeld sets the deadline
+	held = held && h.isHolding() // then heldConn sets the deadline of what it writes
 	if !held {
 		if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 			return err
@@ -41,9 +41,6 @@ func (c *Conn) writeData(data []byte) error {
 			return c.ctx.Err() // closed on purpose meanwhile, as a cancelled write said before
 		}
 		return err
-	}
-	if held {
-		return c.sendHeldIfFull()
 	}
 	return nil
 }

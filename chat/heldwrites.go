@@ -13,13 +13,15 @@ import (
 // frames was a fifth of the server's CPU, nearly all of it those calls. So
 // while a writer's turn lasts, what coder/websocket flushes is held, and
 // sent in one write when the turn ends, before the writer waits for
-// anything else (a read of the store), or once heldMax bytes are held. The
+// anything else (a read of the store), or before heldMax bytes are held. The
 // bytes on the wire and their order are the same; only how many writes
 // carry them changes, and no frame waits for anything but the frames
 // written with it.
 
-// heldMax is how much a turn holds before writing it out.
-const heldMax = 16 << 10
+// heldMax is the most a turn holds: a write that would take it past this
+// first sends what is held (and a write that big by itself goes straight
+// to the socket), so a held buffer never grows past what the pool made it.
+const heldMax = 4 << 10
 
 // heldConn is the hijacked connection as coder/websocket writes to it.
 // Every write of coder/websocket's comes through Write, under its own
@@ -34,12 +36,23 @@ type heldConn struct {
 
 // heldPool holds the buffers of turns being held: one per connection would
 // be memory kept while it is idle.
-var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, heldMax); return &b }}
 
 func (h *heldConn) Write(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.holding {
+		return h.Conn.Write(p)
+	}
+	if h.held != nil && len(*h.held)+len(p) > heldMax {
+		if err := h.sendLocked(writeTimeout); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) > heldMax {
+		if err := h.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			return 0, err
+		}
 		return h.Conn.Write(p)
 	}
 	if h.held == nil {
@@ -63,31 +76,24 @@ func (h *heldConn) isHolding() bool {
 	return h.holding
 }
 
-// heldBytes is how much is held.
-func (h *heldConn) heldBytes() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.held == nil {
-		return 0
-	}
-	return len(*h.held)
-}
-
 // send writes what is held in one write, within timeout, and stops holding.
 func (h *heldConn) send(timeout time.Duration) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.holding = false
+	return h.sendLocked(timeout)
+}
+
+// sendLocked writes what is held, if anything, and hands its buffer back.
+func (h *heldConn) sendLocked(timeout time.Duration) error {
 	if h.held == nil {
 		return nil
 	}
 	b := h.held
 	h.held = nil
 	defer func() {
-		if cap(*b) <= 64<<10 {
-			*b = (*b)[:0]
-			heldPool.Put(b)
-		}
+		*b = (*b)[:0]
+		heldPool.Put(b)
 	}()
 	if err := h.Conn.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return err
@@ -115,20 +121,6 @@ func (c *Conn) sendHeld() error {
 		}
 		return err
 	}
-	return nil
-}
-
-// sendHeldIfFull writes out what the writer holds once it is heldMax or
-// more, and goes on holding.
-func (c *Conn) sendHeldIfFull() error {
-	h, ok := c.nc.(*heldConn)
-	if !ok || h.heldBytes() < heldMax {
-		return nil
-	}
-	if err := c.sendHeld(); err != nil {
-		return err
-	}
-	h.hold()
 	return nil
 }
 

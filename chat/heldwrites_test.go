@@ -19,13 +19,15 @@ import (
 // countingConn counts the writes that reach the socket.
 type countingConn struct {
 	net.Conn
-	mu     sync.Mutex
-	writes int
+	mu      sync.Mutex
+	writes  int
+	largest int // bytes in the largest write
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	c.writes++
+	c.largest = max(c.largest, len(p))
 	c.mu.Unlock()
 	return c.Conn.Write(p)
 }
@@ -147,5 +149,42 @@ func TestNothingIsHeldOutsideATurn(t *testing.T) {
 	}
 	if n := counted.count() - before; n != 1 {
 		t.Errorf("%d writes to the socket for a ping, want 1", n)
+	}
+}
+
+// A turn holds at most heldMax bytes: past that what is held goes out
+// first, so that a burst (a console's staff frames) holds no big buffer;
+// every frame still arrives, in order.
+func TestATurnHoldsAtMostHeldMax(t *testing.T) {
+	c, counted, client := heldSocket(t)
+	var want [][]byte
+	for i := range 12 {
+		f := errorFrame(Errorf(CodeInvalid, "%d %s", i, strings.Repeat("x", 900)), "")
+		data, err := encodeFrame(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, bytes.Clone(data))
+		c.out.push(&f)
+	}
+	before := counted.count()
+	if err := c.drain(); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.count() - before; n < 3 || n > 6 {
+		t.Errorf("%d writes for 12 frames of ~1 KiB, want 3 to 6", n)
+	}
+	counted.mu.Lock()
+	largest := counted.largest
+	counted.mu.Unlock()
+	if largest > heldMax {
+		t.Errorf("a write of %d bytes, want at most %d", largest, heldMax)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i, w := range want {
+		if _, data, err := client.Read(ctx); err != nil || !bytes.Equal(data, w) {
+			t.Fatalf("frame %d: %q, %v", i, data, err)
+		}
 	}
 }
