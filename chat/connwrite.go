@@ -29,8 +29,12 @@ func (c *Conn) writeData(data []byte) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return err
+	h, held := c.nc.(*heldConn)
+	held = held && h.isHolding() // then heldConn sets the deadline of what it writes
+	if !held {
+		if err := c.nc.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			return err
+		}
 	}
 	if err := c.ws.Write(context.Background(), websocket.MessageText, data); err != nil {
 		if c.ctx.Err() != nil {

@@ -21,7 +21,8 @@ const (
 // socketBuffers hands coder/websocket the hijacked connection with buffers
 // of the sizes above instead of net/http's, which are dropped with the
 // handler. It keeps the connection, whose write deadline times the
-// writer's frames (see Conn.writeData).
+// writer's frames (see Conn.writeData), as the heldConn coder/websocket
+// writes to.
 type socketBuffers struct {
 	http.ResponseWriter
 	conn net.Conn
@@ -34,12 +35,13 @@ func (w *socketBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = conn
 	if err := brw.Writer.Flush(); err != nil { // nothing should be left: the 101 is flushed on hijack
 		conn.Close()
 		return nil, nil, err
 	}
-	return conn, bufio.NewReadWriter(carryOver(brw.Reader, conn), bufio.NewWriterSize(conn, socketWriteBuffer)), nil
+	held := &heldConn{Conn: conn} // every write of coder/websocket's goes through it (heldwrites.go)
+	w.conn = held
+	return held, bufio.NewReadWriter(carryOver(brw.Reader, conn), bufio.NewWriterSize(held, socketWriteBuffer)), nil
 }
 
 // carryOver returns a small reader of conn that starts with what the client

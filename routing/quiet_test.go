@@ -29,11 +29,15 @@ type quietChat struct{ Chat }
 
 func (quietChat) TeamChanged(context.Context) {}
 
+func (quietChat) Offer(context.Context, int64, chat.Conversation, time.Time, bool) {}
+
 // With nobody waiting, the queue refresher's Waits reads no roster, and a
-// round reads it once (for counsellors gone past their grace) but no
-// passes: on a busy shift with an empty queue these reads, every second
+// round with nothing offered reads neither the roster nor the passes, only
+// the listing (Store.List: the listed members counted and those past their
+// grace): on a busy shift with an empty queue these reads, every second
 // and after every change, were most of what the server allocated (and,
-// on PostgreSQL, queries for nothing).
+// on PostgreSQL, queries for nothing). A round with someone waiting reads
+// the roster once.
 func TestNobodyWaitingReadsNoRosterForPlaces(t *testing.T) {
 	ctx := context.Background()
 	store := &countingStore{Store: NewMemoryStore()}
@@ -54,8 +58,17 @@ func TestNobodyWaitingReadsNoRosterForPlaces(t *testing.T) {
 	if err := r.Round(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if m, p := store.members.Load(), store.passes.Load(); m != 1 || p != 0 {
-		t.Errorf("a round with nobody waiting read the roster %d times and the passes %d times, want 1 and 0", m, p)
+	if m, p := store.members.Load(), store.passes.Load(); m != 0 || p != 0 {
+		t.Errorf("a round with nobody waiting read the roster %d times and the passes %d times, want 0 and 0", m, p)
+	}
+	if _, err := chatStore.CreateConversation(ctx, chat.NewConversation{Audience: chat.AudienceSelf, Language: "es"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := store.members.Load(); m != 1 {
+		t.Errorf("a round with someone waiting read the roster %d times, want 1", m)
 	}
 }
 

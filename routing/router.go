@@ -432,13 +432,28 @@ func (r *Router) Round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	swept := false
+	if len(offers) == 0 {
+		// Nothing offered: most rounds, every second on a busy shift with
+		// nobody waiting. The round's other duties need only the members
+		// past their grace and the listed members counted (quietSweep), not
+		// a copy of every presence row and every active count; the roster
+		// is read, in the order above, only if someone waits.
+		waiting, err := r.quietSweep(ctx, now)
+		if err != nil || len(waiting) == 0 || r.cfg.Mode != ModeOffer {
+			return err
+		}
+		swept = true
+	}
 	team, err := r.readRoster(ctx)
 	if err != nil {
 		return err
 	}
-	r.noticeOffShift(ctx, now, team)
-	if err := r.returnLostConversations(ctx, now, team); err != nil {
-		return err
+	if !swept {
+		r.noticeOffShift(ctx, now, team)
+		if err := r.returnLostConversations(ctx, now, team.members, team.active); err != nil {
+			return err
+		}
 	}
 	waiting, err := r.chat.Waiting(ctx)
 	if err != nil {
@@ -452,35 +467,6 @@ func (r *Router) Round(ctx context.Context) error {
 		return nil
 	}
 	return r.offer(ctx, now, waiting, team, offers)
-}
-
-// returnLostConversations puts back in the queue the conversations of
-// counsellors not heard from for the grace time, and marks them offline.
-func (r *Router) returnLostConversations(ctx context.Context, now time.Time, team roster) error {
-	counts := team.active
-	for _, m := range team.members {
-		if now.Sub(m.SeenAt) <= r.cfg.CounselorGrace {
-			continue
-		}
-		if m.Status != StatusOffline {
-			r.store.SetMisses(ctx, m.ID, 0, StatusOffline)
-			r.svc.TeamChanged(ctx)
-		}
-		if counts[m.ID] == 0 {
-			continue
-		}
-		active, err := r.chat.ActiveFor(ctx, m.ID)
-		if err != nil {
-			return err
-		}
-		for _, c := range active {
-			if err := r.svc.Requeue(ctx, c.ID, m.ID); err != nil && chat.ErrorCode(err) != chat.CodeConflict {
-				return err
-			}
-			r.cfg.Log.Info("a counsellor left: their conversation went back to the front of the queue")
-		}
-	}
-	return nil
 }
 
 func (r *Router) removeAbandoned(ctx context.Context, now time.Time, waiting []chat.Conversation) ([]chat.Conversation, error) {

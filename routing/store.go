@@ -13,6 +13,17 @@ type Member struct {
 	SeenAt      time.Time
 }
 
+// Listing is the roster counted (Store.List): the members Team lists, by
+// status, with their room as Team shows it (the chosen capacity within the
+// maximum), and the rows of the members not heard from for a while.
+type Listing struct {
+	Listed, IDSum          int64 // the members listed, and the sum of their ids
+	Available, Busy, Break int
+	Capacity               int
+	IDs                    []int64  // the listed members' ids, ascending, when asked for
+	Lapsed                 []Member // ordered by id
+}
+
 // Store keeps presence, offers and passes where every instance can see them,
 // and elects the one instance that makes offers. MemoryStore and
 // PostgresStore both pass store_test.go.
@@ -39,6 +50,13 @@ type Store interface {
 	// OnShift counts members on shift (Status.OnShift) heard from since
 	// the given time: what every arrival's admission asks, cheaply.
 	OnShift(ctx context.Context, seenSince time.Time) (int, error)
+	// List counts the members Team lists (not offline, heard from since
+	// listedSince) and returns the rows of those not heard from since
+	// lapsedBefore, whatever their status: what a round with nothing
+	// offered, and the supervisors' summary, need of the roster, without a
+	// copy of every row (Members). With ids, the listed members' ids too.
+	// A zero lapsedBefore asks for no rows.
+	List(ctx context.Context, listedSince, lapsedBefore time.Time, ids bool) (Listing, error)
 
 	// PutOffer records an offer unless the conversation already has one.
 	PutOffer(ctx context.Context, o Offer) (bool, error)

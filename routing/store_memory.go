@@ -147,6 +147,41 @@ func (s *MemoryStore) OnShift(_ context.Context, seenSince time.Time) (int, erro
 	return n, nil
 }
 
+func (s *MemoryStore) List(_ context.Context, listedSince, lapsedBefore time.Time, ids bool) (Listing, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var l Listing
+	for _, m := range s.members {
+		if m.SeenAt.Before(lapsedBefore) {
+			l.Lapsed = append(l.Lapsed, m)
+		}
+		if m.Status == StatusOffline || m.SeenAt.Before(listedSince) {
+			continue
+		}
+		l.count(m)
+		if ids {
+			l.IDs = append(l.IDs, m.ID)
+		}
+	}
+	slices.Sort(l.IDs)
+	sort.Slice(l.Lapsed, func(i, j int) bool { return l.Lapsed[i].ID < l.Lapsed[j].ID })
+	return l, nil
+}
+
+// count adds a listed member to the listing.
+func (l *Listing) count(m Member) {
+	l.Listed, l.IDSum = l.Listed+1, l.IDSum+m.ID
+	l.Capacity += min(m.Capacity, max(m.MaxCapacity, 1))
+	switch m.Status {
+	case StatusAvailable:
+		l.Available++
+	case StatusBusy:
+		l.Busy++
+	case StatusBreak:
+		l.Break++
+	}
+}
+
 func (s *MemoryStore) PutOffer(_ context.Context, o Offer) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

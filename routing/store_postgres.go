@@ -116,6 +116,37 @@ func (s *PostgresStore) Members(ctx context.Context) ([]Member, error) {
 	return out, rows.Err()
 }
 
+func (s *PostgresStore) List(ctx context.Context, listedSince, lapsedBefore time.Time, ids bool) (Listing, error) {
+	var l Listing
+	err := s.pool.QueryRow(ctx, `
+		SELECT count(*), coalesce(sum(staff_id), 0),
+			count(*) FILTER (WHERE status = $3), count(*) FILTER (WHERE status = $4), count(*) FILTER (WHERE status = $5),
+			coalesce(sum(least(capacity, greatest(max_capacity, 1))), 0),
+			CASE WHEN $2 THEN coalesce(array_agg(staff_id ORDER BY staff_id), '{}') END
+		FROM presence WHERE status <> $6 AND seen_at >= $1`,
+		listedSince, ids, StatusAvailable, StatusBusy, StatusBreak, StatusOffline).
+		Scan(&l.Listed, &l.IDSum, &l.Available, &l.Busy, &l.Break, &l.Capacity, &l.IDs)
+	if err != nil {
+		return Listing{}, err
+	}
+	if lapsedBefore.IsZero() {
+		return l, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+memberColumns+` FROM presence WHERE seen_at < $1 ORDER BY staff_id`, lapsedBefore)
+	if err != nil {
+		return Listing{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return Listing{}, err
+		}
+		l.Lapsed = append(l.Lapsed, m)
+	}
+	return l, rows.Err()
+}
+
 func (s *PostgresStore) Member(ctx context.Context, id int64) (Member, bool, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberColumns+` FROM presence WHERE staff_id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
