@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"helpline/chat"
 	"helpline/cmd/internal/servertest"
@@ -115,5 +116,63 @@ func TestBrowserAnOlderSignInDoesNotGoOnAfterANewerOne(t *testing.T) {
 	}
 	if state["error"] != tr["console.login_failed"] {
 		t.Fatalf("the newer sign-in's refusal reads %q, want %q", state["error"], tr["console.login_failed"])
+	}
+}
+
+// holdFirstSignIn holds the page's first sign-in request until
+// window.releaseHeld(), counts the sign-in requests sent and the sockets
+// the page opens; window.heldDone as in holdSecondSignIn.
+const holdFirstSignIn = `(() => {
+	const real = window.fetch;
+	const RealSocket = window.WebSocket;
+	window.signIns = 0;
+	window.sockets = 0;
+	window.held = null;
+	window.heldDone = false;
+	window.WebSocket = function (...args) { window.sockets++; return new RealSocket(...args); };
+	Object.assign(window.WebSocket, RealSocket);
+	window.WebSocket.prototype = RealSocket.prototype;
+	window.fetch = (url, opts) => {
+		if (!String(url).endsWith('/api/staff/login')) return real(url, opts);
+		if (++window.signIns > 1) return real(url, opts);
+		return new Promise((resolve, reject) => {
+			window.held = () => real(url, opts).then((r) => resolve({
+				ok: r.ok, status: r.status, headers: r.headers,
+				json: async () => { const d = await r.json(); setTimeout(() => { window.heldDone = true; }, 0); return d; },
+			}), reject);
+		});
+	};
+	window.releaseHeld = () => window.held();
+})()`
+
+// TestBrowserSupervisorSignsInOnceWhenAskedTwice: Enter pressed again while
+// the sign-in is under way neither sends a second sign-in nor, when both
+// answers come, starts the page twice: two sockets, the first never stopped
+// (it went on drawing summaries after signing out) and its session at the
+// server never signed out.
+func TestBrowserSupervisorSignsInOnceWhenAskedTwice(t *testing.T) {
+	t.Parallel() // browser tests run side by side: see browser_shared_test.go
+	srv := servertest.Start(t, "memory")
+	password := srv.MustAccount(t, "sam", "Sam", chat.RoleSupervisor, 3)
+	browser := mustBrowser(t)
+	page := tab(t, browser)
+	listenForPageErrors(t, page, "supervisor page")
+	uiBrowse(t, page, "the supervisor signs in, the answer slow to come",
+		chromedp.Navigate(srv.URL+"/supervisor"),
+		visible("#login"),
+		chooseLanguage("es"),
+		chromedp.Evaluate[chromedp.Void](holdFirstSignIn),
+		typeInto("#username", "sam"),
+		typeInto("#password", password),
+		click("#login-submit"),
+		uiWait(`window.held !== null`),
+		typeInto("#password", kb.Enter), // again, impatient
+		chromedp.Evaluate[chromedp.Void](`window.releaseHeld()`),
+		uiWait(`window.heldDone`),
+		visible("#workspace"),
+		uiWait(`document.getElementById('connection').dataset.state === 'connected'`))
+	got := value(t, page, "what the page did", chromedp.Evaluate[map[string]int](`({signIns: window.signIns, sockets: window.sockets})`))
+	if got["signIns"] != 1 || got["sockets"] != 1 {
+		t.Fatalf("signing in once, with Enter pressed again meanwhile: %v; want 1 sign-in request and 1 socket", got)
 	}
 }

@@ -54,7 +54,7 @@ function end() {
 }
 
 async function logout() {
-  await signOut(session && session.token);
+  await signOut(session);
   end();
 }
 

@@ -36,10 +36,7 @@ const CONNECTION_KEYS = {
 // ------------------------------------------------------------ sign in / out
 
 async function logout() {
-  const token = S.session && S.session.token;
-  // Stop first: the server closes our sockets with 4403, which must not read as "session ended".
-  if (S.client) S.client.stop();
-  await signOut(token);
+  await signOut(S.session, S.client);
   endSession(null);
 }
 

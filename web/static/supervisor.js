@@ -31,9 +31,7 @@ function end(noticeKey) {
 }
 
 async function logout() {
-  const token = P.session && P.session.token;
-  if (P.client) P.client.stop();
-  await signOut(token);
+  await signOut(P.session, P.client);
   end(null);
 }
 

@@ -77,8 +77,11 @@ export function wireSignIn({ signedIn, keepTrying = false }) {
 }
 
 // signOut ends the session at the server and forgets it here, whatever the server answers
-// (signed out here anyway).
-export async function signOut(token) {
+// (signed out here anyway). The page's socket, if it has one, stops first: the server closes
+// the session's sockets with 4403, which must not read as "the session ended".
+export async function signOut(sess, client) {
+  if (client) client.stop();
+  const token = sess && sess.token;
   if (token) { try { await api('POST', '/api/staff/logout', undefined, token); } catch (e) { /* signed out here anyway */ } }
   forgetSession();
 }
