@@ -2,7 +2,6 @@
  * helpers that set translated text: text is only ever set with textContent. */
 import { store } from './store.js';
 import { getJSON } from './api.js';
-import { latestOnly } from './latest.js';
 
 // Sets translated text and remembers key + arguments on the node, so a language switch can
 // re-translate everything on the page, including what was rendered later.
@@ -89,21 +88,14 @@ function pickLanguage(config) {
   return codes.includes(config.default_language) ? config.default_language : codes[0];
 }
 
-// Languages chosen one after the other: the page ends in the latest choice, even when an
-// earlier one's texts come back after it.
-const languageLoads = latestOnly();
-
 async function loadLanguage(code, remember) {
-  const isLatest = languageLoads.begin();
   let table;
   try {
     table = await getJSON('/i18n/' + encodeURIComponent(code) + '.json');
   } catch (e) {
-    if (!isLatest()) return i18n.lang;
     if (code !== i18n.config.default_language) return loadLanguage(i18n.config.default_language, false);
     table = {};
   }
-  if (!isLatest()) return i18n.lang; // a newer choice is on its way
   i18n.lang = code;
   i18n.table = table && typeof table === 'object' ? table : {};
   if (remember) store.set('local', 'lang', code);
