@@ -16,9 +16,12 @@
 // cached as immutable; pages and translations are revalidated each visit.
 //
 // The pages' scripts are ES modules served as they are, with no build step
-// (static/seeker.js and static/console.js are the entry points; static/lib
-// holds what both share: socket, chat client, message log, i18n; static/console
-// one module per console panel). The CSP's script-src 'self' allows them, and
+// (static/seeker.js, console.js, supervisor.js and admin.js are the entry
+// points; static/lib holds what they share: socket, chat client, message log,
+// i18n, the staff pages' sign-in and sign-out (staff-session.js), and
+// latestOnly (latest.js), which lets only the answer to the latest of several
+// requests draw; static/console, supervisor and admin one module per panel).
+// The CSP's script-src 'self' allows them, and
 // no inline script. Who may take a transfer and how long the queue list is
 // come from the server (PROTOCOL.md §3), never from a copy in the page.
 //

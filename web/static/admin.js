@@ -2,6 +2,7 @@
  * the audit log, the transparency report (and the directory, web/static/admin/directory.js,
  * where present). Each panel is its own module in admin/ with mount(ctx) and show(). */
 import H from './common.js';
+import { wireSignIn, showSignIn, savedSession, forgetSession, signOut } from './lib/staff-session.js';
 import * as accounts from './admin/accounts.js';
 import * as audit from './admin/audit.js';
 import * as reportPanel from './admin/report.js';
@@ -42,38 +43,18 @@ const ctx = {
 export function register(panelId, module) { panels[panelId] = module; }
 
 function showLogin() {
-  $('workspace').hidden = true;
   $('not-admin').hidden = true;
-  $('login').hidden = false;
-  $('username').focus();
-}
-
-async function login(e) {
-  e.preventDefault();
-  const error = $('login-error');
-  error.hidden = true;
-  try {
-    const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value, code: $('code').value.trim() });
-    $('password').value = '';
-    $('code').value = '';
-    session = { token: res.token, staff: res.staff || {} };
-    H.store.set('session', 'staff', session);
-    start();
-  } catch (err) {
-    H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
-    error.hidden = false;
-  }
+  showSignIn(null);
 }
 
 function end() {
   session = null;
-  H.store.remove('session', 'staff');
+  forgetSession();
   showLogin();
 }
 
 async function logout() {
-  const token = session && session.token;
-  if (token) { try { await H.api('POST', '/api/staff/logout', undefined, token); } catch (e) { /* signed out here anyway */ } }
+  await signOut(session);
   end();
 }
 
@@ -106,12 +87,12 @@ function open(panelId) {
 }
 
 H.init().then(() => {
-  $('login').addEventListener('submit', login);
+  wireSignIn({ signedIn: (sess) => { session = sess; start(); } });
   $('logout').addEventListener('click', logout);
   document.querySelector('.admin-tabs').addEventListener('click', (e) => {
     const tab = e.target.closest('.tab');
     if (tab) open(tab.dataset.panel);
   });
-  const saved = H.store.get('session', 'staff');
-  if (saved && typeof saved.token === 'string') { session = saved; start(); } else showLogin();
+  session = savedSession();
+  if (session) start(); else showLogin();
 });

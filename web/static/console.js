@@ -4,6 +4,7 @@
  * (one entry per conversation); each panel is its own module in console/, and this one signs
  * in and out and routes the socket's frames to them. */
 import H from './common.js';
+import { wireSignIn, showSignIn, savedSession, keepSession, forgetSession, signOut } from './lib/staff-session.js';
 import { S, ui, peek, allStates, resetState, conversations, isAccepting, isMyName } from './console/state.js';
 import { $, flash, updateTitle } from './console/util.js';
 import { onQueue, onQueueChanges, onQueueTotal, onOffer, onAcceptError, wireQueue } from './console/queue.js';
@@ -34,55 +35,8 @@ const CONNECTION_KEYS = {
 
 // ------------------------------------------------------------ sign in / out
 
-function showLogin(noticeKey) {
-  $('workspace').hidden = true;
-  $('login').hidden = false;
-  const notice = $('login-notice');
-  if (noticeKey) H.setText(notice, noticeKey); else H.clearText(notice);
-  notice.hidden = !noticeKey;
-  $('username').focus();
-}
-
-let loginAttempt = 0; // a new sign-in stops an earlier one that is still retrying
-
-async function login(e) {
-  e.preventDefault();
-  const button = $('login-submit');
-  const error = $('login-error');
-  const waiting = $('login-waiting');
-  const attempt = ++loginAttempt;
-  const creds = { username: $('username').value, password: $('password').value, code: $('code').value.trim() };
-  error.hidden = true;
-  button.disabled = true;
-  try {
-    // While we can't connect, say so calmly and keep trying, the form free to use again.
-    const res = await H.retrying(() => H.api('POST', '/api/staff/login', creds),
-      () => { waiting.hidden = false; button.disabled = false; }, () => attempt !== loginAttempt);
-    if (attempt !== loginAttempt) return; // a newer sign-in, with what was typed since, goes on
-    $('password').value = '';
-    $('code').value = '';
-    const sess = { token: res.token, staff: res.staff || {} };
-    H.store.set('session', 'staff', sess);
-    startSession(sess);
-  } catch (err) {
-    if (err.code === 'stopped') return;
-    // One generic message for a wrong name, password or code; only say more when it isn't about them.
-    // (unavailable, from a database away or every password-hashing slot busy, is retried above.)
-    H.setText(error, ['rate_limited', 'network'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
-    error.hidden = false;
-  } finally {
-    if (attempt === loginAttempt) {
-      waiting.hidden = true;
-      button.disabled = false;
-    }
-  }
-}
-
 async function logout() {
-  const token = S.session && S.session.token;
-  // Stop first: the server closes our sockets with 4403, which must not read as "session ended".
-  if (S.client) S.client.stop();
-  if (token) { try { await H.api('POST', '/api/staff/logout', undefined, token); } catch (e) { /* signed out here anyway */ } }
+  await signOut(S.session, S.client);
   endSession(null);
 }
 
@@ -90,11 +44,11 @@ function endSession(noticeKey) {
   if (S.client) S.client.stop();
   S.client = null;
   S.session = null;
-  H.store.remove('session', 'staff');
+  forgetSession();
   clearScreen();
   H.clearText($('connection'));
   delete $('connection').dataset.state;
-  showLogin(noticeKey);
+  showSignIn(noticeKey);
 }
 
 function clearScreen() {
@@ -126,7 +80,6 @@ function startSession(sess) {
       synced: (st) => { onSynced(st); riskFlagsSynced(st); }, risk_flag: onRiskFlag,
       typing: onTyping, queue: onQueue, queue_changes: onQueueChanges, queue_total: onQueueTotal, offer: onOffer, status: onMember, team: onTeam, team_changes: onTeamChanges,
       notes: onNotes, transfer_targets: onTransferTargets, escalation: onEscalation, switchboard: onSwitchboard,
-      notes: onNotes, transfer_targets: onTransferTargets,
       watchers: onWatchers, whisper: onWhisper, taken_over: onTakenOver, // supervision
       referral_status: onReferralFrame, referral_partner_disabled: onReferralFrame,
       care: onCare,
@@ -146,7 +99,7 @@ function startSession(sess) {
 function onReady(f) {
   if (f.staff) {
     S.session.staff = f.staff;
-    H.store.set('session', 'staff', S.session);
+    keepSession(S.session);
   }
   for (const c of Array.isArray(f.conversations) ? f.conversations : []) {
     if (c && c.id) Object.assign(ui(c.id), { mine: true, watched: false });
@@ -176,7 +129,7 @@ function renderConnection(s) {
 }
 
 function wire() {
-  $('login').addEventListener('submit', login);
+  wireSignIn({ signedIn: startSession, keepTrying: true });
   $('logout').addEventListener('click', logout);
   wireStatus();
   wireTransfer();
@@ -197,6 +150,6 @@ H.init().then((cfg) => {
   S.typingIn = new H.TypingIndicator($('c-typing'), 'console.typing');
   S.log = makeLog();
   wire();
-  const sess = H.store.get('session', 'staff');
-  if (sess && typeof sess.token === 'string') startSession(sess); else showLogin(null);
+  const sess = savedSession();
+  if (sess) startSession(sess); else showSignIn(null);
 });

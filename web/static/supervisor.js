@@ -3,6 +3,7 @@
  * something changed), the team and live conversations fetched a page at a time over HTTP,
  * and the chart. Each panel is its own module in supervisor/. */
 import H from './common.js';
+import { wireSignIn, showSignIn, savedSession, forgetSession, signOut } from './lib/staff-session.js';
 import { $, P, learnClock, tickAges, call, say } from './supervisor/util.js';
 import { renderQueue, renderPaused, wireQueue } from './supervisor/queue.js';
 import { loadTeam, teamChanged, resetTeam } from './supervisor/team.js';
@@ -17,32 +18,6 @@ const CONNECTION_KEYS = {
 };
 const OVERSEERS = ['supervisor', 'admin'];
 
-function showLogin(noticeKey) {
-  $('workspace').hidden = true;
-  $('login').hidden = false;
-  const notice = $('login-notice');
-  if (noticeKey) H.setText(notice, noticeKey); else H.clearText(notice);
-  notice.hidden = !noticeKey;
-  $('username').focus();
-}
-
-async function login(e) {
-  e.preventDefault();
-  const error = $('login-error');
-  error.hidden = true;
-  try {
-    const res = await H.api('POST', '/api/staff/login', { username: $('username').value, password: $('password').value, code: $('code').value.trim() });
-    $('password').value = '';
-    $('code').value = '';
-    const sess = { token: res.token, staff: res.staff || {} };
-    H.store.set('session', 'staff', sess);
-    start(sess);
-  } catch (err) {
-    H.setText(error, ['rate_limited', 'network', 'unavailable'].includes(err.code) ? H.errorKey(err.code) : 'console.login_failed');
-    error.hidden = false;
-  }
-}
-
 function end(noticeKey) {
   if (P.client) P.client.stop();
   P.client = null;
@@ -52,14 +27,11 @@ function end(noticeKey) {
   resetLive();
   stopChart();
   stopEscalations();
-  showLogin(noticeKey);
+  showSignIn(noticeKey);
 }
 
 async function logout() {
-  const token = P.session && P.session.token;
-  if (P.client) P.client.stop();
-  if (token) { try { await H.api('POST', '/api/staff/logout', undefined, token); } catch (e) { /* signed out here anyway */ } }
-  H.store.remove('session', 'staff');
+  await signOut(P.session, P.client);
   end(null);
 }
 
@@ -76,7 +48,7 @@ async function loadSummary() {
     learnClock(sum.now);
     onSummary(sum);
   } catch (err) {
-    if (err.code === 'unauthorized') { H.store.remove('session', 'staff'); end('console.session_ended'); return; }
+    if (err.code === 'unauthorized') { forgetSession(); end('console.session_ended'); return; }
     say(H.errorKey(err.code));
   }
 }
@@ -99,7 +71,7 @@ function start(sess) {
       escalation: onEscalation,
       switchboard: (f) => { renderPaused(Array.isArray(f.paused) ? f.paused : []); },
       connection: (s) => { const n = $('connection'); n.dataset.state = s; H.setText(n, CONNECTION_KEYS[s] || CONNECTION_KEYS.stopped); },
-      fatal: () => { H.store.remove('session', 'staff'); end('console.session_ended'); },
+      fatal: () => { forgetSession(); end('console.session_ended'); },
     },
   });
   $('login').hidden = true;
@@ -112,13 +84,13 @@ function start(sess) {
 }
 
 H.init().then(() => {
-  $('login').addEventListener('submit', login);
+  wireSignIn({ signedIn: start });
   $('logout').addEventListener('click', logout);
   wireQueue();
   wireEscalations();
   wireFlood();
   H.onLanguage(() => { tickAges(); drawChart(); if (P.session) { loadTeam(); loadLive(); } });
   setInterval(tickAges, 1000);
-  const sess = H.store.get('session', 'staff');
-  if (sess && typeof sess.token === 'string') start(sess); else showLogin(null);
+  const sess = savedSession();
+  if (sess) start(sess); else showSignIn(null);
 });

@@ -1,6 +1,7 @@
 /* admin/audit.js — the audit log, filtered by actor, action, target and dates, a page at a time. */
 import H from '../common.js';
 import { accounts } from './accounts.js';
+import { latestOnly } from '../lib/latest.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 50;
@@ -41,15 +42,15 @@ function actorName(id) {
   return a ? a.username : '#' + id;
 }
 
-// asked numbers the loads: an answer that comes after a newer load was
-// asked for (the panel opening, then the filter at once) is dropped.
-let asked = 0;
+// An answer that comes after a newer load was asked for (the panel opening, then the
+// filter at once) is dropped.
+const loads = latestOnly();
 
 async function load() {
-  const mine = ++asked;
+  const isLatest = loads.begin();
   try {
     const res = await ctx.api('GET', '/api/admin/audit?' + query());
-    if (mine !== asked) return; // a newer load was asked for meanwhile: its answer wins
+    if (!isLatest()) return; // a newer load was asked for meanwhile: its answer wins
     const entries = Array.isArray(res.entries) ? res.entries : [];
     next = res.next_before || null;
     $('audit-entries').replaceChildren(...entries.map((e) => H.el('tr', {}, [

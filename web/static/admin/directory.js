@@ -2,6 +2,7 @@
  * ones too) with when each was last verified, add, edit, retire, import an HSDS JSON file or
  * the fictional sample. Every change is audited by the server. */
 import H from '../common.js';
+import { latestOnly } from '../lib/latest.js';
 
 const $ = (id) => document.getElementById(id);
 let tokenOf = () => '';
@@ -95,8 +96,11 @@ function edit(s) {
 }
 
 // The partner that receives the warm referrals of a service has the service's id.
+// One service after another opened for editing: only the latest one's partner fills the form.
 let partnerFor = '';
+const partnerLoads = latestOnly();
 async function loadPartner(id) {
+  const isLatest = partnerLoads.begin();
   partnerFor = id;
   $('partner-form').hidden = !id;
   $('partner-error').hidden = true;
@@ -107,6 +111,7 @@ async function loadPartner(id) {
   H.setText($('partner-state'), 'directory.partner_none');
   try {
     const p = await H.api('GET', '/api/admin/partners/' + encodeURIComponent(id), undefined, tokenOf());
+    if (!isLatest()) return;
     $('pf-name').value = p.name;
     $('pf-url').value = p.url;
     $('pf-enabled').checked = p.enabled;

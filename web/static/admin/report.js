@@ -2,6 +2,7 @@
  * admin/charts.js, and its CSV. */
 import H from '../common.js';
 import { renderReport } from './charts.js';
+import { latestOnly } from '../lib/latest.js';
 
 const $ = (id) => document.getElementById(id);
 let ctx = null;
@@ -28,15 +29,15 @@ function query() {
   return 'month=' + encodeURIComponent($('report-month').value);
 }
 
-// asked numbers the loads: an answer that comes after a newer load was
-// asked for (the panel opening, then the filter at once) is dropped.
-let asked = 0;
+// An answer that comes after a newer load was asked for (the panel opening, then the
+// filter at once) is dropped.
+const loads = latestOnly();
 
 async function load() {
-  const mine = ++asked;
+  const isLatest = loads.begin();
   try {
     const got = await ctx.api('GET', '/api/admin/report?' + query());
-    if (mine !== asked) return; // a newer load was asked for meanwhile: its answer wins
+    if (!isLatest()) return; // a newer load was asked for meanwhile: its answer wins
     last = got;
     renderReport($('report'), last);
   } catch (err) {

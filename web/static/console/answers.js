@@ -5,6 +5,7 @@
 import H from '../common.js';
 import { S, current, peek } from './state.js';
 import { $ } from './util.js';
+import { latestOnly } from '../lib/latest.js';
 
 const PLACEHOLDER = /\{\{\s*([^{}\s]{1,40})\s*\}\}/g;
 
@@ -12,7 +13,7 @@ let results = []; // the answers the list shows
 let chosen = -1; // index of the highlighted one
 let caret = null; // {start, end}: where the composer's cursor was when the search took focus
 let searchTimer = 0;
-let searchSeq = 0;
+const searches = latestOnly();
 
 // placeholders returns [{name, start, end}] for each {{placeholder}} in text.
 export function placeholders(text) {
@@ -69,16 +70,16 @@ function search() {
 
 async function load() {
   if (!S.session) return;
-  const seq = ++searchSeq;
+  const isLatest = searches.begin();
   const q = $('answers-search').value.trim();
   try {
     const res = await H.api('GET', '/api/answers?lang=' + encodeURIComponent(language()) + '&q=' + encodeURIComponent(q), undefined, S.session.token);
-    if (seq !== searchSeq) return; // a newer search is on its way
+    if (!isLatest()) return; // a newer search is on its way
     results = (res && Array.isArray(res.answers)) ? res.answers.slice(0, 20) : [];
     chosen = results.length ? 0 : -1;
     renderList();
   } catch (err) {
-    if (seq === searchSeq) { results = []; chosen = -1; renderList(); }
+    if (isLatest()) { results = []; chosen = -1; renderList(); }
   }
 }
 

@@ -5,6 +5,7 @@
 import H from '../common.js';
 import { S, peek, me } from './state.js';
 import { $, flash } from './util.js';
+import { latestOnly } from '../lib/latest.js';
 
 let shownFor = ''; // the conversation the panel was last filled for
 let cardIds = 0;
@@ -82,16 +83,16 @@ async function sendCard(serviceId, button) {
 // Only the latest one draws: an older answer arriving last would show a state that has
 // passed. And the same list is not drawn again: a redraw replaces the buttons, so a press
 // in progress on one (or the keyboard focus on it) would be lost.
-let listLoads = 0;
+const listLoads = latestOnly();
 let listDrawn = '';
 
 export async function loadList() {
   const id = S.openId;
   if (!id) return;
-  const load = ++listLoads;
+  const isLatest = listLoads.begin();
   let res;
   try { res = await H.api('GET', base(id) + '/referrals', undefined, token()); } catch (err) { return; }
-  if (id !== S.openId || load !== listLoads) return;
+  if (id !== S.openId || !isLatest()) return;
   const list = Array.isArray(res.referrals) ? res.referrals : [];
   const drawn = JSON.stringify([id, me().role, list]);
   if (drawn === listDrawn && $('c-referral-list').childElementCount === list.length) return;

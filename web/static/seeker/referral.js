@@ -4,6 +4,7 @@
  * withdrawing before delivery. Only "Yes, send this" here sends anything.
  * Endpoints: chat/PROTOCOL.md "Referrals". */
 import H from '../common.js';
+import { latestOnly } from '../lib/latest.js';
 
 const $ = (id) => document.getElementById(id);
 let tokenOf = () => '';
@@ -46,12 +47,12 @@ async function copyCard(button) {
 // referral_offer and referral_status frames, and the page (re)connecting: ask what stands.
 // Only the latest of several refreshes under way draws: an older answer arriving last would
 // bring back an offer already answered.
-let refreshes = 0;
+const refreshes = latestOnly();
 export async function refreshReferrals() {
-  const refresh = ++refreshes;
+  const isLatest = refreshes.begin();
   let res;
   try { res = await H.api('GET', '/api/seeker/referrals', undefined, tokenOf()); } catch (e) { return; }
-  if (refresh !== refreshes) return;
+  if (!isLatest()) return;
   views = (Array.isArray(res.referrals) ? res.referrals : []).filter((r) => r.warm);
   render();
 }

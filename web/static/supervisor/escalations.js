@@ -4,6 +4,7 @@
  * the browser allows it when one arrives or is late; acknowledge and resolve. Asking for the list
  * every 30 seconds also tells the server this page is open: its reader counts as on shift. */
 import H from '../common.js';
+import { latestOnly } from '../lib/latest.js';
 
 const OUTCOMES = ['advice_given', 'safety_plan_agreed', 'referral_made', 'emergency_services_contacted', 'no_action_needed', 'other'];
 const REFRESH_MS = 30000;
@@ -22,10 +23,15 @@ function span(ms) {
   return h ? h + ':' + String(m).padStart(2, '0') + ':' + r : m + ':' + r;
 }
 
+// The refresh and an action's own reload can cross: only the latest answer draws.
+const loads = latestOnly();
+
 async function load() {
   if (!P.token || !P.token()) return;
+  const isLatest = loads.begin();
   try {
     const res = await H.api('GET', '/api/escalations', undefined, P.token());
+    if (!isLatest()) return;
     P.items = (res && res.escalations) || [];
     render();
   } catch (e) { /* the next refresh tries again */ }
@@ -170,6 +176,7 @@ function stopTimers() { P.timers.forEach(clearInterval); P.timers = []; }
 
 export function stopEscalations() {
   stopTimers();
+  loads.cancel();
   P.items = [];
   P.token = null;
   render();

@@ -3,18 +3,25 @@
 import H from '../common.js';
 import { $, ageCell, skillText, call, say } from './util.js';
 import { renderPager } from './team.js';
+import { latestOnly } from '../lib/latest.js';
 
 const PAGE = 25;
 const REFRESH_MS = 15000; // the page shown is read again this often while the tab is visible
 const live = { offset: 0, total: 0, timer: 0, shown: -1 };
+// Only the latest load draws, and only it sets the next refresh: an older answer arriving
+// last would show a page that has passed and start a second round of refreshes.
+const loads = latestOnly();
 
 export async function loadLive() {
   clearTimeout(live.timer);
+  const isLatest = loads.begin();
   try {
     const page = await call('GET', '/api/supervisor/conversations?offset=' + live.offset + '&limit=' + PAGE);
+    if (!isLatest()) return;
     live.total = page.total;
     renderLive(page.conversations || []);
   } catch (err) {
+    if (!isLatest()) return;
     say(H.errorKey(err.code));
   }
   live.timer = setTimeout(refresh, REFRESH_MS);
@@ -51,4 +58,4 @@ export function liveChanged(sum) {
   if (!first && live.offset === 0 && (live.total < PAGE || sum.live_total < PAGE)) loadLive();
 }
 
-export function resetLive() { live.offset = 0; live.shown = -1; clearTimeout(live.timer); }
+export function resetLive() { live.offset = 0; live.shown = -1; clearTimeout(live.timer); loads.cancel(); }

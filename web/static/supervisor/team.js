@@ -3,19 +3,25 @@
 import H from '../common.js';
 import { $, ageCell, call, say } from './util.js';
 import { fillCareColumn } from './care.js';
+import { latestOnly } from '../lib/latest.js';
 
 const PAGE = 25;
 const REFRESH_MS = 10000; // at most this often, and only when the summary's team changed
 const team = { offset: 0, total: 0, loadedAt: 0, counts: '', timer: 0 };
+// Pages asked for one after the other (next, then previous; a refresh, then a change of
+// language): only the latest answer draws, else an older page could show under the pager.
+const loads = latestOnly();
 
 export async function loadTeam() {
   team.loadedAt = Date.now();
+  const isLatest = loads.begin();
   try {
     const page = await call('GET', '/api/supervisor/team?offset=' + team.offset + '&limit=' + PAGE);
+    if (!isLatest()) return;
     team.total = page.total;
     renderTeam(page.members || []);
   } catch (err) {
-    say(H.errorKey(err.code));
+    if (isLatest()) say(H.errorKey(err.code));
   }
 }
 
@@ -62,4 +68,4 @@ export function renderPager(node, offset, size, total, go) {
   node.hidden = total <= size && offset === 0;
 }
 
-export function resetTeam() { team.offset = 0; team.counts = ''; clearTimeout(team.timer); }
+export function resetTeam() { team.offset = 0; team.counts = ''; clearTimeout(team.timer); loads.cancel(); }
