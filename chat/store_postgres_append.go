@@ -184,9 +184,10 @@ func (s *PostgresStore) appendLocked(ctx context.Context, p *appendPlan, batch [
 	s.planAppends(p, batch, todo, results, now)
 	if len(p.expect.conv) > 0 {
 		// This rare path (writers racing) runs on the shared pool, whose
-		// reads keep their own plans: the statement's generic plan is set
-		// for this transaction only (see store_postgres_pool.go).
-		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true)`); err != nil {
+		// reads keep their own plans: the statement's generic plan, and
+		// no sequential scan, are set for this transaction only (see
+		// store_postgres_pool.go).
+		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true), set_config('enable_seqscan', 'off', true)`); err != nil {
 			return err
 		}
 		if err := s.commitPlan(ctx, tx, p, now); err != nil {
