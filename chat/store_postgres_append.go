@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Appending on PostgreSQL. A message's body is sealed bound to its
@@ -214,6 +216,9 @@ func (s *PostgresStore) appendLocked(ctx context.Context, p *appendPlan, batch [
 // deleted conversation is skipped instead, so this is only a safeguard).
 // Nothing of the statement is committed either way.
 func redoFromFreshRead(err error) bool {
+	if err == nil {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23503")
 }
@@ -349,8 +354,8 @@ func (s *PostgresStore) planAppends(p *appendPlan, batch []Append, todo []int, r
 		key := clientKey{a.ConversationID, a.Sender, a.ClientID}
 		if a.ClientID != "" {
 			m, dup := p.existing[key]
-			if !dup {
-				m, dup = p.inBatch[key]
+			if j, ok := p.inBatch[key]; ok && !dup {
+				m, dup = results[j].Message, true
 			}
 			if dup {
 				results[i] = AppendResult{Message: m, Duplicate: true}
@@ -374,7 +379,7 @@ func (s *PostgresStore) planAppends(p *appendPlan, batch []Append, todo []int, r
 			Kind: kind, Body: a.Body, Name: a.Name, ClientID: a.ClientID, SentAt: now}
 		results[i].Message = m
 		if a.ClientID != "" {
-			p.inBatch[key] = m // a second copy in this same batch is a duplicate too
+			p.inBatch[key] = i // a second copy in this same batch is a duplicate too
 		}
 		keyID, sealed := s.seal.Seal([]byte(m.Body), messageAAD(m.ConversationID, m.Seq))
 		p.rows.add(m, keyID, sealed)
@@ -489,10 +494,12 @@ func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPl
 	for rows.Next() {
 		p.found = append(p.found, foundConv{})
 		f := &p.found[len(p.found)-1]
-		p.dest = append(p.dest[:0], &f.at, statusScan{&f.seen.status}, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied)
-		if err := rows.Scan(p.dest...); err != nil {
-			rows.Close()
-			return err
+		if !f.decode(rows.FieldDescriptions(), rows.RawValues()) {
+			p.dest = append(p.dest[:0], &f.at, statusScan{&f.seen.status}, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied)
+			if err := rows.Scan(p.dest...); err != nil {
+				rows.Close()
+				return err
+			}
 		}
 		if f.at < 1 || f.at > int64(len(p.expect.conv)) {
 			rows.Close()
@@ -518,6 +525,34 @@ type foundConv struct {
 	at      int64
 	seen    convSeen
 	applied bool
+}
+
+// decode reads a row of the append statement as PostgreSQL sends it in
+// binary (bigint, text, bigint, bigint, bigint, boolean), without pgx's
+// scan plans; it reports false, leaving the row to Scan, for anything else.
+func (f *foundConv) decode(fields []pgconn.FieldDescription, v [][]byte) bool {
+	if len(v) != 6 || len(fields) != 6 {
+		return false
+	}
+	for i, fd := range fields {
+		if fd.Format != pgx.BinaryFormatCode || v[i] == nil {
+			return false
+		}
+	}
+	if fields[0].DataTypeOID != pgtype.Int8OID || fields[1].DataTypeOID != pgtype.TextOID || fields[5].DataTypeOID != pgtype.BoolOID ||
+		len(v[0]) != 8 || len(v[5]) != 1 {
+		return false
+	}
+	for i := 2; i <= 4; i++ {
+		if fields[i].DataTypeOID != pgtype.Int8OID || len(v[i]) != 8 {
+			return false
+		}
+	}
+	f.at = int64(binary.BigEndian.Uint64(v[0]))
+	statusScan{&f.seen.status}.ScanBytes(v[1])
+	f.seen.counselor, f.seen.joined = int64(binary.BigEndian.Uint64(v[2])), int64(binary.BigEndian.Uint64(v[3]))
+	f.seen.lastSeq, f.applied = int64(binary.BigEndian.Uint64(v[4])), v[5][0] != 0
+	return true
 }
 
 // remember keeps, once the statement is committed, the conversations

@@ -14,14 +14,31 @@ import (
 // allocations per message stored, a third of the batch's. These types hand
 // out pointers into the slice instead, which box for free.
 
+// arrayDims is the Dimensions of a one-dimensional array of n elements
+// (nil if the array is NULL), taken from a table shared read-only (pgx
+// only reads it) rather than allocated for every array sent.
+func arrayDims(null bool, n int) []pgtype.ArrayDimension {
+	switch {
+	case null:
+		return nil
+	case n < len(dimsTable):
+		return dimsTable[n : n+1 : n+1]
+	}
+	return []pgtype.ArrayDimension{{Length: int32(n), LowerBound: 1}}
+}
+
+var dimsTable = func() (t [1025]pgtype.ArrayDimension) {
+	for n := range t {
+		t[n] = pgtype.ArrayDimension{Length: int32(n), LowerBound: 1}
+	}
+	return t
+}()
+
 // textArray is a []string sent as text[] (nil is NULL).
 type textArray []string
 
 func (a textArray) Dimensions() []pgtype.ArrayDimension {
-	if a == nil {
-		return nil
-	}
-	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+	return arrayDims(a == nil, len(a))
 }
 
 func (a textArray) Index(i int) any { return (*textElement)(&a[i]) }
@@ -37,10 +54,7 @@ func (t *textElement) TextValue() (pgtype.Text, error) {
 type byteaArray [][]byte
 
 func (a byteaArray) Dimensions() []pgtype.ArrayDimension {
-	if a == nil {
-		return nil
-	}
-	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+	return arrayDims(a == nil, len(a))
 }
 
 func (a byteaArray) Index(i int) any { return (*byteaElement)(&a[i]) }
@@ -56,10 +70,7 @@ func (b *byteaElement) BytesValue() ([]byte, error) { return *b, nil }
 type uuidArray []string
 
 func (a uuidArray) Dimensions() []pgtype.ArrayDimension {
-	if a == nil {
-		return nil
-	}
-	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+	return arrayDims(a == nil, len(a))
 }
 
 func (a uuidArray) Index(i int) any { return (*uuidElement)(&a[i]) }
@@ -107,10 +118,7 @@ func hexValue(c byte) byte {
 type int8Array []int64
 
 func (a int8Array) Dimensions() []pgtype.ArrayDimension {
-	if a == nil {
-		return nil
-	}
-	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+	return arrayDims(a == nil, len(a))
 }
 
 func (a int8Array) Index(i int) any { return (*int8Element)(&a[i]) }
@@ -186,7 +194,7 @@ type appendPlan struct {
 	slab     []convState           // where states point, room for every conversation of the batch
 	planned  map[string]bool       // conversations with rows in this plan
 	again    map[string]bool       // conversations to do again from a fresh read
-	inBatch  map[clientKey]Message // client ids numbered in this batch
+	inBatch  map[clientKey]int     // client ids numbered in this batch: where in the results
 	existing map[clientKey]Message // client ids already stored, as read
 	found    []foundConv           // what the statement returned
 	todo     []int                 // AppendBatch's requests still to do
@@ -198,7 +206,7 @@ type appendPlan struct {
 
 var appendPlans = sync.Pool{New: func() any {
 	return &appendPlan{states: map[string]*convState{}, planned: map[string]bool{}, again: map[string]bool{},
-		inBatch: map[clientKey]Message{}, existing: map[clientKey]Message{}}
+		inBatch: map[clientKey]int{}, existing: map[clientKey]Message{}}
 }}
 
 // appendPlanKeep is the largest batch whose plan is kept for reuse: a
