@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Appending on PostgreSQL. A message's body is sealed bound to its
@@ -60,6 +62,7 @@ const optimisticAttempts = 2
 // once is one transaction, committed at its end) or a transaction.
 type appendDB interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // convSeen is a conversation as the store last saw it.
@@ -117,7 +120,9 @@ func (c *seenCache) forget(id string) {
 // AppendBatch stores the batch; see the top of this file.
 func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []AppendResult {
 	results := make([]AppendResult, len(batch))
-	todo := make([]int, 0, len(batch))
+	p := getAppendPlan(len(batch))
+	defer putAppendPlan(p)
+	todo := p.todo[:0]
 	for i, a := range batch {
 		if !isUUID(a.ConversationID) {
 			results[i].Err = ErrNotFound
@@ -125,22 +130,22 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 		}
 		todo = append(todo, i)
 	}
+	p.todo = todo
 	now := s.now().UTC()
 	for attempt := 0; len(todo) > 0; attempt++ {
 		if attempt == optimisticAttempts {
-			if err := s.appendLocked(ctx, batch, todo, results, now); err != nil {
+			if err := s.appendLocked(ctx, p, batch, todo, results, now); err != nil {
 				failAll(results, todo, err)
 			}
 			break
 		}
-		states, existing, err := s.appendStates(ctx, s.pool, batch, todo, attempt > 0, false)
-		if err != nil {
+		if err := s.appendStates(ctx, s.pool, p, batch, todo, attempt > 0, false); err != nil {
 			failAll(results, todo, err)
 			break
 		}
-		p := s.planAppends(batch, todo, results, states, existing, now)
+		s.planAppends(p, batch, todo, results, now)
 		if len(p.expect.conv) > 0 {
-			found, err := s.commitPlan(ctx, s.appends, p, now)
+			err := s.commitPlan(ctx, s.appends.Pool, p, now)
 			if redoFromFreshRead(err) {
 				// A retried client id is already stored (the statement
 				// does not look: a retry is rare, and the unique index
@@ -148,15 +153,15 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 				// another instance's batch took the same numbers, or the
 				// conversation was deleted. The fresh read of the next
 				// attempt finds what is there now.
-				found, err = nil, nil
+				p.found, err = p.found[:0], nil
 			}
 			if err != nil {
 				failAll(results, todo, err)
 				break
 			}
-			applied := s.remember(p, found) // committed as the statement returned
+			s.remember(p) // committed as the statement returned
 			for id := range p.planned {
-				if !applied[id] {
+				if !p.states[id].applied {
 					p.again[id] = true
 				}
 			}
@@ -169,38 +174,36 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 // appendLocked stores the requests todo in one transaction that locks
 // their conversations before reading them, so that nothing can change
 // between the numbering and the insert.
-func (s *PostgresStore) appendLocked(ctx context.Context, batch []Append, todo []int, results []AppendResult, now time.Time) error {
+func (s *PostgresStore) appendLocked(ctx context.Context, p *appendPlan, batch []Append, todo []int, results []AppendResult, now time.Time) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	states, existing, err := s.appendStates(ctx, tx, batch, todo, true, true)
-	if err != nil {
+	if err := s.appendStates(ctx, tx, p, batch, todo, true, true); err != nil {
 		return err
 	}
-	p := s.planAppends(batch, todo, results, states, existing, now)
+	s.planAppends(p, batch, todo, results, now)
 	if len(p.expect.conv) > 0 {
 		// This rare path (writers racing) runs on the shared pool, whose
-		// reads keep their own plans: the statement's generic plan is set
-		// for this transaction only (see store_postgres_pool.go).
-		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true)`); err != nil {
+		// reads keep their own plans: the statement's generic plan, and
+		// no sequential scan, are set for this transaction only (see
+		// store_postgres_pool.go).
+		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true), set_config('enable_seqscan', 'off', true)`); err != nil {
 			return err
 		}
-		found, err := s.commitPlan(ctx, tx, p, now)
-		if err != nil {
+		if err := s.commitPlan(ctx, tx, p, now); err != nil {
 			return err
 		}
-		applied := appliedOf(found)
 		for id := range p.planned {
-			if !applied[id] {
+			if !p.states[id].applied {
 				return fmt.Errorf("conversation %s changed while locked", id)
 			}
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return err
 		}
-		s.remember(p, found) // only now is it committed
+		s.remember(p) // only now is it committed
 		return nil
 	}
 	return tx.Commit(ctx)
@@ -213,6 +216,9 @@ func (s *PostgresStore) appendLocked(ctx context.Context, batch []Append, todo [
 // deleted conversation is skipped instead, so this is only a safeguard).
 // Nothing of the statement is committed either way.
 func redoFromFreshRead(err error) bool {
+	if err == nil {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23503")
 }
@@ -223,29 +229,31 @@ func failAll(results []AppendResult, todo []int, err error) {
 	}
 }
 
-// appendStates returns the state of the conversations of the requests
-// todo: remembered ones unless fresh, the others read (without a lock) in
-// one round trip with the messages already stored under the client ids
-// that the requests for them carry.
-func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []Append, todo []int, fresh, lock bool) (
-	map[string]*convState, map[clientKey]Message, error) {
-	states := map[string]*convState{}
-	reading := map[string]bool{}
+// appendStates sets p.states to the state of the conversations of the
+// requests todo: remembered ones unless fresh, the others read (without a
+// lock) in one round trip with the messages already stored under the
+// client ids that the requests for them carry (p.existing).
+func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, p *appendPlan, batch []Append, todo []int, fresh, lock bool) error {
+	p.reset(len(todo))
+	var reading map[string]bool
 	var read []string
 	for _, i := range todo {
 		id := batch[i].ConversationID
-		if _, done := states[id]; done || reading[id] {
+		if _, done := p.states[id]; done || reading[id] {
 			continue
 		}
 		if st, ok := s.seen.get(id); ok && !fresh {
-			states[id] = &convState{convSeen: st, lastSeq0: st.lastSeq}
+			p.states[id] = p.newState(convState{convSeen: st, lastSeq0: st.lastSeq})
 			continue
+		}
+		if reading == nil {
+			reading = map[string]bool{}
 		}
 		reading[id] = true
 		read = append(read, id)
 	}
 	if len(read) == 0 {
-		return states, nil, nil
+		return nil
 	}
 	var dupConv, dupSender, dupClient []string
 	for _, i := range todo {
@@ -259,28 +267,27 @@ func (s *PostgresStore) appendStates(ctx context.Context, db appendDB, batch []A
 		// Locked in a statement of its own: the read after it sees
 		// everything committed up to the lock (a statement reads from
 		// its start; this one may wait).
-		pb.Queue(`SELECT 1 FROM conversations WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR NO KEY UPDATE`, textArray(read))
+		pb.Queue(`SELECT 1 FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, uuidArray(read))
 	}
 	pb.Queue(`SELECT id::text, status, coalesce(counselor_id, 0), coalesce(joined_staff_id, 0), `+lastSeqSQL+`
-		FROM conversations WHERE id = ANY($1::text[]::uuid[])`, textArray(read))
+		FROM conversations WHERE id = ANY($1::uuid[])`, uuidArray(read))
 	pb.Queue(`SELECT m.conversation_id::text, m.seq, m.sender, coalesce(m.sender_id, 0), m.kind, m.name, m.client_id, m.key_id, m.body, m.sent_at
-		FROM messages m JOIN unnest($1::text[]::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
-		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, textArray(dupConv), textArray(dupSender), textArray(dupClient))
+		FROM messages m JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS d(c, s, k)
+		ON m.conversation_id = d.c AND m.sender = d.s AND m.client_id = d.k`, uuidArray(dupConv), textArray(dupSender), textArray(dupClient))
 	br := db.SendBatch(ctx, pb)
 	defer br.Close()
 	if lock {
 		if _, err := br.Exec(); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	if err := readStates(br, states); err != nil {
-		return nil, nil, err
+	if err := p.readStates(br); err != nil {
+		return err
 	}
-	existing, err := s.readExisting(br)
-	if err != nil {
-		return nil, nil, err
+	if err := s.readExisting(br, p.existing); err != nil {
+		return err
 	}
-	return states, existing, br.Close()
+	return br.Close()
 }
 
 // convState is a conversation while a batch is numbered: its state, and
@@ -289,10 +296,11 @@ type convState struct {
 	convSeen
 	lastSeq0 int64
 	fresh    bool // read just now, not remembered
+	applied  bool // written to by the plan's statement
 }
 
-// readStates adds the conversations read to states.
-func readStates(br pgx.BatchResults, states map[string]*convState) error {
+// readStates adds the conversations read to p.states.
+func (p *appendPlan) readStates(br pgx.BatchResults) error {
 	rows, err := br.Query()
 	if err != nil {
 		return err
@@ -300,75 +308,42 @@ func readStates(br pgx.BatchResults, states map[string]*convState) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		st := &convState{fresh: true}
-		if err := rows.Scan(&id, &st.status, &st.counselor, &st.joined, &st.lastSeq); err != nil {
+		st := convState{fresh: true}
+		if err := rows.Scan(&id, statusScan{&st.status}, &st.counselor, &st.joined, &st.lastSeq); err != nil {
 			return err
 		}
 		st.lastSeq0 = st.lastSeq
-		states[id] = st
+		p.states[id] = p.newState(st)
 	}
 	return rows.Err()
 }
 
 // readExisting reads the messages already stored under retried client ids
-// from br.
-func (s *PostgresStore) readExisting(br pgx.BatchResults) (map[clientKey]Message, error) {
+// from br into existing.
+func (s *PostgresStore) readExisting(br pgx.BatchResults, existing map[clientKey]Message) error {
 	rows, err := br.Query()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	existing := map[clientKey]Message{}
 	for rows.Next() {
 		m, err := s.scanMessage(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		existing[clientKey{m.ConversationID, m.Sender, m.ClientID}] = m
 	}
-	return existing, rows.Err()
+	return rows.Err()
 }
 
-// messageRows are the columns of the messages to insert, one slice each
-// (for unnest).
-type messageRows struct {
-	conv, sender, kind, name, client, key textArray
-	seq, senderID                         []int64
-	body                                  byteaArray
-}
-
-func (r *messageRows) add(m Message, keyID string, sealed []byte) {
-	r.conv, r.seq, r.sender, r.senderID = append(r.conv, m.ConversationID), append(r.seq, m.Seq), append(r.sender, string(m.Sender)), append(r.senderID, m.SenderID)
-	r.kind, r.name, r.client, r.key, r.body = append(r.kind, m.Kind), append(r.name, m.Name), append(r.client, m.ClientID), append(r.key, keyID), append(r.body, sealed)
-}
-
-// expectations are, per conversation written to, the last seq it must
-// still have and the one it gets.
-type expectations struct {
-	conv          textArray
-	before, after []int64
-}
-
-// appendPlan is one statement's worth of a batch.
-type appendPlan struct {
-	rows    messageRows
-	expect  expectations
-	states  map[string]*convState
-	planned map[string]bool // conversations with rows in this plan
-	again   map[string]bool // conversations to do again from a fresh read
-}
-
-// planAppends decides each request of todo in order from states: a
+// planAppends decides each request of todo in order from p.states: a
 // duplicate of a message already stored, a refusal (only from a state just
 // read: a remembered one may be stale) or a new message, numbered and
-// sealed.
-func (s *PostgresStore) planAppends(batch []Append, todo []int, results []AppendResult, states map[string]*convState,
-	existing map[clientKey]Message, now time.Time) *appendPlan {
-	p := &appendPlan{states: states, planned: map[string]bool{}, again: map[string]bool{}}
-	inBatch := map[clientKey]Message{}
+// sealed, into p's rows and expectations.
+func (s *PostgresStore) planAppends(p *appendPlan, batch []Append, todo []int, results []AppendResult, now time.Time) {
 	for _, i := range todo {
 		a := batch[i]
-		st := states[a.ConversationID]
+		st := p.states[a.ConversationID]
 		if p.again[a.ConversationID] {
 			continue
 		}
@@ -378,9 +353,9 @@ func (s *PostgresStore) planAppends(batch []Append, todo []int, results []Append
 		}
 		key := clientKey{a.ConversationID, a.Sender, a.ClientID}
 		if a.ClientID != "" {
-			m, dup := existing[key]
-			if !dup {
-				m, dup = inBatch[key]
+			m, dup := p.existing[key]
+			if j, ok := p.inBatch[key]; ok && !dup {
+				m, dup = results[j].Message, true
 			}
 			if dup {
 				results[i] = AppendResult{Message: m, Duplicate: true}
@@ -404,27 +379,27 @@ func (s *PostgresStore) planAppends(batch []Append, todo []int, results []Append
 			Kind: kind, Body: a.Body, Name: a.Name, ClientID: a.ClientID, SentAt: now}
 		results[i].Message = m
 		if a.ClientID != "" {
-			inBatch[key] = m // a second copy in this same batch is a duplicate too
+			p.inBatch[key] = i // a second copy in this same batch is a duplicate too
 		}
 		keyID, sealed := s.seal.Seal([]byte(m.Body), messageAAD(m.ConversationID, m.Seq))
 		p.rows.add(m, keyID, sealed)
 		p.planned[a.ConversationID] = true
 	}
-	ids := make([]string, 0, len(p.planned))
+	ids := p.ids[:0]
 	for id := range p.planned {
 		if !p.again[id] {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
+	p.ids = ids
 	for _, id := range ids {
-		st := states[id]
+		st := p.states[id]
 		p.expect.conv, p.expect.before, p.expect.after = append(p.expect.conv, id), append(p.expect.before, st.lastSeq0), append(p.expect.after, st.lastSeq)
 	}
 	if len(ids) < len(p.planned) {
 		p.dropRows()
 	}
-	return p
 }
 
 // dropRows removes the rows of the conversations to do again.
@@ -466,18 +441,20 @@ func (p *appendPlan) redo(batch []Append, todo []int, results []AppendResult) []
 // whole statement: AppendBatch then reads and redoes the batch. (Looking
 // for them here cost a join with messages whose plan PostgreSQL could not
 // be trusted with: planned while the table was small, it scanned every
-// message per batch.) It returns every conversation locked, with whether
-// it was written to and, if so, its new last seq.
+// message per batch.) It returns every conversation locked, by its place
+// in $10 (counted from 1), with whether it was written to and, if so, its
+// new last seq. The conversations go as binary uuid[] (16 bytes each, not
+// text PostgreSQL parses) and come back as their place, not as text.
 const appendSQL = `WITH input AS (
-	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
-	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
+	SELECT t.c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
+	FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 		AS t(c, q, s, si, k, n, ci, ki, b)
 ), expect AS (
-	SELECT e.c::uuid AS c, e.before, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
+	SELECT e.c, e.before, e.after, e.i FROM unnest($10::uuid[], $11::bigint[], $12::bigint[]) WITH ORDINALITY AS e(c, before, after, i)
 ), locked AS (
 	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id,
 		coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = v.id), 0) AS last_seq
-	FROM conversations v WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR SHARE
+	FROM conversations v WHERE v.id = ANY($10::uuid[]) ORDER BY v.id FOR SHARE
 ), refused AS (
 	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
 	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
@@ -496,76 +473,100 @@ const appendSQL = `WITH input AS (
 		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
 	) p WHERE ` + othersListenSQL + `$14)
 )
-SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
-FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
+SELECT e.i, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
+FROM locked l JOIN expect e ON e.c = l.id LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
 
 // commitPlan runs the plan's statement, on the append connections, where
-// it commits as it completes (before PostgreSQL answers "ready"), or in a
-// transaction, and returns the conversations it locked, with whether each
-// was written to. Either way it must run under its generic plan
-// (store_postgres_pool.go).
-func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) ([]foundConv, error) {
-	r := &p.rows
-	pb := &pgx.Batch{}
-	pb.Queue(appendSQL, r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body,
-		p.expect.conv, p.expect.before, p.expect.after, now, s.origin)
-	br := db.SendBatch(ctx, pb)
-	defer br.Close()
-	rows, err := br.Query()
+// it commits as it completes, or in a transaction, and marks in p.states
+// the conversations it wrote to, keeping in p.found every one it locked.
+// Either way it must run under its generic plan (store_postgres_pool.go).
+// The statement goes on its own (not in a pgx.Batch): Close reads up to
+// "ready for query" (pgconn's ResultReader.Close, for a statement sent
+// with its own Sync), and only then, on the append connections, is the
+// commit known; an error PostgreSQL sends after the statement's rows (the
+// commit failing) comes back from Err.
+func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) error {
+	rows, err := db.Query(ctx, appendSQL, p.args(now, &s.origin)...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var all []foundConv
+	p.found = p.found[:0]
 	for rows.Next() {
-		var f foundConv
-		if err := rows.Scan(&f.id, &f.seen.status, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied); err != nil {
-			rows.Close()
-			return nil, err
+		p.found = append(p.found, foundConv{})
+		f := &p.found[len(p.found)-1]
+		if !f.decode(rows.FieldDescriptions(), rows.RawValues()) {
+			p.dest = append(p.dest[:0], &f.at, statusScan{&f.seen.status}, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied)
+			if err := rows.Scan(p.dest...); err != nil {
+				rows.Close()
+				return err
+			}
 		}
-		all = append(all, f)
+		if f.at < 1 || f.at > int64(len(p.expect.conv)) {
+			rows.Close()
+			return fmt.Errorf("append statement: conversation %d of %d", f.at, len(p.expect.conv))
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		p.found = p.found[:0]
+		return err
 	}
-	// Close reads up to "ready for query": only then is the commit known.
-	if err := br.Close(); err != nil {
-		return nil, err
+	for _, f := range p.found {
+		if f.applied {
+			p.states[p.expect.conv[f.at-1]].applied = true
+		}
 	}
-	return all, nil
+	return nil
 }
 
-// foundConv is a conversation as the append statement found it.
+// foundConv is a conversation as the append statement found it: at is
+// its place in the plan's expectations, counted from 1.
 type foundConv struct {
-	id      string
+	at      int64
 	seen    convSeen
 	applied bool
 }
 
-// remember keeps, once the statement is committed, the conversations
-// written to as they are now, forgets the others of the plan (gone, or
-// not as expected: read them again) and returns which were written to.
-func (s *PostgresStore) remember(p *appendPlan, found []foundConv) map[string]bool {
-	for _, f := range found {
-		if f.applied {
-			s.seen.put(f.id, f.seen)
+// decode reads a row of the append statement as PostgreSQL sends it in
+// binary (bigint, text, bigint, bigint, bigint, boolean), without pgx's
+// scan plans; it reports false, leaving the row to Scan, for anything else.
+func (f *foundConv) decode(fields []pgconn.FieldDescription, v [][]byte) bool {
+	if len(v) != 6 || len(fields) != 6 {
+		return false
+	}
+	for i, fd := range fields {
+		if fd.Format != pgx.BinaryFormatCode || v[i] == nil {
+			return false
 		}
 	}
-	applied := appliedOf(found)
+	if fields[0].DataTypeOID != pgtype.Int8OID || fields[1].DataTypeOID != pgtype.TextOID || fields[5].DataTypeOID != pgtype.BoolOID ||
+		len(v[0]) != 8 || len(v[5]) != 1 {
+		return false
+	}
+	for i := 2; i <= 4; i++ {
+		if fields[i].DataTypeOID != pgtype.Int8OID || len(v[i]) != 8 {
+			return false
+		}
+	}
+	f.at = int64(binary.BigEndian.Uint64(v[0]))
+	statusScan{&f.seen.status}.ScanBytes(v[1])
+	f.seen.counselor, f.seen.joined = int64(binary.BigEndian.Uint64(v[2])), int64(binary.BigEndian.Uint64(v[3]))
+	f.seen.lastSeq, f.applied = int64(binary.BigEndian.Uint64(v[4])), v[5][0] != 0
+	return true
+}
+
+// remember keeps, once the statement is committed, the conversations
+// written to as they are now and forgets the others of the plan (gone, or
+// not as expected: read them again).
+func (s *PostgresStore) remember(p *appendPlan) {
+	for _, f := range p.found {
+		if f.applied {
+			s.seen.put(p.expect.conv[f.at-1], f.seen)
+		}
+	}
 	for _, id := range p.expect.conv {
-		if !applied[id] {
+		if !p.states[id].applied {
 			s.seen.forget(id)
 		}
 	}
-	return applied
-}
-
-func appliedOf(found []foundConv) map[string]bool {
-	applied := make(map[string]bool, len(found))
-	for _, f := range found {
-		if f.applied {
-			applied[f.id] = true
-		}
-	}
-	return applied
 }

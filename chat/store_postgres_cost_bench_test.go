@@ -186,11 +186,11 @@ func commitStatement(stmt, first string) func(context.Context, *costEnv, []strin
 		}
 		applied := 0
 		for rows.Next() {
-			var id string
+			var at int64
 			var status Status
 			var counselor, joined, last int64
 			var ok bool
-			if err := rows.Scan(&id, &status, &counselor, &joined, &last, &ok); err != nil {
+			if err := rows.Scan(&at, &status, &counselor, &joined, &last, &ok); err != nil {
 				rows.Close()
 				br.Close()
 				return err
@@ -227,25 +227,25 @@ func noSeqCheck() string {
 // notification: what is left of appendSQL without them (same parameters,
 // same result columns).
 const checkInsertSQL = `WITH input AS (
-	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
-	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
+	SELECT t.c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
+	FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 		AS t(c, q, s, si, k, n, ci, ki, b)
 ), ok AS (
-	SELECT e.c::uuid AS id, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
-	WHERE coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = e.c::uuid), 0) = e.before
+	SELECT e.c AS id, e.after, e.i FROM unnest($10::uuid[], $11::bigint[], $12::bigint[]) WITH ORDINALITY AS e(c, before, after, i)
+	WHERE coalesce((SELECT max(m.seq) FROM messages m WHERE m.conversation_id = e.c), 0) = e.before
 ), ins AS (
 	INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
 	SELECT i.c, i.q, i.s, nullif(i.si, 0), i.k, i.n, nullif(i.ci, ''), i.ki, i.b, $13 FROM input i JOIN ok ON ok.id = i.c ORDER BY i.c, i.q
 )
-SELECT ok.id::text, 'waiting', 0::bigint, 0::bigint, ok.after, $14 <> '' FROM ok`
+SELECT ok.i, 'waiting', 0::bigint, 0::bigint, ok.after, $14 <> '' FROM ok`
 
 // commitInsertOnly inserts the rows and nothing else: no lock, no check,
 // no notification.
 func commitInsertOnly(ctx context.Context, e *costEnv, convs []string) error {
 	r, _ := e.rows(convs)
 	_, err := e.pool.Exec(ctx, `INSERT INTO messages (conversation_id, seq, sender, sender_id, kind, name, client_id, key_id, body, sent_at)
-		SELECT t.c::uuid, t.q, t.s, nullif(t.si, 0), t.k, t.n, nullif(t.ci, ''), t.ki, t.b, $10
-		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
+		SELECT t.c, t.q, t.s, nullif(t.si, 0), t.k, t.n, nullif(t.ci, ''), t.ki, t.b, $10
+		FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 			AS t(c, q, s, si, k, n, ci, ki, b)`,
 		r.conv, r.seq, r.sender, r.senderID, r.kind, r.name, r.client, r.key, r.body, time.Now())
 	return err

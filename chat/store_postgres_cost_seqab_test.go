@@ -73,14 +73,14 @@ func TestPostgresCommitCostSeqAB(t *testing.T) {
 // measure against: it locked the conversations FOR UPDATE and moved
 // last_seq, a new version of each conversation's row per commit.
 const lastSeqAppendSQL = `WITH input AS (
-	SELECT t.c::uuid AS c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
-	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
+	SELECT t.c, t.q, t.s, t.si, t.k, t.n, t.ci, t.ki, t.b
+	FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[])
 		AS t(c, q, s, si, k, n, ci, ki, b)
 ), expect AS (
-	SELECT e.c::uuid AS c, e.before, e.after FROM unnest($10::text[], $11::bigint[], $12::bigint[]) AS e(c, before, after)
+	SELECT e.c, e.before, e.after, e.i FROM unnest($10::uuid[], $11::bigint[], $12::bigint[]) WITH ORDINALITY AS e(c, before, after, i)
 ), locked AS (
 	SELECT v.id, v.status, v.counselor_id, v.joined_staff_id, v.last_seq FROM conversations v
-	WHERE v.id = ANY($10::text[]::uuid[]) ORDER BY v.id FOR UPDATE
+	WHERE v.id = ANY($10::uuid[]) ORDER BY v.id FOR UPDATE
 ), refused AS (
 	SELECT i.c FROM input i JOIN locked l ON l.id = i.c
 	WHERE i.s = 'counselor' AND (l.status = 'waiting' OR i.si = 0 OR (i.si IS DISTINCT FROM l.counselor_id AND i.si IS DISTINCT FROM l.joined_staff_id))
@@ -99,5 +99,5 @@ const lastSeqAppendSQL = `WITH input AS (
 		SELECT string_agg(c.id::text || ':' || c.last_seq, ',' ORDER BY c.id) || ':' || $14 AS payload FROM chunked c GROUP BY c.chunk
 	) p
 )
-SELECT l.id::text, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
-FROM locked l LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
+SELECT e.i, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
+FROM locked l JOIN expect e ON e.c = l.id LEFT JOIN up u ON u.id = l.id CROSS JOIN told`

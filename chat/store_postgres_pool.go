@@ -15,6 +15,13 @@ import (
 // commit; a few connections of the store's own carry the setting from the
 // start instead, so that every other query, on the shared pool, keeps
 // PostgreSQL's choice of plan.
+//
+// They also never read a table sequentially (enable_seqscan off: the
+// planner then takes an index wherever there is one). The generic plan
+// guesses ten conversations per batch; on a small conversations table (a
+// new deployment, a thousand conversations) a sequential scan of every
+// conversation looked cheaper than the primary key, and a generic plan is
+// kept until the table is analysed again, while the table grows.
 
 // appendPoolMaxConns bounds the message path's connections: a commit holds
 // one while it runs, and the writer runs one commit per worker at a time.
@@ -30,6 +37,7 @@ const genericPlanSetting = "force_generic_plan"
 func newAppendPool(pool *pgxpool.Pool) (*pgxpool.Pool, error) {
 	cfg := pool.Config() // a copy
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = genericPlanSetting
+	cfg.ConnConfig.RuntimeParams["enable_seqscan"] = "off"
 	cfg.MaxConns = min(cfg.MaxConns, appendPoolMaxConns)
 	cfg.MinConns, cfg.MinIdleConns = 0, 0
 	return pgxpool.NewWithConfig(context.Background(), cfg)

@@ -2,7 +2,10 @@ package chat
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"helpline/migrations/migrationstest"
 )
@@ -90,5 +93,56 @@ func TestPostgresStoreCloseReleasesItsConnections(t *testing.T) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		t.Errorf("the shared pool after Close: %v", err)
+	}
+}
+
+// The append statement's generic plan finds the batch's conversations by
+// their primary key, never by reading the whole table, however small the
+// table is when the plan is made (a thousand conversations, analysed: a
+// sequential scan then looks cheaper to the planner than the index).
+func TestPostgresAppendPlanReadsConversationsByKey(t *testing.T) {
+	pool, _ := migrationstest.MustOpen(t)
+	seal, err := ParseKeys(NewKey("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewPostgresStore(pool, seal, nil)
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `INSERT INTO conversations (id, status, created_at, queued_at)
+		SELECT gen_random_uuid(), 'waiting', now(), now() FROM generate_series(1, 1000)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE conversations`); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := pool.QueryRow(ctx, `SELECT id::text FROM conversations LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if res := s.AppendBatch(ctx, []Append{{ConversationID: id, Sender: SenderSeeker, Kind: KindText, Body: "hello"}}); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	conn, err := s.appends.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var name string
+	if err := conn.QueryRow(ctx, `SELECT name FROM pg_prepared_statements WHERE statement LIKE 'WITH input AS%'`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	nulls := strings.TrimSuffix(strings.Repeat("NULL, ", 14), ", ")
+	rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+pgx.Identifier{name}.Sanitize()+`(`+nulls+`)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	if strings.Contains(plan, "Seq Scan on conversations") || !strings.Contains(plan, "conversations_pkey") {
+		t.Errorf("the append statement's plan does not find conversations by their key:\n%s", plan)
 	}
 }
