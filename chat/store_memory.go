@@ -117,24 +117,35 @@ func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendRes
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, a := range batch {
-		mc, ok := s.convs[a.ConversationID]
-		if !ok {
-			results[i].Err = ErrNotFound
-			continue
-		}
-		if a.ClientID != "" {
-			if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
-				results[i] = AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
-				continue
-			}
-		}
-		if err := mayWrite(mc.conv, a); err != nil {
-			results[i].Err = err
-			continue
-		}
-		results[i].Message = s.appendLocked(mc, a, now)
+		results[i] = s.appendOneLocked(a, now)
 	}
 	return results
+}
+
+// appendInline stores one message as AppendBatch does a batch of one,
+// without the batch's slice: the Writer calls it on the sender's goroutine
+// (see inlineAppender).
+func (s *MemoryStore) appendInline(a Append) AppendResult {
+	now := s.now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appendOneLocked(a, now)
+}
+
+func (s *MemoryStore) appendOneLocked(a Append, now time.Time) AppendResult {
+	mc, ok := s.convs[a.ConversationID]
+	if !ok {
+		return AppendResult{Err: ErrNotFound}
+	}
+	if a.ClientID != "" {
+		if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
+			return AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
+		}
+	}
+	if err := mayWrite(mc.conv, a); err != nil {
+		return AppendResult{Err: err}
+	}
+	return AppendResult{Message: s.appendLocked(mc, a, now)}
 }
 
 // mayWrite decides whether a sender may add to a conversation in its current
