@@ -116,36 +116,41 @@ func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendRes
 	now := s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, a := range batch {
-		results[i] = s.appendOneLocked(a, now)
+	for i := range batch {
+		s.appendOneLocked(&batch[i], now, &results[i])
 	}
 	return results
 }
 
 // appendInline stores one message as AppendBatch does a batch of one,
-// without the batch's slice: the Writer calls it on the sender's goroutine
-// (see inlineAppender).
-func (s *MemoryStore) appendInline(a Append) AppendResult {
+// without the batch's slice, into res: the Writer calls it on the
+// sender's goroutine (see Writer.inline). The message and its result go by
+// pointer: that goroutine waits for the socket on a stack of a few KiB,
+// and copies of them in every frame of the call grew it.
+func (s *MemoryStore) appendInline(a *Append, res *AppendResult) {
 	now := s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.appendOneLocked(a, now)
+	s.appendOneLocked(a, now, res)
 }
 
-func (s *MemoryStore) appendOneLocked(a Append, now time.Time) AppendResult {
+func (s *MemoryStore) appendOneLocked(a *Append, now time.Time, res *AppendResult) {
 	mc, ok := s.convs[a.ConversationID]
 	if !ok {
-		return AppendResult{Err: ErrNotFound}
+		res.Err = ErrNotFound
+		return
 	}
 	if a.ClientID != "" {
 		if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
-			return AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
+			*res = AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
+			return
 		}
 	}
-	if err := mayWrite(mc.conv, a); err != nil {
-		return AppendResult{Err: err}
+	if err := mayWrite(mc.conv, *a); err != nil {
+		res.Err = err
+		return
 	}
-	return AppendResult{Message: s.appendLocked(mc, a, now)}
+	res.Message = s.appendLocked(mc, *a, now)
 }
 
 // mayWrite decides whether a sender may add to a conversation in its current

@@ -32,25 +32,21 @@ type Writer struct {
 	gather   time.Duration
 	clock    writerClock
 
-	// inline is the store when its appends are done on the caller's
-	// goroutine (see inlineAppender); then no worker runs.
-	inline   inlineAppender
+	// inline is the store when it is the memory store: its appends are
+	// done on the caller's goroutine, and no worker runs. A worker goroutine
+	// in between cost every message two goroutine wake-ups (the worker,
+	// then the sender again) and put every sender behind one goroutine: at
+	// 5,000 pairs, whenever the worker waited for a processor, every
+	// message in flight waited with it. The memory store's append is a few
+	// map and slice operations under its own lock; here the message is
+	// stored and published on the sender's goroutine under one lock, so
+	// that messages are still published in the order they were stored.
+	// (Only the memory store itself: a type wrapping it may mean its
+	// AppendBatch to be called.)
+	inline   *MemoryStore
 	inlineMu sync.Mutex // one append and its onStored at a time, in order
 	closed   bool       // under inlineMu
 	stored1  [1]Message // onStored's slice, under inlineMu
-}
-
-// inlineAppender is a store whose append is a few map and slice operations
-// under its own lock, with no round trip to share (the memory store). A
-// worker goroutine in between cost every message two goroutine wake-ups
-// (the worker, then the sender again) and put every sender behind one
-// goroutine: at 5,000 pairs, whenever the worker waited for a processor,
-// every message in flight waited with it. For such a store Append stores
-// the message and publishes it on the sender's own goroutine, under one
-// lock, so that messages are still published in the order they were
-// stored.
-type inlineAppender interface {
-	appendInline(a Append) AppendResult
 }
 
 // writerClock is the time the writer reads and the waits it makes, so that
@@ -101,8 +97,8 @@ func NewWriter(store Store, workers int, gather time.Duration, onStored func([]M
 
 func newWriter(store Store, workers int, gather time.Duration, clock writerClock, onStored func([]Message)) *Writer {
 	w := &Writer{store: store, onStored: onStored, gather: max(gather, 0), clock: clock}
-	if in, ok := store.(inlineAppender); ok {
-		w.inline = in
+	if m, ok := store.(*MemoryStore); ok {
+		w.inline = m
 		return w
 	}
 	for range max(workers, 1) {
@@ -117,10 +113,17 @@ func newWriter(store Store, workers int, gather time.Duration, clock writerClock
 // Append stores one message and returns once it is durably stored (or not).
 func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
 	if w.inline != nil {
-		return w.appendInline(ctx, a)
+		var res AppendResult
+		w.appendInline(ctx, &a, &res)
+		return res
 	}
+	return w.appendQueued(ctx, &a)
+}
+
+// appendQueued hands a to a worker and waits for its answer.
+func (w *Writer) appendQueued(ctx context.Context, a *Append) AppendResult {
 	r := reqPool.Get().(*appendReq)
-	r.ctx, r.a = ctx, a
+	r.ctx, r.a = ctx, *a
 	if w.gather > 0 {
 		r.at = w.clock.Now()
 	}
@@ -137,22 +140,24 @@ func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
 	return res
 }
 
-// appendInline stores a on the caller's goroutine and hands it to onStored
-// before answering, as a worker does a batch of one.
-func (w *Writer) appendInline(ctx context.Context, a Append) AppendResult {
+// appendInline stores a on the caller's goroutine into res and hands it to
+// onStored before answering, as a worker does a batch of one.
+func (w *Writer) appendInline(ctx context.Context, a *Append, res *AppendResult) {
 	if ctx.Err() != nil {
-		return AppendResult{Err: Errorf(CodeUnavailable, "not stored: the request was cancelled")}
+		res.Err = Errorf(CodeUnavailable, "not stored: the request was cancelled")
+		return
 	}
 	w.inlineMu.Lock()
 	defer w.inlineMu.Unlock()
 	if w.closed {
-		return AppendResult{Err: Errorf(CodeUnavailable, "not stored: the server is stopping")}
+		res.Err = Errorf(CodeUnavailable, "not stored: the server is stopping")
+		return
 	}
 	var start time.Time
 	if w.metrics != nil {
 		start = time.Now()
 	}
-	res := w.inline.appendInline(a)
+	w.inline.appendInline(a, res)
 	if w.metrics != nil {
 		w.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
 		w.metrics.BatchSize.Observe(1)
@@ -167,7 +172,6 @@ func (w *Writer) appendInline(ctx context.Context, a Append) AppendResult {
 			w.stored1[0] = Message{}
 		}
 	}
-	return res
 }
 
 // Close stops the workers after the requests already queued.
