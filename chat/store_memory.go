@@ -116,41 +116,25 @@ func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendRes
 	now := s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range batch {
-		s.appendOneLocked(&batch[i], now, &results[i])
+	for i, a := range batch {
+		mc, ok := s.convs[a.ConversationID]
+		if !ok {
+			results[i].Err = ErrNotFound
+			continue
+		}
+		if a.ClientID != "" {
+			if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
+				results[i] = AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
+				continue
+			}
+		}
+		if err := mayWrite(mc.conv, a); err != nil {
+			results[i].Err = err
+			continue
+		}
+		results[i].Message = s.appendLocked(mc, a, now)
 	}
 	return results
-}
-
-// appendInline stores one message as AppendBatch does a batch of one,
-// without the batch's slice, into res: the Writer calls it on the
-// sender's goroutine (see Writer.inline). The message and its result go by
-// pointer: that goroutine waits for the socket on a stack of a few KiB,
-// and copies of them in every frame of the call grew it.
-func (s *MemoryStore) appendInline(a *Append, res *AppendResult) {
-	now := s.now().UTC()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.appendOneLocked(a, now, res)
-}
-
-func (s *MemoryStore) appendOneLocked(a *Append, now time.Time, res *AppendResult) {
-	mc, ok := s.convs[a.ConversationID]
-	if !ok {
-		res.Err = ErrNotFound
-		return
-	}
-	if a.ClientID != "" {
-		if seq := mc.log.find(a.Sender, a.ClientID); seq != 0 {
-			*res = AppendResult{Message: mc.log.messages(mc.conv.ID, int(seq-1), int(seq))[0], Duplicate: true}
-			return
-		}
-	}
-	if err := mayWrite(mc.conv, *a); err != nil {
-		res.Err = err
-		return
-	}
-	res.Message = s.appendLocked(mc, *a, now)
 }
 
 // mayWrite decides whether a sender may add to a conversation in its current

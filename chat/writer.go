@@ -31,22 +31,6 @@ type Writer struct {
 	metrics  *Metrics // may be nil
 	gather   time.Duration
 	clock    writerClock
-
-	// inline is the store when it is the memory store: its appends are
-	// done on the caller's goroutine, and no worker runs. A worker goroutine
-	// in between cost every message two goroutine wake-ups (the worker,
-	// then the sender again) and put every sender behind one goroutine: at
-	// 5,000 pairs, whenever the worker waited for a processor, every
-	// message in flight waited with it. The memory store's append is a few
-	// map and slice operations under its own lock; here the message is
-	// stored and published on the sender's goroutine under one lock, so
-	// that messages are still published in the order they were stored.
-	// (Only the memory store itself: a type wrapping it may mean its
-	// AppendBatch to be called.)
-	inline   *MemoryStore
-	inlineMu sync.Mutex // one append and its onStored at a time, in order
-	closed   bool       // under inlineMu
-	stored1  [1]Message // onStored's slice, under inlineMu
 }
 
 // writerClock is the time the writer reads and the waits it makes, so that
@@ -97,10 +81,6 @@ func NewWriter(store Store, workers int, gather time.Duration, onStored func([]M
 
 func newWriter(store Store, workers int, gather time.Duration, clock writerClock, onStored func([]Message)) *Writer {
 	w := &Writer{store: store, onStored: onStored, gather: max(gather, 0), clock: clock}
-	if m, ok := store.(*MemoryStore); ok {
-		w.inline = m
-		return w
-	}
 	for range max(workers, 1) {
 		reqs := make(chan *appendReq, 4*maxBatch)
 		w.reqs = append(w.reqs, reqs)
@@ -112,18 +92,8 @@ func newWriter(store Store, workers int, gather time.Duration, clock writerClock
 
 // Append stores one message and returns once it is durably stored (or not).
 func (w *Writer) Append(ctx context.Context, a Append) AppendResult {
-	if w.inline != nil {
-		var res AppendResult
-		w.appendInline(ctx, &a, &res)
-		return res
-	}
-	return w.appendQueued(ctx, &a)
-}
-
-// appendQueued hands a to a worker and waits for its answer.
-func (w *Writer) appendQueued(ctx context.Context, a *Append) AppendResult {
 	r := reqPool.Get().(*appendReq)
-	r.ctx, r.a = ctx, *a
+	r.ctx, r.a = ctx, a
 	if w.gather > 0 {
 		r.at = w.clock.Now()
 	}
@@ -140,45 +110,8 @@ func (w *Writer) appendQueued(ctx context.Context, a *Append) AppendResult {
 	return res
 }
 
-// appendInline stores a on the caller's goroutine into res and hands it to
-// onStored before answering, as a worker does a batch of one.
-func (w *Writer) appendInline(ctx context.Context, a *Append, res *AppendResult) {
-	if ctx.Err() != nil {
-		res.Err = Errorf(CodeUnavailable, "not stored: the request was cancelled")
-		return
-	}
-	w.inlineMu.Lock()
-	defer w.inlineMu.Unlock()
-	if w.closed {
-		res.Err = Errorf(CodeUnavailable, "not stored: the server is stopping")
-		return
-	}
-	var start time.Time
-	if w.metrics != nil {
-		start = time.Now()
-	}
-	w.inline.appendInline(a, res)
-	if w.metrics != nil {
-		w.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
-		w.metrics.BatchSize.Observe(1)
-	}
-	if res.Err == nil && !res.Duplicate {
-		if w.metrics != nil {
-			w.metrics.Stored.Add(1)
-		}
-		if w.onStored != nil {
-			w.stored1[0] = res.Message
-			w.onStored(w.stored1[:])
-			w.stored1[0] = Message{}
-		}
-	}
-}
-
 // Close stops the workers after the requests already queued.
 func (w *Writer) Close() {
-	w.inlineMu.Lock()
-	w.closed = true
-	w.inlineMu.Unlock()
 	for _, reqs := range w.reqs {
 		close(reqs)
 	}
