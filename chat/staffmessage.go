@@ -34,11 +34,5 @@ func (s *Service) SendStaffMessage(ctx context.Context, p Principal, staff Staff
 	}
 	a := Append{ConversationID: conversationID, Sender: SenderCounselor, SenderID: p.StaffID, Name: staff.DisplayName,
 		ClientID: clientID, Body: body, Kind: kind}
-	res := s.writer.Append(ctx, a)
-	var se *storeError
-	if res.Err != nil && asStoreError(res.Err, &se) {
-		s.log.Error("storing a message failed", "error", se.cause)
-		res.Err = Errorf(CodeUnavailable, "the message could not be stored; send it again")
-	}
-	return res
+	return s.storeFailureSaid(s.writer.Append(ctx, a))
 }

@@ -177,9 +177,19 @@ func (s *Service) Send(ctx context.Context, p Principal, staff StaffInfo, conver
 	if !s.sendLimit.AllowPair(conversationID, string(a.Sender)) {
 		return AppendResult{Err: Errorf(CodeRateLimited, "too many messages at once; wait a moment and send again")}
 	}
-	res := s.writer.Append(ctx, a)
+	return s.storeFailureSaid(s.writer.Append(ctx, a))
+}
+
+// storeFailureSaid logs a store failure of res and tells the client only
+// that the message was not stored. The error's variable is declared on
+// the failure path alone: declared before the check, it was moved to the
+// heap, an allocation for every message sent.
+func (s *Service) storeFailureSaid(res AppendResult) AppendResult {
+	if res.Err == nil {
+		return res
+	}
 	var se *storeError
-	if res.Err != nil && asStoreError(res.Err, &se) {
+	if asStoreError(res.Err, &se) {
 		s.log.Error("storing a message failed", "error", se.cause)
 		res.Err = Errorf(CodeUnavailable, "the message could not be stored; send it again")
 	}

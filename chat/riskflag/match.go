@@ -53,11 +53,26 @@ type token struct {
 // tokenize splits s into words: runs of letters, digits and combining
 // marks; everything else (spaces, punctuation, apostrophes, hyphens,
 // emoji) separates words.
+//
+// Every seeker message is tokenized as it is stored, and the tokens and
+// their folded words were half the objects the server allocated per
+// message at 1,000 pairs (a string per word, a slice grown by doubling):
+// garbage that set how often the collector ran. So the words are counted
+// first and the slice made once, and a word already folded (ASCII lower
+// case and digits, most words) is its own folded form, a part of s.
 func tokenize(s string) []token {
-	var out []token
+	n, in := 0, false
+	for _, r := range s {
+		inWord := isWordRune(r)
+		if inWord && !in {
+			n++
+		}
+		in = inWord
+	}
+	out := make([]token, 0, n)
 	start := -1
 	for i, r := range s {
-		inWord := unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r)
+		inWord := isWordRune(r)
 		switch {
 		case inWord && start < 0:
 			start = i
@@ -72,9 +87,35 @@ func tokenize(s string) []token {
 	return out
 }
 
+// isWordRune is a letter, a digit or a combining mark.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r)
+}
+
 // fold lower-cases a word and removes its accents (á→a, ü→u, ñ→n, ç→c), so
-// that "Suicidarme", "suicidarmé" and "SUICIDARME" are one word.
+// that "Suicidarme", "suicidarmé" and "SUICIDARME" are one word. An ASCII
+// word is lower-cased without decomposing it (it has no accents), and one
+// already in lower case is returned as it is.
 func fold(w string) string {
+	lower := true
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return foldUnicode(w)
+		}
+		lower = lower && !('A' <= c && c <= 'Z')
+	}
+	if lower {
+		return w
+	}
+	return strings.ToLower(w)
+}
+
+// foldUnicode is fold for a word that is not all ASCII.
+func foldUnicode(w string) string {
 	var b strings.Builder
 	b.Grow(len(w))
 	for _, r := range norm.NFD.String(w) {
