@@ -182,7 +182,7 @@ var Settings = []Setting{
 	{"HELPLINE_FLOOD_BITS", "16", "the flood waiting step, when a supervisor switches it on: proof-of-work difficulty for the page with JavaScript, in leading zero bits of SHA-256 (each bit doubles the work; 16 is about 65,000 hashes, a second or two on a phone)"},
 	{"HELPLINE_FLOOD_WAIT", "20s", "the flood waiting step for the page without JavaScript: how long its ticket takes to mature before a conversation can start (at most 5m)"},
 	{"HELPLINE_STORE_WRITERS", "1", "how many batches of messages are stored at once (1 to 16); each gathers every message that arrived while the one before was committing (group commit); more than one helps only if commits are slow for reasons other than the database's notification lock (see BENCHMARKS.md)"},
-	{"HELPLINE_STORE_GATHER", "2ms", "PostgreSQL only: while messages arrive steadily (several within this time), the longest a message waits for others to share its commit, at most 8 to a commit; fewer commits cost less CPU in the server and PostgreSQL for up to this much more latency; a lone message, or one after a pause, is committed at once; 0 to never wait, at most 10ms (see BENCHMARKS.md)"},
+	{"HELPLINE_STORE_GATHER", "1500us", "PostgreSQL only: while messages arrive steadily (several within this time), the longest a message waits for others to share its commit, at most 8 to a commit; fewer commits cost less CPU in the server and PostgreSQL for up to this much more latency; a lone message, or one after a pause, is committed at once; 0 to never wait, at most 10ms (see BENCHMARKS.md)"},
 }
 
 // LoadConfig reads and validates the environment. Every problem is reported
