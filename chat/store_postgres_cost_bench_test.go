@@ -341,7 +341,9 @@ func measureCommitCost(t *testing.T, c costCase, size, commits int) commitCost {
 }
 
 // listenAll LISTENs on the store's channel on a connection of its own and
-// reads every notification, as a broker does, until stopped.
+// reads every notification, as a broker does, until stopped. It lists
+// itself in message_listeners as another instance would (an origin no
+// store here has): commits notify only while another instance is listed.
 func listenAll(t *testing.T, pool *pgxpool.Pool) func() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	conn, err := pool.Acquire(ctx)
@@ -353,6 +355,10 @@ func listenAll(t *testing.T, pool *pgxpool.Pool) func() int {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	const origin = "cost-test listener"
+	if _, err := conn.Exec(ctx, `INSERT INTO message_listeners (origin, seen) VALUES ($1, now()) ON CONFLICT DO NOTHING`, origin); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -369,7 +375,11 @@ func listenAll(t *testing.T, pool *pgxpool.Pool) func() int {
 	return func() int {
 		cancel()
 		<-done
-		conn.Hijack().Close(context.Background())
+		c := conn.Hijack()
+		defer c.Close(context.Background())
+		if _, err := pool.Exec(context.Background(), `DELETE FROM message_listeners WHERE origin = $1`, origin); err != nil {
+			t.Error(err)
+		}
 		return heard
 	}
 }
