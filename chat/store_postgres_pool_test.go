@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"helpline/migrations/migrationstest"
 )
@@ -15,12 +16,7 @@ import (
 // while the shared pool's connections keep PostgreSQL's default (so that
 // every other query keeps its plans).
 func TestPostgresAppendConnectionsPlanGenerically(t *testing.T) {
-	pool, _ := migrationstest.MustOpen(t)
-	seal, err := ParseKeys(NewKey("k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewPostgresStore(pool, seal, nil)
+	pool, s := newPoolTestStore(t)
 	defer s.Close()
 	ctx := context.Background()
 	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es"})
@@ -70,12 +66,7 @@ func TestPostgresAppendConnectionsPlanGenerically(t *testing.T) {
 
 // Close releases the store's own connections, and only those.
 func TestPostgresStoreCloseReleasesItsConnections(t *testing.T) {
-	pool, _ := migrationstest.MustOpen(t)
-	seal, err := ParseKeys(NewKey("k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewPostgresStore(pool, seal, nil)
+	pool, s := newPoolTestStore(t)
 	ctx := context.Background()
 	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es"})
 	if err != nil {
@@ -101,12 +92,7 @@ func TestPostgresStoreCloseReleasesItsConnections(t *testing.T) {
 // table is when the plan is made (a thousand conversations, analysed: a
 // sequential scan then looks cheaper to the planner than the index).
 func TestPostgresAppendPlanReadsConversationsByKey(t *testing.T) {
-	pool, _ := migrationstest.MustOpen(t)
-	seal, err := ParseKeys(NewKey("k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewPostgresStore(pool, seal, nil)
+	pool, s := newPoolTestStore(t)
 	defer s.Close()
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, `INSERT INTO conversations (id, status, created_at, queued_at)
@@ -145,4 +131,15 @@ func TestPostgresAppendPlanReadsConversationsByKey(t *testing.T) {
 	if strings.Contains(plan, "Seq Scan on conversations") || !strings.Contains(plan, "conversations_pkey") {
 		t.Errorf("the append statement's plan does not find conversations by their key:\n%s", plan)
 	}
+}
+
+// newPoolTestStore opens a migrated database and a store on it.
+func newPoolTestStore(t *testing.T) (*pgxpool.Pool, *PostgresStore) {
+	t.Helper()
+	pool, _ := migrationstest.MustOpen(t)
+	seal, err := ParseKeys(NewKey("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, NewPostgresStore(pool, seal, nil)
 }
