@@ -361,3 +361,21 @@ func TestStoreRequeueReassignAndNotes(t *testing.T) {
 		}
 	})
 }
+
+// A conversation id is the store's own lower-case form: the same id in
+// upper case names no conversation in either store, and nothing is
+// stored under it.
+func TestStoreAppendToUpperCaseIDIsNotFound(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s chat.Store) {
+		ctx := context.Background()
+		c := mustCreate(t, s)
+		mustAppend(t, s, seekerText(c.ID, "m1", "hola")) // remembered by the store
+		res := mustAppend(t, s, seekerText(strings.ToUpper(c.ID), "m2", "x"))
+		if !errors.Is(res[0].Err, chat.ErrNotFound) {
+			t.Errorf("append to the upper-case id = %+v, want not found", res[0])
+		}
+		if msgs, err := s.Messages(ctx, c.ID, 0, 0); err != nil || len(msgs) != 1 {
+			t.Errorf("messages = %d (%v), want only the first", len(msgs), err)
+		}
+	})
+}
