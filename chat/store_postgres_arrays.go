@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -86,31 +87,22 @@ func (u *uuidElement) UUIDValue() (pgtype.UUID, error) {
 	return pgtype.UUID{Bytes: b, Valid: true}, nil
 }
 
-// parseUUID decodes a UUID in the form isUUID accepts.
+// parseUUID decodes a UUID in the form isUUID accepts (hex groups of 8,
+// 4, 4, 4 and 12 digits, either case), without allocating.
 func parseUUID(s string) (b [16]byte, ok bool) {
 	if !isUUID(s) {
 		return b, false
 	}
-	j := 0
-	for i := 0; i < len(s); i += 2 {
-		if s[i] == '-' {
-			i--
-			continue
+	var digits [32]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '-' {
+			digits[n] = s[i]
+			n++
 		}
-		b[j] = hexValue(s[i])<<4 | hexValue(s[i+1])
-		j++
 	}
-	return b, true
-}
-
-func hexValue(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
+	_, err := hex.Decode(b[:], digits[:])
+	return b, err == nil
 }
 
 // int8Array is a []int64 sent as bigint[]; pgx would box every element of
