@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -111,8 +112,16 @@ func (s *MemoryStore) Conversation(_ context.Context, id string) (Conversation, 
 	return copyConv(mc.conv), nil
 }
 
-func (s *MemoryStore) AppendBatch(_ context.Context, batch []Append) []AppendResult {
-	results := make([]AppendResult, len(batch))
+func (s *MemoryStore) AppendBatch(ctx context.Context, batch []Append) []AppendResult {
+	return s.appendBatchInto(ctx, batch, nil)
+}
+
+// appendBatchInto is AppendBatch with the results written into results'
+// array when it is large enough: the Writer's, reused batch after batch
+// (see resultsReuser).
+func (s *MemoryStore) appendBatchInto(_ context.Context, batch []Append, results []AppendResult) []AppendResult {
+	results = slices.Grow(results[:0], len(batch))[:len(batch)]
+	clear(results)
 	now := s.now().UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()

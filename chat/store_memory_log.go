@@ -3,22 +3,30 @@ package chat
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"strings"
 	"time"
 )
 
 // msgLog is one conversation's messages as the memory store keeps them:
-// compact and free of pointers, so that the garbage collector, which marks
-// every pointer of the live heap on every cycle, has three objects per
-// conversation to look at (none of them holding a pointer it must follow)
-// instead of several strings per message and an index entry per client id.
+// compact and nearly free of pointers, so that the garbage collector, which
+// marks every pointer of the live heap on every cycle, has a few objects
+// per conversation to look at (their contents holding no pointer it must
+// follow) instead of several strings per message and an index entry per
+// client id.
 //
-//   - recs holds one fixed-size record per message, recs[i] for seq i+1:
-//     the numbers, and where the message's strings start in arena.
+//   - recs holds one fixed-size record per message, in blocks of recBlock
+//     (the first one grows to that size, the others are made at it):
+//     the numbers, and where the message's strings are in arena.
 //   - arena holds every message's strings one after another, each as a
 //     uvarint length and its bytes: the client id, the name, the body, then
 //     the kind and the sender when they are not one of the known ones
-//     (kindOther, senderOther). A message's strings end where the next
-//     message's start (or at the end of arena).
+//     (kindOther, senderOther). It is a list of chunks of about arenaChunk
+//     bytes, and a message's strings are all in one chunk. Chunks, not one
+//     slice grown by doubling: a doubling slice allocates about twice what
+//     it keeps, copying all of it each time, and on the store's one worker
+//     that was the largest allocation of the message path (~420 bytes a
+//     message at 1,000 pairs, BENCHMARKS.md), the garbage that sets how
+//     often the collector marks.
 //   - ids finds a message by client id, for the store's duplicate rule: a
 //     hash table (open addressing, linear probing) of the seqs of the
 //     messages that have a client id, placed by the hash of (sender, client
@@ -28,21 +36,33 @@ import (
 //
 // Messages read back are made from arena with one string per read (their
 // strings are substrings of it): nothing handed out points into arena, so
-// it can grow, be reallocated or be dropped at any time.
+// chunks can grow, be reallocated or be dropped at any time.
 type msgLog struct {
-	recs  []msgRec
-	arena []byte
+	recs  [][]msgRec // recs[i/recBlock][i%recBlock] is seq i+1
+	n     int        // messages
+	arena [][]byte
 	ids   []int32 // 0: empty; len is 0 or a power of two, at most 3/4 used
 	nIDs  int     // seqs in ids
 }
+
+const (
+	// recBlock records (40 bytes each) make a block of 1,280 bytes, one of
+	// the allocator's size classes.
+	recBlock = 32
+	// arenaChunk bytes hold about eight 200-byte messages; a message larger
+	// than that gets a chunk of its own size.
+	arenaChunk = 2048
+)
 
 // msgRec is one message's fixed part: 40 bytes, no pointers.
 type msgRec struct {
 	sec      int64 // SentAt in Unix seconds (with nsec: any time.Time in UTC)
 	senderID int64
-	start    int64 // offset in arena of its strings
 	nsec     int32
 	tag      uint32 // idHash of its sender and client id, if it has one
+	chunk    uint32 // its strings' chunk in arena
+	start    uint32 // where they start in it
+	size     uint32 // and their length
 	sender   uint8  // a senderCodes index; senderOther: the sender is in arena
 	kind     uint8  // a kindCodes index; kindOther: the kind is in arena
 }
@@ -105,7 +125,7 @@ func idHash(sender Sender, clientID string) uint32 {
 	return uint32(h.Sum64())
 }
 
-// add stores m, whose Seq is len(recs)+1.
+// add stores m, whose Seq is n+1.
 func (l *msgLog) add(m Message) { l.addHashed(m, idHash(m.Sender, m.ClientID)) }
 
 // find returns the seq of the message sender stored with clientID, or 0.
@@ -116,23 +136,75 @@ func (l *msgLog) find(sender Sender, clientID string) int64 {
 // addHashed is add with the idHash of m's sender and client id given.
 func (l *msgLog) addHashed(m Message, h uint32) {
 	r := msgRec{sec: m.SentAt.Unix(), nsec: int32(m.SentAt.Nanosecond()), senderID: m.SenderID,
-		start: int64(len(l.arena)), sender: senderCode(m.Sender), kind: kindCode(m.Kind)}
-	l.arena = appendString(l.arena, m.ClientID)
-	l.arena = appendString(l.arena, m.Name)
-	l.arena = appendString(l.arena, m.Body)
+		sender: senderCode(m.Sender), kind: kindCode(m.Kind)}
+	size := stringSize(m.ClientID) + stringSize(m.Name) + stringSize(m.Body)
 	if r.kind == kindOther {
-		l.arena = appendString(l.arena, m.Kind)
+		size += stringSize(m.Kind)
 	}
 	if r.sender == senderOther {
-		l.arena = appendString(l.arena, string(m.Sender))
+		size += stringSize(string(m.Sender))
 	}
+	chunk := l.chunkFor(size)
+	b := l.arena[chunk]
+	r.chunk, r.start, r.size = uint32(chunk), uint32(len(b)), uint32(size)
+	b = appendString(b, m.ClientID)
+	b = appendString(b, m.Name)
+	b = appendString(b, m.Body)
+	if r.kind == kindOther {
+		b = appendString(b, m.Kind)
+	}
+	if r.sender == senderOther {
+		b = appendString(b, string(m.Sender))
+	}
+	l.arena[chunk] = b
 	if m.ClientID != "" {
 		r.tag = h
 	}
-	l.recs = append(l.recs, r)
+	l.addRec(r)
 	if m.ClientID != "" {
 		l.index(int32(m.Seq)) // a conversation of 2³¹ messages would need 80 GiB of records first
 	}
+}
+
+// chunkFor returns the chunk of arena a message's size bytes of strings go
+// in: the last one while it has room for them or is still growing towards
+// arenaChunk (by append), else a new one.
+func (l *msgLog) chunkFor(size int) int {
+	if k := len(l.arena); k > 0 {
+		if c := l.arena[k-1]; len(c)+size <= cap(c) || cap(c) < arenaChunk {
+			return k - 1
+		}
+	}
+	l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+	return len(l.arena) - 1
+}
+
+// addRec appends a message's record: to the last block while it has room
+// (the first block grows to recBlock by doubling), else to a new block.
+func (l *msgLog) addRec(r msgRec) {
+	k := len(l.recs)
+	if k == 0 || len(l.recs[k-1]) == recBlock {
+		size := recBlock
+		if k == 0 {
+			size = 4 // most conversations are short: the first block starts small
+		}
+		l.recs = append(l.recs, make([]msgRec, 0, size))
+		k++
+	}
+	b := l.recs[k-1]
+	if len(b) == cap(b) { // the first block, still growing
+		b = append(make([]msgRec, 0, min(2*cap(b), recBlock)), b...)
+	}
+	l.recs[k-1] = append(b, r)
+	l.n++
+}
+
+// rec is message i's record (seq i+1).
+func (l *msgLog) rec(i int) *msgRec { return &l.recs[i/recBlock][i%recBlock] }
+
+// strings is the strings of the message whose record is r, in arena.
+func (l *msgLog) strings(r *msgRec) []byte {
+	return l.arena[r.chunk][r.start : r.start+r.size]
 }
 
 // index puts seq, whose record is stored, in ids, which grows (twice as
@@ -149,7 +221,7 @@ func (l *msgLog) index(seq int32) {
 		}
 	}
 	mask := uint32(len(l.ids) - 1)
-	i := l.recs[seq-1].tag & mask
+	i := l.rec(int(seq-1)).tag & mask
 	for l.ids[i] != 0 {
 		i = (i + 1) & mask
 	}
@@ -161,6 +233,16 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
+// stringSize is how many bytes appendString adds for s.
+func stringSize(s string) int {
+	n := len(s)
+	k := 1
+	for v := uint64(n); v >= 0x80; v >>= 7 {
+		k++
+	}
+	return k + n
+}
+
 // findHashed is find with the idHash of sender and clientID given.
 func (l *msgLog) findHashed(sender Sender, clientID string, h uint32) int64 {
 	if len(l.ids) == 0 {
@@ -168,7 +250,7 @@ func (l *msgLog) findHashed(sender Sender, clientID string, h uint32) int64 {
 	}
 	mask := uint32(len(l.ids) - 1)
 	for i := h & mask; l.ids[i] != 0; i = (i + 1) & mask {
-		if seq := l.ids[i]; l.recs[seq-1].tag == h && l.wrote(int(seq-1), sender, clientID) {
+		if seq := l.ids[i]; l.rec(int(seq-1)).tag == h && l.wrote(int(seq-1), sender, clientID) {
 			return int64(seq)
 		}
 	}
@@ -178,8 +260,8 @@ func (l *msgLog) findHashed(sender Sender, clientID string, h uint32) int64 {
 // wrote reports whether message i is sender's with clientID, comparing
 // in place in arena.
 func (l *msgLog) wrote(i int, sender Sender, clientID string) bool {
-	r := &l.recs[i]
-	id, b := nextString(l.arena[r.start:l.end(i)])
+	r := l.rec(i)
+	id, b := nextString(l.strings(r))
 	if string(id) != clientID {
 		return false
 	}
@@ -195,14 +277,6 @@ func (l *msgLog) wrote(i int, sender Sender, clientID string) bool {
 	return string(s) == string(sender)
 }
 
-// end is where message i's strings end in arena.
-func (l *msgLog) end(i int) int64 {
-	if i+1 < len(l.recs) {
-		return l.recs[i+1].start
-	}
-	return int64(len(l.arena))
-}
-
 // nextString splits the string at the front of b off the rest.
 func nextString(b []byte) (s, rest []byte) {
 	n, k := binary.Uvarint(b)
@@ -215,15 +289,24 @@ func (l *msgLog) messages(id string, from, to int) []Message {
 	if from >= to {
 		return nil
 	}
-	base := l.recs[from].start
-	strs := string(l.arena[base:l.end(to-1)])
+	size := 0
+	for i := from; i < to; i++ {
+		size += int(l.rec(i).size)
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for i := from; i < to; i++ {
+		all.Write(l.strings(l.rec(i)))
+	}
+	strs := all.String()
 	out := make([]Message, to-from)
 	for i := range out {
-		r := &l.recs[from+i]
+		r := l.rec(from + i)
 		m := &out[i]
 		*m = Message{ConversationID: id, Seq: int64(from + i + 1), Sender: senderCodes[r.sender], SenderID: r.senderID,
 			Kind: kindCodes[r.kind], SentAt: time.Unix(r.sec, int64(r.nsec)).UTC()}
-		s := strs[r.start-base:]
+		s := strs[:r.size]
+		strs = strs[r.size:]
 		m.ClientID, s = cutString(s)
 		m.Name, s = cutString(s)
 		m.Body, s = cutString(s)
@@ -257,9 +340,11 @@ func cutString(s string) (string, string) {
 // firstSentAt returns when the first message of a known kind (kindCodes)
 // was sent, or zero.
 func (l *msgLog) firstSentAt(kind uint8) time.Time {
-	for i := range l.recs {
-		if r := &l.recs[i]; r.kind == kind {
-			return time.Unix(r.sec, int64(r.nsec)).UTC()
+	for _, block := range l.recs {
+		for i := range block {
+			if r := &block[i]; r.kind == kind {
+				return time.Unix(r.sec, int64(r.nsec)).UTC()
+			}
 		}
 	}
 	return time.Time{}
@@ -269,8 +354,8 @@ func (l *msgLog) firstSentAt(kind uint8) time.Time {
 // (zero: not yet), looking back from the newest message only as far as it
 // must.
 func (l *msgLog) lastWrites() (seekerAt, counselorAt time.Time) {
-	for i := len(l.recs) - 1; i >= 0 && (seekerAt.IsZero() || counselorAt.IsZero()); i-- {
-		r := &l.recs[i]
+	for i := l.n - 1; i >= 0 && (seekerAt.IsZero() || counselorAt.IsZero()); i-- {
+		r := l.rec(i)
 		if r.sender == senderSeeker && seekerAt.IsZero() {
 			seekerAt = time.Unix(r.sec, int64(r.nsec)).UTC()
 		} else if r.sender == senderCounselor && counselorAt.IsZero() {
@@ -281,11 +366,15 @@ func (l *msgLog) lastWrites() (seekerAt, counselorAt time.Time) {
 }
 
 // len is the number of messages.
-func (l *msgLog) len() int { return len(l.recs) }
+func (l *msgLog) len() int { return l.n }
 
 // compact drops the spare capacity of a conversation that takes no more
-// messages (it has ended), which append growth leaves in both slices.
+// messages (it has ended): what is left in its last block and chunk.
 func (l *msgLog) compact() {
-	l.recs = append([]msgRec(nil), l.recs...)
-	l.arena = append([]byte(nil), l.arena...)
+	if k := len(l.recs); k > 0 {
+		l.recs[k-1] = append([]msgRec(nil), l.recs[k-1]...)
+	}
+	if k := len(l.arena); k > 0 {
+		l.arena[k-1] = append([]byte(nil), l.arena[k-1]...)
+	}
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +88,45 @@ func TestMsgLogReadsBackWhatItStored(t *testing.T) {
 	check("appended")
 	l.compact()
 	check("compacted")
+}
+
+// A conversation's strings are kept in chunks, not one slice grown by
+// doubling: storing them allocates about what is kept (a doubling slice
+// allocated about twice that, copying it all each time), and every message
+// reads back across the chunks' and record blocks' boundaries.
+func TestMsgLogAllocatesAboutWhatItKeeps(t *testing.T) {
+	const id, n = "5b7e3c1a-0000-4000-8000-000000000002", 1000
+	at := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
+	in := make([]Message, n)
+	kept := 0
+	for i := range in {
+		in[i] = Message{ConversationID: id, Seq: int64(i + 1), Sender: SenderSeeker, Kind: KindText,
+			ClientID: fmt.Sprintf("c%04d", i), Body: strings.Repeat("b", 150+i%100), SentAt: at.Add(time.Duration(i))}
+		kept += stringSize(in[i].ClientID) + stringSize(in[i].Name) + stringSize(in[i].Body) + 40 // + its record
+	}
+	var l msgLog
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, m := range in {
+		l.add(m)
+	}
+	runtime.ReadMemStats(&after)
+	index := 4 * 2048 // the client id table: n seqs at most 3/4 full, doubling (int32 each)
+	if got := int(after.TotalAlloc-before.TotalAlloc) - index; got > kept*13/10 {
+		t.Errorf("storing %d messages allocated %d bytes besides the index; they keep %d (want at most 1.3 times)", n, got, kept)
+	}
+	got := l.messages(id, 0, n)
+	for i := range got {
+		if got[i] != in[i] {
+			t.Fatalf("message %d read back as %+v, want %+v", i+1, got[i], in[i])
+		}
+	}
+	for _, i := range []int{0, recBlock - 1, recBlock, n - 1} {
+		if seq := l.find(SenderSeeker, in[i].ClientID); seq != int64(i+1) {
+			t.Errorf("%s found as seq %d, want %d", in[i].ClientID, seq, i+1)
+		}
+		if m := l.messages(id, i, i+1); len(m) != 1 || m[0] != in[i] {
+			t.Errorf("message %d alone read back as %+v", i+1, m)
+		}
+	}
 }

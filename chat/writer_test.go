@@ -328,3 +328,36 @@ func TestWriterCloseDrainsWhileGathering(t *testing.T) {
 	<-closed
 	close(r.g.release)
 }
+
+// The memory store writes each batch's results into the array the writer
+// keeps: nothing of an earlier batch may show through in a later one's
+// results, whatever their outcome.
+func TestMemoryStoreReusedResultsCarryNothingOver(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryStore(nil)
+	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reuse resultsReuser = s
+	results := reuse.appendBatchInto(ctx, []Append{
+		{ConversationID: c.ID, Sender: SenderSeeker, ClientID: "a", Body: "one", Kind: KindText},
+		{ConversationID: c.ID, Sender: SenderSeeker, ClientID: "b", Body: "two", Kind: KindText},
+	}, nil)
+	if results[0].Err != nil || results[1].Message.Seq != 2 {
+		t.Fatalf("first batch: %+v", results)
+	}
+	again := reuse.appendBatchInto(ctx, []Append{
+		{ConversationID: NewID(), Sender: SenderSeeker, ClientID: "c", Body: "lost?", Kind: KindText},
+		{ConversationID: c.ID, Sender: SenderSeeker, ClientID: "a", Body: "one", Kind: KindText},
+	}, results)
+	if &again[0] != &results[0] {
+		t.Fatal("the second batch's results are not in the array the writer kept")
+	}
+	if again[0].Err != ErrNotFound || again[0].Message != (Message{}) || again[0].Duplicate {
+		t.Errorf("append to no conversation: %+v, want only not_found", again[0])
+	}
+	if !again[1].Duplicate || again[1].Err != nil || again[1].Message.Seq != 1 || again[1].Message.Body != "one" {
+		t.Errorf("resent a: %+v, want the duplicate of seq 1", again[1])
+	}
+}
