@@ -168,14 +168,21 @@ func (l *msgLog) addHashed(m Message, h uint32) {
 
 // chunkFor returns the chunk of arena a message's size bytes of strings go
 // in: the last one while it has room for them or is still growing towards
-// arenaChunk (by append), else a new one.
+// arenaChunk (by append), else a new one. The first chunk starts small, as
+// the first block of records does: most conversations are short, and a
+// conversation that has just begun holds only its first message or two.
 func (l *msgLog) chunkFor(size int) int {
-	if k := len(l.arena); k > 0 {
+	k := len(l.arena)
+	if k > 0 {
 		if c := l.arena[k-1]; len(c)+size <= cap(c) || cap(c) < arenaChunk {
 			return k - 1
 		}
 	}
-	l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+	if k == 0 {
+		l.arena = append(l.arena, make([]byte, 0, size))
+	} else {
+		l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+	}
 	return len(l.arena) - 1
 }
 
