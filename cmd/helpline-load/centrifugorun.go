@@ -74,8 +74,9 @@ func (p *cfPeer) read(ctx context.Context, ws *websocket.Conn, subscribed chan<-
 		default:
 		}
 	}
+	var buf []byte
 	for {
-		_, data, err := ws.Read(ctx)
+		_, data, err := readFrame(ctx, ws, &buf)
 		if err != nil {
 			settle(err)
 			p.mu.Lock()

@@ -96,8 +96,10 @@ func (c *client) adopt(id string) *side {
 }
 
 func (c *client) read(ctx context.Context, ws *websocket.Conn) error {
+	var buf []byte
+	var quick chatclient.Frame // messages and acks (quickFrame), one frame at a time
 	for {
-		_, data, err := ws.Read(ctx)
+		_, data, err := readFrame(ctx, ws, &buf)
 		if err != nil {
 			return err
 		}
@@ -105,6 +107,10 @@ func (c *client) read(ctx context.Context, ws *websocket.Conn) error {
 		c.r.countFrame(c, t, len(data))
 		if !c.wants(t) {
 			continue // not decoded at all: the generator shares the cores with the server
+		}
+		if quickFrame(data, &quick, c.sides) {
+			c.handle(ctx, &quick)
+			continue
 		}
 		var f chatclient.Frame
 		if err := json.Unmarshal(data, &f); err != nil {

@@ -191,8 +191,9 @@ func (p *peer) send(ctx context.Context, _ int, body string) error { return p.wr
 func (p *peer) read(ctx context.Context, ws *websocket.Conn) {
 	defer p.r.readers.Done()
 	defer p.r.count.open.Add(-1)
+	var buf []byte
 	for {
-		_, data, err := ws.Read(ctx)
+		_, data, err := readFrame(ctx, ws, &buf)
 		if err != nil {
 			return
 		}
