@@ -209,8 +209,8 @@ func (l *msgLog) addRec(r msgRec) {
 // rec is message i's record (seq i+1).
 func (l *msgLog) rec(i int) *msgRec { return &l.recs[i/recBlock][i%recBlock] }
 
-// strings is the strings of the message whose record is r, in arena.
-func (l *msgLog) strings(r *msgRec) []byte {
+// stringsOf is the strings of the message whose record is r, in arena.
+func (l *msgLog) stringsOf(r *msgRec) []byte {
 	return l.arena[r.chunk][r.start : r.start+r.size]
 }
 
@@ -268,7 +268,7 @@ func (l *msgLog) findHashed(sender Sender, clientID string, h uint32) int64 {
 // in place in arena.
 func (l *msgLog) wrote(i int, sender Sender, clientID string) bool {
 	r := l.rec(i)
-	id, b := nextString(l.strings(r))
+	id, b := nextString(l.stringsOf(r))
 	if string(id) != clientID {
 		return false
 	}
@@ -303,7 +303,7 @@ func (l *msgLog) messages(id string, from, to int) []Message {
 	var all strings.Builder
 	all.Grow(size)
 	for i := from; i < to; i++ {
-		all.Write(l.strings(l.rec(i)))
+		all.Write(l.stringsOf(l.rec(i)))
 	}
 	strs := all.String()
 	out := make([]Message, to-from)
