@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -74,7 +75,7 @@ func (p *cfPeer) read(ctx context.Context, ws *websocket.Conn, subscribed chan<-
 		default:
 		}
 	}
-	var buf []byte
+	var buf bytes.Buffer
 	for {
 		_, data, err := readFrame(ctx, ws, &buf)
 		if err != nil {

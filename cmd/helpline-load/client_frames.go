@@ -96,7 +96,7 @@ func (c *client) adopt(id string) *side {
 }
 
 func (c *client) read(ctx context.Context, ws *websocket.Conn) error {
-	var buf []byte
+	var buf bytes.Buffer
 	var quick chatclient.Frame // messages and acks (quickFrame), one frame at a time
 	for {
 		_, data, err := readFrame(ctx, ws, &buf)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"strconv"
 
 	"github.com/coder/websocket"
@@ -23,29 +22,18 @@ import (
 // the connection's own buffer, for the relay, Centrifugo and helpline
 // alike.
 
-// readFrame reads the next frame into *buf (grown as needed, kept for
-// the next one); the bytes are valid until the next call.
-func readFrame(ctx context.Context, ws *websocket.Conn, buf *[]byte) (websocket.MessageType, []byte, error) {
+// readFrame reads the next frame into buf (emptied first, its memory kept
+// for the next one); the bytes are valid until the next call.
+func readFrame(ctx context.Context, ws *websocket.Conn, buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
 	typ, r, err := ws.Reader(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	b := (*buf)[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, nil, err
-		}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
 	}
-	*buf = b
-	return typ, b, nil
+	return typ, buf.Bytes(), nil
 }
 
 // quickFrame decodes a message or ack frame into f (cleared first) as far

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -191,7 +192,7 @@ func (p *peer) send(ctx context.Context, _ int, body string) error { return p.wr
 func (p *peer) read(ctx context.Context, ws *websocket.Conn) {
 	defer p.r.readers.Done()
 	defer p.r.count.open.Add(-1)
-	var buf []byte
+	var buf bytes.Buffer
 	for {
 		_, data, err := readFrame(ctx, ws, &buf)
 		if err != nil {
