@@ -38,8 +38,7 @@ import (
 // strings are substrings of it): nothing handed out points into arena, so
 // chunks can grow, be reallocated or be dropped at any time.
 type msgLog struct {
-	recs  [][]msgRec // recs[i/recBlock][i%recBlock] is seq i+1
-	n     int        // messages
+	recs  [][]msgRec // recs[i/recBlock][i%recBlock] is seq i+1; every block but the last is full
 	arena [][]byte
 	ids   []int32 // 0: empty; len is 0 or a power of two, at most 3/4 used
 	nIDs  int     // seqs in ids
@@ -125,7 +124,7 @@ func idHash(sender Sender, clientID string) uint32 {
 	return uint32(h.Sum64())
 }
 
-// add stores m, whose Seq is n+1.
+// add stores m, whose Seq is len()+1.
 func (l *msgLog) add(m Message) { l.addHashed(m, idHash(m.Sender, m.ClientID)) }
 
 // find returns the seq of the message sender stored with clientID, or 0.
@@ -178,11 +177,11 @@ func (l *msgLog) chunkFor(size int) int {
 			return k - 1
 		}
 	}
-	if k == 0 {
-		l.arena = append(l.arena, make([]byte, 0, size))
-	} else {
-		l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+	capacity := size // the first chunk grows by append from its first message
+	if k > 0 {
+		capacity = max(arenaChunk, size)
 	}
+	l.arena = append(l.arena, make([]byte, 0, capacity))
 	return len(l.arena) - 1
 }
 
@@ -203,7 +202,6 @@ func (l *msgLog) addRec(r msgRec) {
 		b = append(make([]msgRec, 0, min(2*cap(b), recBlock)), b...)
 	}
 	l.recs[k-1] = append(b, r)
-	l.n++
 }
 
 // rec is message i's record (seq i+1).
@@ -361,7 +359,7 @@ func (l *msgLog) firstSentAt(kind uint8) time.Time {
 // (zero: not yet), looking back from the newest message only as far as it
 // must.
 func (l *msgLog) lastWrites() (seekerAt, counselorAt time.Time) {
-	for i := l.n - 1; i >= 0 && (seekerAt.IsZero() || counselorAt.IsZero()); i-- {
+	for i := l.len() - 1; i >= 0 && (seekerAt.IsZero() || counselorAt.IsZero()); i-- {
 		r := l.rec(i)
 		if r.sender == senderSeeker && seekerAt.IsZero() {
 			seekerAt = time.Unix(r.sec, int64(r.nsec)).UTC()
@@ -373,7 +371,13 @@ func (l *msgLog) lastWrites() (seekerAt, counselorAt time.Time) {
 }
 
 // len is the number of messages.
-func (l *msgLog) len() int { return l.n }
+func (l *msgLog) len() int {
+	k := len(l.recs)
+	if k == 0 {
+		return 0
+	}
+	return (k-1)*recBlock + len(l.recs[k-1])
+}
 
 // compact drops the spare capacity of a conversation that takes no more
 // messages (it has ended): what is left in its last block and chunk.
