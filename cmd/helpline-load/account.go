@@ -86,6 +86,7 @@ func (r *runner) account(rep *Report, established []*conversation) {
 	rep.LatencyToSeeker = r.latencyTo[seekerSide].summary()
 	rep.LatencyToCounselor = r.latencyTo[counselorSide].summary()
 	rep.AckLatency = r.ack.summary()
+	rep.SlowWindows = r.slow.worst(r.steadyStart, slowWindows)
 	rep.StormLatency = r.stormLatency.summary()
 	rep.Assignment = r.assign.summary()
 	rep.Received = r.traffic.counts()

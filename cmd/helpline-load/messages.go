@@ -163,6 +163,7 @@ func (r *runner) receivedMsg(conv *conversation, from sideID, body string) {
 		r.count.steadyReceived.Add(1)
 		r.latency.add(time.Duration(now - sentAt))
 		r.latencyTo[from.other()].add(time.Duration(now - sentAt))
+		r.slow.add(sentAt, time.Duration(now-sentAt))
 	default:
 		r.stormLatency.add(time.Duration(now - sentAt))
 	}

@@ -186,6 +186,7 @@ func (r *runner) steady(ctx, sendCtx context.Context, rep *Report, mon *monitor,
 	o := r.o
 	gen1, srv1, pg1 := selfCPU(), mon.sample(), postgresProcesses()
 	steadyStart := time.Now()
+	r.steadyStart = steadyStart
 	traffic0, console0 := r.traffic.counts(), r.consoleTraffic.counts()
 	r.phase.Store(phaseSteady)
 	r.logf("steady phase: %d conversations, %s", len(established), o.Duration)

@@ -67,6 +67,7 @@ type Report struct {
 	LatencyToSeeker    Percentiles    `json:"latency_to_seeker"`
 	LatencyToCounselor Percentiles    `json:"latency_to_counselor"`
 	AckLatency         Percentiles    `json:"ack_latency"`            // send → ack (durably stored), steady phase
+	SlowWindows        []SlowWindow   `json:"slow_windows,omitempty"` // where the steady tail came from (slow.go)
 	StormLatency       Percentiles    `json:"storm_latency"`          // send → receipt for messages received from the storm on
 	Assignment         Percentiles    `json:"assignment"`             // seeker's arrival → told a counsellor took it
 	Received           []FrameCount   `json:"frames_received"`        // by the clients, per frame type, whole run
@@ -273,6 +274,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("  to seeker", "%s", pct(r.LatencyToSeeker, true))
 	row("  to counsellor", "%s", pct(r.LatencyToCounselor, true))
 	row("ack", "%s  (send → ack, stored)", pct(r.AckLatency, true))
+	if len(r.SlowWindows) > 0 {
+		row("slowest windows", "%s  (deliveries of ≥ 10 ms by 250 ms of send time, steady)", slowList(r.SlowWindows))
+	}
 	row("assignment", "%s  (arrival → assigned)", pct(r.Assignment, false))
 	for _, fc := range []struct {
 		name   string
@@ -353,6 +357,14 @@ func frameList(counts []FrameCount) string {
 	var parts []string
 	for _, f := range counts {
 		parts = append(parts, fmt.Sprintf("%s %d (%s)", f.Type, f.Frames, size(f.Bytes)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func slowList(ws []SlowWindow) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = fmt.Sprintf("+%.2f s %d (max %.0f ms)", w.OffsetS, w.Slow, w.MaxMS)
 	}
 	return strings.Join(parts, ", ")
 }

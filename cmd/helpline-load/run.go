@@ -33,6 +33,8 @@ type runner struct {
 
 	latency, stormLatency, ack, assign samples
 	latencyTo                          [2]samples // steady latency by receiving side
+	slow                               slowSends  // steady deliveries of 10 ms or more, by send time
+	steadyStart                        time.Time  // set before the phase turns steady
 	traffic                            *traffic
 	consoleTraffic                     *traffic // what the counsellors' consoles received
 
