@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 )
 
 // Sealer encrypts text at rest (every column in SealedColumns: message
@@ -56,12 +57,29 @@ func (s *Sealer) CurrentKey() string { return s.current }
 // Seal encrypts plaintext with the current key. aad binds the ciphertext to
 // where it is stored, so a row's ciphertext cannot be moved to another row.
 func (s *Sealer) Seal(plaintext, aad []byte) (keyID string, sealed []byte) {
+	return s.SealAppend(nil, plaintext, aad)
+}
+
+// SealAppend is Seal appending the sealed data to dst, for a caller that
+// seals many values into one buffer of its own; dst's spare room must not
+// overlap plaintext or aad.
+func (s *Sealer) SealAppend(dst, plaintext, aad []byte) (keyID string, out []byte) {
 	aead := s.aeads[s.current]
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	n := aead.NonceSize()
+	out = slices.Grow(dst, n+len(plaintext)+aead.Overhead())
+	start := len(out)
+	out = out[:start+n]
+	nonce := out[start:]
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err)
 	}
-	return s.current, aead.Seal(nonce, nonce, plaintext, aad)
+	return s.current, aead.Seal(out, nonce, plaintext, aad)
+}
+
+// SealedLen is how long plaintext of n bytes is once sealed.
+func (s *Sealer) SealedLen(n int) int {
+	aead := s.aeads[s.current]
+	return aead.NonceSize() + n + aead.Overhead()
 }
 
 // Open decrypts data sealed by Seal under keyID.

@@ -100,7 +100,11 @@ func IDAAD(kind, id string) []byte { return []byte(kind + ":" + id) }
 // Built by hand ("msg:<id>:<seq>"): it is made for every message stored
 // and read, and fmt boxed both arguments on the heap.
 func messageAAD(conversationID string, seq int64) []byte {
-	b := make([]byte, 0, len("msg:")+len(conversationID)+1+20)
+	return appendMessageAAD(make([]byte, 0, len("msg:")+len(conversationID)+1+20), conversationID, seq)
+}
+
+// appendMessageAAD is messageAAD appended to b.
+func appendMessageAAD(b []byte, conversationID string, seq int64) []byte {
 	b = append(append(append(b, "msg:"...), conversationID...), ':')
 	return strconv.AppendInt(b, seq, 10)
 }

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Appending on PostgreSQL. A message's body is sealed bound to its
@@ -145,7 +143,7 @@ func (s *PostgresStore) AppendBatch(ctx context.Context, batch []Append) []Appen
 		}
 		s.planAppends(p, batch, todo, results, now)
 		if len(p.expect.conv) > 0 {
-			err := s.commitPlan(ctx, s.appends.Pool, p, now)
+			err := s.commitOnAppendConn(ctx, p, now)
 			if redoFromFreshRead(err) {
 				// A retried client id is already stored (the statement
 				// does not look: a retry is rare, and the unique index
@@ -192,7 +190,7 @@ func (s *PostgresStore) appendLocked(ctx context.Context, p *appendPlan, batch [
 		if _, err := tx.Exec(ctx, `SELECT set_config('plan_cache_mode', '`+genericPlanSetting+`', true), set_config('enable_seqscan', 'off', true)`); err != nil {
 			return err
 		}
-		if err := s.commitPlan(ctx, tx, p, now); err != nil {
+		if err := s.commitPlan(ctx, tx.Conn(), p, now); err != nil {
 			return err
 		}
 		for id := range p.planned {
@@ -341,6 +339,7 @@ func (s *PostgresStore) readExisting(br pgx.BatchResults, existing map[clientKey
 // read: a remembered one may be stale) or a new message, numbered and
 // sealed, into p's rows and expectations.
 func (s *PostgresStore) planAppends(p *appendPlan, batch []Append, todo []int, results []AppendResult, now time.Time) {
+	p.roomToSeal(s.seal, batch, todo)
 	for _, i := range todo {
 		a := batch[i]
 		st := p.states[a.ConversationID]
@@ -381,7 +380,7 @@ func (s *PostgresStore) planAppends(p *appendPlan, batch []Append, todo []int, r
 		if a.ClientID != "" {
 			p.inBatch[key] = i // a second copy in this same batch is a duplicate too
 		}
-		keyID, sealed := s.seal.Seal([]byte(m.Body), messageAAD(m.ConversationID, m.Seq))
+		keyID, sealed := p.seal(s.seal, m)
 		p.rows.add(m, keyID, sealed)
 		p.planned[a.ConversationID] = true
 	}
@@ -475,85 +474,6 @@ const appendSQL = `WITH input AS (
 )
 SELECT e.i, l.status, coalesce(l.counselor_id, 0), coalesce(l.joined_staff_id, 0), coalesce(u.last_seq, l.last_seq), u.id IS NOT NULL
 FROM locked l JOIN expect e ON e.c = l.id LEFT JOIN up u ON u.id = l.id CROSS JOIN told`
-
-// commitPlan runs the plan's statement, on the append connections, where
-// it commits as it completes, or in a transaction, and marks in p.states
-// the conversations it wrote to, keeping in p.found every one it locked.
-// Either way it must run under its generic plan (store_postgres_pool.go).
-// The statement goes on its own (not in a pgx.Batch): Close reads up to
-// "ready for query" (pgconn's ResultReader.Close, for a statement sent
-// with its own Sync), and only then, on the append connections, is the
-// commit known; an error PostgreSQL sends after the statement's rows (the
-// commit failing) comes back from Err.
-func (s *PostgresStore) commitPlan(ctx context.Context, db appendDB, p *appendPlan, now time.Time) error {
-	rows, err := db.Query(ctx, appendSQL, p.args(now, &s.origin)...)
-	if err != nil {
-		return err
-	}
-	p.found = p.found[:0]
-	for rows.Next() {
-		p.found = append(p.found, foundConv{})
-		f := &p.found[len(p.found)-1]
-		if !f.decode(rows.FieldDescriptions(), rows.RawValues()) {
-			p.dest = append(p.dest[:0], &f.at, statusScan{&f.seen.status}, &f.seen.counselor, &f.seen.joined, &f.seen.lastSeq, &f.applied)
-			if err := rows.Scan(p.dest...); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if f.at < 1 || f.at > int64(len(p.expect.conv)) {
-			rows.Close()
-			return fmt.Errorf("append statement: conversation %d of %d", f.at, len(p.expect.conv))
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		p.found = p.found[:0]
-		return err
-	}
-	for _, f := range p.found {
-		if f.applied {
-			p.states[p.expect.conv[f.at-1]].applied = true
-		}
-	}
-	return nil
-}
-
-// foundConv is a conversation as the append statement found it: at is
-// its place in the plan's expectations, counted from 1.
-type foundConv struct {
-	at      int64
-	seen    convSeen
-	applied bool
-}
-
-// decode reads a row of the append statement as PostgreSQL sends it in
-// binary (bigint, text, bigint, bigint, bigint, boolean), without pgx's
-// scan plans; it reports false, leaving the row to Scan, for anything else.
-func (f *foundConv) decode(fields []pgconn.FieldDescription, v [][]byte) bool {
-	if len(v) != 6 || len(fields) != 6 {
-		return false
-	}
-	for i, fd := range fields {
-		if fd.Format != pgx.BinaryFormatCode || v[i] == nil {
-			return false
-		}
-	}
-	if fields[0].DataTypeOID != pgtype.Int8OID || fields[1].DataTypeOID != pgtype.TextOID || fields[5].DataTypeOID != pgtype.BoolOID ||
-		len(v[0]) != 8 || len(v[5]) != 1 {
-		return false
-	}
-	for i := 2; i <= 4; i++ {
-		if fields[i].DataTypeOID != pgtype.Int8OID || len(v[i]) != 8 {
-			return false
-		}
-	}
-	f.at = int64(binary.BigEndian.Uint64(v[0]))
-	statusScan{&f.seen.status}.ScanBytes(v[1])
-	f.seen.counselor, f.seen.joined = int64(binary.BigEndian.Uint64(v[2])), int64(binary.BigEndian.Uint64(v[3]))
-	f.seen.lastSeq, f.applied = int64(binary.BigEndian.Uint64(v[4])), v[5][0] != 0
-	return true
-}
 
 // remember keeps, once the statement is committed, the conversations
 // written to as they are now and forgets the others of the plan (gone, or

@@ -180,20 +180,26 @@ type expectations struct {
 // one call of AppendBatch at a time, so that a batch allocates none of
 // its slices and maps once the pool has a plan its size.
 type appendPlan struct {
-	rows     messageRows
-	expect   expectations
-	states   map[string]*convState
-	slab     []convState           // where states point, room for every conversation of the batch
-	planned  map[string]bool       // conversations with rows in this plan
-	again    map[string]bool       // conversations to do again from a fresh read
-	inBatch  map[clientKey]int     // client ids numbered in this batch: where in the results
-	existing map[clientKey]Message // client ids already stored, as read
-	found    []foundConv           // what the statement returned
-	todo     []int                 // AppendBatch's requests still to do
-	ids      []string              // scratch: the conversations written to, sorted
-	dest     []any                 // scratch: a row's scan targets
-	argv     []any                 // scratch: the statement's parameters
-	stamp    time.Time             // the statement's $13
+	rows         messageRows
+	expect       expectations
+	states       map[string]*convState
+	slab         []convState           // where states point, room for every conversation of the batch
+	planned      map[string]bool       // conversations with rows in this plan
+	again        map[string]bool       // conversations to do again from a fresh read
+	inBatch      map[clientKey]int     // client ids numbered in this batch: where in the results
+	existing     map[clientKey]Message // client ids already stored, as read
+	found        []foundConv           // what the statement returned
+	todo         []int                 // AppendBatch's requests still to do
+	ids          []string              // scratch: the conversations written to, sorted
+	dest         []any                 // scratch: a row's scan targets
+	argv         []any                 // scratch: the statement's parameters
+	stamp        time.Time             // the statement's $13
+	params       [][]byte              // the parameters encoded (store_postgres_commit.go), into …
+	paramBuf     []byte                // … these bytes, kept from batch to batch
+	paramEnd     []int                 // scratch: where each parameter ends in paramBuf (-1: NULL)
+	paramFormats []int16               // … and its format
+	sealed       []byte                // the batch's sealed bodies, which rows.body points into
+	scratch      []byte                // a body's associated data and plaintext while it is sealed
 }
 
 var appendPlans = sync.Pool{New: func() any {
@@ -217,6 +223,12 @@ func putAppendPlan(p *appendPlan) {
 	if cap(p.todo) > appendPlanKeep {
 		return
 	}
+	if cap(p.paramBuf) > paramBufKeep {
+		p.paramBuf = nil
+	}
+	if cap(p.sealed) > paramBufKeep {
+		p.sealed = nil
+	}
 	p.reset(0)
 	appendPlans.Put(p)
 }
@@ -234,6 +246,10 @@ func (p *appendPlan) reset(n int) {
 	clear(p.ids)
 	clear(p.slab)
 	clear(p.argv)
+	clear(p.params)
+	clear(p.paramBuf) // sealed bodies, names and client ids: not kept past their batch
+	clear(p.sealed)
+	p.params, p.paramBuf, p.sealed = p.params[:0], p.paramBuf[:0], p.sealed[:0]
 	p.found, p.ids, p.slab = p.found[:0], p.ids[:0], p.slab[:0]
 	if cap(p.slab) < n {
 		p.slab = make([]convState, 0, n)
