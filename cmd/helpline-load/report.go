@@ -270,13 +270,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("messages", "sent %d, acked %d, received %d, LOST %d, DUPLICATED %d, unacked %d (resent %d, retried %d, refused %d, rate-limited %d)",
 		m.Sent, m.Acked, m.Received, m.Lost, m.Duplicated, m.Unacked, m.Resent, m.Retried, m.Refused, m.RateLimited)
 	row("throughput", "%.1f messages/s received (steady phase)", m.PerSecond)
-	row("latency", "%s  (send → other side's receipt, steady)", pct(r.Latency, true))
-	row("  to seeker", "%s", pct(r.LatencyToSeeker, true))
-	row("  to counsellor", "%s", pct(r.LatencyToCounselor, true))
-	row("ack", "%s  (send → ack, stored)", pct(r.AckLatency, true))
-	if len(r.SlowWindows) > 0 {
-		row("slowest windows", "%s  (deliveries of ≥ 10 ms by 250 ms of send time, steady)", slowList(r.SlowWindows))
-	}
+	r.writeLatency(row)
 	row("assignment", "%s  (arrival → assigned)", pct(r.Assignment, false))
 	for _, fc := range []struct {
 		name   string
@@ -325,6 +319,16 @@ func (r *Report) WriteTable(w io.Writer) {
 		row("result", "FAILED: %s", strings.Join(r.Failures, "; "))
 	}
 	tw.Flush()
+}
+
+func (r *Report) writeLatency(row func(k, format string, args ...any)) {
+	row("latency", "%s  (send → other side's receipt, steady)", pct(r.Latency, true))
+	row("  to seeker", "%s", pct(r.LatencyToSeeker, true))
+	row("  to counsellor", "%s", pct(r.LatencyToCounselor, true))
+	row("ack", "%s  (send → ack, stored)", pct(r.AckLatency, true))
+	if len(r.SlowWindows) > 0 {
+		row("slowest windows", "%s  (deliveries of ≥ 10 ms by 250 ms of send time, steady)", slowList(r.SlowWindows))
+	}
 }
 
 func (r *Report) writeStaffFrames(row func(k, format string, args ...any)) {
