@@ -52,14 +52,23 @@ func (ob *observer) offer(stored []Message) {
 	if ob == nil {
 		return
 	}
-	var picked []Message
+	n := 0
+	for _, m := range stored {
+		if m.Sender == SenderSeeker && m.Kind == KindText {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	// Counted first, made once at its size: this runs on the writer,
+	// which every message waits for, and growing by appends made up to
+	// four copies of a batch's messages.
+	picked := make([]Message, 0, n)
 	for _, m := range stored {
 		if m.Sender == SenderSeeker && m.Kind == KindText {
 			picked = append(picked, m)
 		}
-	}
-	if len(picked) == 0 {
-		return
 	}
 	select {
 	case ob.q <- picked:
