@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -18,10 +19,10 @@ import (
 // its connection that it cuts back to 256 bytes before every query (so
 // that an idle connection holds little): a batch's arrays, a few
 // kilobytes, grew it again by doubling each time, the largest allocation
-// of the message path. That path is one goroutine (the writer) that every
-// message waits for, and while the collector marks, a goroutine pays for
-// what it allocates by marking too: the less the writer allocates, the
-// less every message waits while the heap is marked.
+// of the message path. Every collection holds the whole server back for
+// the 100–200 ms of its mark (BENCHMARKS.md, "The PostgreSQL tail at
+// 5,000 pairs, caught"): the less the message path allocates, the fewer
+// of them.
 
 // appendStatementName is the append statement's name on each connection
 // (pgx.Conn.Prepare keeps one description per name and connection).
@@ -43,6 +44,33 @@ var binaryFormats = [16]int16{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
 // connections, is the commit known; an error PostgreSQL sends after the
 // statement's rows (the commit failing) comes back from Close.
 func (s *PostgresStore) commitPlan(ctx context.Context, conn *pgx.Conn, p *appendPlan, now time.Time) error {
+	err := s.execPlan(ctx, conn, p, now)
+	if staleStatement(err) {
+		// The connection's statement is gone (a DEALLOCATE) or no
+		// longer fits the tables (a migration by another version):
+		// PostgreSQL ran nothing. pgx's own query path forgets a
+		// statement on any error; here it is forgotten and prepared
+		// again, and the plan runs once more.
+		if derr := conn.Deallocate(ctx, appendStatementName); derr != nil {
+			return errors.Join(err, derr)
+		}
+		err = s.execPlan(ctx, conn, p, now)
+	}
+	return err
+}
+
+// staleStatement tells whether err is PostgreSQL refusing a prepared
+// statement as it was prepared: no longer there (26000) or its plan no
+// longer matching the tables (0A000, "cached plan must not change result
+// type").
+func staleStatement(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "26000" || pgErr.Code == "0A000")
+}
+
+// execPlan prepares the statement on conn (once: pgx keeps its
+// description by name) and runs it for p.
+func (s *PostgresStore) execPlan(ctx context.Context, conn *pgx.Conn, p *appendPlan, now time.Time) error {
 	sd, err := conn.Prepare(ctx, appendStatementName, appendSQL)
 	if err != nil {
 		return err

@@ -135,3 +135,44 @@ func TestPostgresAppendParametersAreWhatPgxWouldSend(t *testing.T) {
 		t.Error("a reset plan still holds the last batch's client ids and names")
 	}
 }
+
+// A connection whose append statement is gone from the server (a
+// DEALLOCATE, a pooler's reset) must not fail every batch sent on it from
+// then on: the statement is prepared again and the batch stored.
+func TestPostgresAppendSurvivesItsStatementDeallocated(t *testing.T) {
+	_, s := newPoolTestStore(t)
+	defer s.Close()
+	ctx := context.Background()
+	c, err := s.CreateConversation(ctx, NewConversation{Audience: AudienceSelf, Language: "es", Region: "Madrid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(clientID string) AppendResult {
+		t.Helper()
+		return s.AppendBatch(ctx, []Append{{ConversationID: c.ID, Sender: SenderSeeker, Kind: KindText, Body: "hola " + clientID, ClientID: clientID}})[0]
+	}
+	if r := send("m1"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	conns := s.appends.AcquireAllIdle(ctx)
+	if len(conns) == 0 {
+		t.Fatal("no idle append connection to take the statement from")
+	}
+	for _, conn := range conns {
+		// Simple protocol: the server forgets the statement, pgx's
+		// description of it stays.
+		if _, err := conn.Exec(ctx, "DEALLOCATE ALL"); err != nil {
+			t.Fatal(err)
+		}
+		conn.Release()
+	}
+	for i, id := range []string{"m2", "m3"} {
+		if r := send(id); r.Err != nil || r.Message.Seq != int64(i+2) {
+			t.Fatalf("append %s after the statement was deallocated = %+v", id, r)
+		}
+	}
+	msgs, err := s.Messages(ctx, c.ID, 0, 0)
+	if err != nil || len(msgs) != 3 {
+		t.Fatalf("Messages = %d, %v; want the 3 sent, each once", len(msgs), err)
+	}
+}
