@@ -122,6 +122,11 @@ func (p *appendPlan) encodeArgs(m *pgtype.Map, sd *pgconn.StatementDescription, 
 		return fmt.Errorf("append statement: %d parameters described, %d given", len(sd.ParamOIDs), len(args))
 	}
 	buf := p.paramBuf[:0]
+	if buf == nil {
+		// Never nil: Encode returns nil for NULL only, and appending an
+		// empty value to a nil buffer would look like one.
+		buf = make([]byte, 0, 1024)
+	}
 	p.paramEnd, p.paramFormats = p.paramEnd[:0], p.paramFormats[:0]
 	for i, arg := range args {
 		format := m.FormatCodeForOID(sd.ParamOIDs[i])

@@ -3,11 +3,14 @@ package chat
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 func TestSealAppendSealsManyValuesIntoOneBuffer(t *testing.T) {
@@ -174,5 +177,31 @@ func TestPostgresAppendSurvivesItsStatementDeallocated(t *testing.T) {
 	msgs, err := s.Messages(ctx, c.ID, 0, 0)
 	if err != nil || len(msgs) != 3 {
 		t.Fatalf("Messages = %d, %v; want the 3 sent, each once", len(msgs), err)
+	}
+}
+
+// A row of the append statement that decode does not take (text, say)
+// is read column by column instead, and checked the same way.
+func TestAppendPlanReadsARowDecodeDoesNotTake(t *testing.T) {
+	fields := make([]pgconn.FieldDescription, 6)
+	for i, oid := range []uint32{pgtype.Int8OID, pgtype.TextOID, pgtype.Int8OID, pgtype.Int8OID, pgtype.Int8OID, pgtype.BoolOID} {
+		fields[i] = pgconn.FieldDescription{Name: fmt.Sprint("c", i), DataTypeOID: oid, Format: pgtype.TextFormatCode}
+	}
+	row := func(at string) [][]byte {
+		return [][]byte{[]byte(at), []byte("active"), []byte("41"), []byte("0"), []byte("300"), []byte("t")}
+	}
+	p := &appendPlan{expect: expectations{conv: uuidArray{NewID(), NewID(), NewID()}}}
+	var f foundConv
+	if err := p.readFound(pgtype.NewMap(), &f, fields, row("3")); err != nil {
+		t.Fatal(err)
+	}
+	if want := (foundConv{at: 3, seen: convSeen{status: StatusActive, counselor: 41, lastSeq: 300}, applied: true}); f != want {
+		t.Errorf("read %+v, want %+v", f, want)
+	}
+	if err := p.readFound(pgtype.NewMap(), &foundConv{}, fields, row("4")); err == nil {
+		t.Error("a row for a fourth conversation of three was taken")
+	}
+	if err := p.readFound(pgtype.NewMap(), &foundConv{}, fields[:5], row("1")[:5]); err == nil {
+		t.Error("a row of five columns was taken")
 	}
 }
