@@ -24,7 +24,7 @@ func TestBrowserReportShowsEscalations(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			t.Parallel() // each language has a server of its own
 			srv := servertest.Start(t, store, servertest.Options{Env: map[string]string{"HELPLINE_PUBLIC_REPORT": "true"}})
-			ctx := testCtx(t)
+			ctx := slowCtx(t) // forty requests before the browser, on a busy machine
 			counselor, ctoken := mustCounselor(t, ctx, srv, "alex", 12)
 			_, stoken := staffMember(t, ctx, srv, "sam", "Sam", chat.RoleSupervisor)
 			for i := 0; i < 10; i++ {
