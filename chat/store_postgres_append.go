@@ -56,11 +56,12 @@ import (
 // or callers of AppendBatch at once) always get through.
 const optimisticAttempts = 2
 
-// appendDB is where appends run: the pool (a batch of statements sent at
-// once is one transaction, committed at its end) or a transaction.
+// appendDB is where appendStates reads a batch's conversations: the pool
+// (a batch of statements sent at once is one transaction) or a
+// transaction. The statement that writes runs on a connection of its own
+// choosing (commitPlan).
 type appendDB interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 // convSeen is a conversation as the store last saw it.
